@@ -1,0 +1,52 @@
+import type { Io } from './io.js';
+import { isEdgebuildError } from '../errors.js';
+
+/**
+ * The only way commands print. With `--json`, stdout carries exactly one JSON
+ * document and everything human goes to stderr.
+ */
+export class Output {
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly io: Io,
+    readonly json: boolean,
+  ) {}
+
+  /** Progress and notes for humans: always stderr. */
+  info(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  warn(line: string): void {
+    this.warnings.push(line);
+    this.io.stderr.write(`warning: ${line}\n`);
+  }
+
+  /** The command's result: JSON document or human text on stdout. */
+  result(document: object, human: string): void {
+    if (this.json) this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    else if (human) this.io.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+  }
+
+  error(error: unknown): void {
+    if (isEdgebuildError(error)) {
+      if (this.json) {
+        const body = { status: 'error', error: { code: error.code, exitCode: error.exitCode, message: error.line, ...error.details } };
+        this.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      }
+      this.io.stderr.write(`error: ${error.line}\n`);
+      return;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (this.json) {
+      const body = { status: 'error', error: { code: 'internal', exitCode: 1, message: firstLine(message) } };
+      this.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    }
+    this.io.stderr.write(`internal error (please report it): ${message}\n`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? text;
+}

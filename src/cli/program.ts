@@ -1,0 +1,94 @@
+import type { CommanderError} from 'commander';
+import { Command, Option } from 'commander';
+import type { Io } from './io.js';
+import { Output } from './output.js';
+import { InputError } from '../errors.js';
+import { version } from '../version.js';
+
+/** What every command handler receives: parsed options plus the process surface. */
+export interface CommandContext<O> {
+  options: O;
+  io: Io;
+  out: Output;
+}
+
+type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
+
+/**
+ * Command modules are imported only when their command runs, so `--help` and
+ * `--version` load no heavy modules (dockerode, listr2, ...).
+ */
+const handlers: Record<string, () => Promise<Handler>> = {
+  iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
+  tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+};
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function commaList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function buildProgram(io: Io, onResult: (code: number) => void): Command {
+  const program = new Command('edgebuild')
+    .description('Build Palette Edge installer ISOs with CanvOS, verified end to end.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => undefined, // commander's own errors become InputError below
+    });
+
+  const action =
+    (name: string) =>
+    async (...raw: unknown[]): Promise<void> => {
+      const command = raw.at(-1) as Command;
+      const options = command.opts();
+      const args = command.args;
+      const out = new Output(io, Boolean(options.json));
+      const handler = await handlers[name]!();
+      onResult(await handler({ options, io, out }, args));
+    };
+
+  const cacheDir = new Option('--cache-dir <dir>', 'where the bare CanvOS mirror is cached (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)');
+  const repo = new Option('--repo <url>', 'CanvOS repository: URL, local path or file:// URL (default: https://github.com/spectrocloud/CanvOS.git)');
+
+  program
+    .command('iso')
+    .description('check out CanvOS at a tag, prepare user-data and .arg, check the host, build, verify and publish the ISO')
+    .option('-t, --tag <tag>', 'CanvOS tag to build, or "latest" for the highest stable release')
+    .addOption(repo)
+    .option('-c, --config <file>', 'build config (default: build-configs/default.yaml when present)')
+    .option('-u, --user-data <file>', 'user-data cloud-config (overrides the build config)')
+    .option('-a, --arg <KEY=VALUE>', 'set a .arg value (repeatable; overrides the build config)', collect)
+    .option('--target <target>', 'Earthly target (default: +iso)')
+    .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')
+    .addOption(cacheDir)
+    .option('--work-dir <dir>', 'where the CanvOS checkout is made (default: .edgebuild)')
+    .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
+    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
+    .option('--force', 'rebuild even when --out holds a verified build of the same inputs')
+    .option('--no-wait', 'fail at once when another build holds the Docker engine')
+    .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build')
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .action(action('iso'));
+
+  program
+    .command('tags')
+    .description('list CanvOS tags, newest first, marking pre-releases and which one "latest" is')
+    .addOption(repo)
+    .addOption(cacheDir)
+    .option('--json', 'print JSON')
+    .action(action('tags'));
+
+  return program;
+}
+
+export function usageError(error: CommanderError): InputError {
+  const message = error.message.replace(/^error: /, '');
+  return new InputError(message, { code: 'usage', fix: 'see edgebuild --help' });
+}

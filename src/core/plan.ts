@@ -1,0 +1,65 @@
+/**
+ * Step 3: the whole plan of a build, computed before the first write. Pure.
+ */
+import { isAbsolute, normalize } from 'node:path';
+import { inputErrorAt } from '../errors.js';
+import type { ArgValues } from './argFile.js';
+import { renderArgFile } from './argFile.js';
+import type { PreparedUserData } from './userData.js';
+
+export const DEFAULT_TARGET = '+iso';
+
+export interface PlanInput {
+  repo: string;
+  tag: string;
+  commit: string;
+  peVersion: string | undefined;
+  canvosDir: string;
+  target: string;
+  arg: ArgValues;
+  userData: PreparedUserData & { source: string };
+  /** Extra files: absolute source, destination relative to the checkout. */
+  files: { from: string; to: string }[];
+  configFile: string | undefined;
+}
+
+export interface Plan extends Omit<PlanInput, 'userData'> {
+  userData: { source: string; sha256: string; imageRedirectWebhook: boolean };
+  /** The final user-data text (contains secrets: never print it). */
+  userDataText: string;
+  argText: string;
+  /** argv of the build, run in canvosDir. */
+  command: string[];
+  isoName: string;
+  secrets: string[];
+}
+
+/** earthly.sh passes its arguments to Earthly; ARCH is given as a build arg as CanvOS documents. */
+export function buildCommand(target: string, arg: ArgValues): string[] {
+  return ['./earthly.sh', target, `--ARCH=${arg.ARCH ?? 'amd64'}`];
+}
+
+/** A destination inside the checkout: relative, no `..`, not the files edgebuild writes. */
+export function checkDestination(to: string, configFile: string): string {
+  const clean = normalize(to);
+  if (isAbsolute(to) || clean === '..' || clean.startsWith('../') || clean === '.') {
+    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is outside the CanvOS checkout`, { code: 'config-files', fix: 'give "to" as a path relative to the checkout, without ..' });
+  }
+  if (clean === 'user-data' || clean === '.arg' || clean === '.git' || clean.startsWith('.git/')) {
+    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is written by edgebuild itself`, { code: 'config-files', fix: 'set user-data with userData: and .arg values with arg:' });
+  }
+  return clean;
+}
+
+export function makePlan(input: PlanInput): Plan {
+  const { userData, ...rest } = input;
+  return {
+    ...rest,
+    userData: { source: userData.source, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
+    userDataText: userData.text,
+    argText: renderArgFile(input.arg),
+    command: buildCommand(input.target, input.arg),
+    isoName: input.arg.ISO_NAME ?? 'palette-edge-installer',
+    secrets: userData.secrets,
+  };
+}

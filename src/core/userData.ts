@@ -1,0 +1,209 @@
+/**
+ * The user-data cloud-config: validation, `${env:NAME}` secrets, and turning
+ * the Palette agent's image redirect webhook off. Pure: text in, text out.
+ */
+import { createHash } from 'node:crypto';
+import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Node, Scalar, YAMLMap , Document} from 'yaml';
+import { inputErrorAt } from '../errors.js';
+import { MissingValueError, UnknownPlaceholderError, expand } from './placeholders.js';
+
+export const WEBHOOK_PATH = ['stylus', 'imageRedirectWebhook', 'enable'] as const;
+
+export interface ParsedUserData {
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export interface PreparedUserData {
+  /** The final user-data written into the checkout (may contain secrets). */
+  text: string;
+  sha256: string;
+  /** false unless the webhook was kept on purpose. */
+  imageRedirectWebhook: boolean;
+  warnings: string[];
+  /** Values substituted from the environment: never print them. */
+  secrets: string[];
+}
+
+export interface PrepareOptions {
+  keepWebhook?: boolean;
+  env: Record<string, string | undefined>;
+}
+
+const FIX_HEADER = 'make "#cloud-config" the first line of the file';
+
+function placeOf(file: string, lines: LineCounter, offset: number | undefined): { file: string; line?: number; col?: number } {
+  if (offset === undefined) return { file };
+  const { line, col } = lines.linePos(offset);
+  return { file, line, col };
+}
+
+/**
+ * Validates a user-data file: `#cloud-config` header, exactly one YAML
+ * document with a mapping at its root, `stylus` and
+ * `stylus.imageRedirectWebhook` mappings where present, no duplicate keys.
+ */
+export function parseUserData(source: string, file: string): ParsedUserData {
+  const firstLine = source.split('\n', 1)[0]!.replace(/\r$/, '');
+  if (firstLine.startsWith('\uFEFF')) {
+    throw inputErrorAt({ file, line: 1, col: 1 }, 'the file starts with a byte order mark', { code: 'user-data-header', fix: 'save the file as UTF-8 without BOM' });
+  }
+  if (firstLine.trimEnd() !== '#cloud-config') {
+    throw inputErrorAt({ file, line: 1, col: 1 }, `first line is ${JSON.stringify(firstLine.slice(0, 40))}, not "#cloud-config"`, { code: 'user-data-header', fix: FIX_HEADER });
+  }
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(docs) || docs.length === 0) {
+    throw inputErrorAt({ file, line: 1 }, 'the file holds no YAML document', { code: 'user-data-empty', fix: 'add the stylus: settings below the #cloud-config line' });
+  }
+  if (docs.length > 1) {
+    const second = docs[1]!;
+    throw inputErrorAt(placeOf(file, lines, second.range[0]), `the file holds ${docs.length} YAML documents, not one`, {
+      code: 'user-data-documents',
+      fix: 'remove the "---" separator and merge the documents into one mapping',
+    });
+  }
+  const doc = docs[0]!;
+  const error = doc.errors[0];
+  if (error) {
+    const pos = error.linePos?.[0];
+    const what = error.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'invalid YAML';
+    const detail = error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `${what}: ${detail}`, {
+      code: error.code === 'DUPLICATE_KEY' ? 'user-data-duplicate-key' : 'user-data-yaml',
+      fix: error.code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
+    });
+  }
+  if (!isMap(doc.contents)) {
+    const offset = doc.contents?.range[0];
+    throw inputErrorAt(placeOf(file, lines, offset), 'the document root is not a mapping', { code: 'user-data-root', fix: 'write the settings as "key: value" pairs, starting with stylus:' });
+  }
+  for (const path of [['stylus'], ['stylus', 'imageRedirectWebhook']]) {
+    const node = doc.getIn(path, true) as Node | undefined;
+    if (node === undefined || isMap(node) || (isScalar(node) && node.value === null)) continue;
+    throw inputErrorAt(placeOf(file, lines, node.range?.[0]), `${path.join('.')} is a ${isSeq(node) ? 'list' : 'scalar'}, not a mapping`, {
+      code: 'user-data-shape',
+      fix: `write ${path.join('.')} as a mapping of keys, e.g. "${path.at(-1)}:" followed by indented "key: value" lines`,
+    });
+  }
+  const enable = doc.getIn(WEBHOOK_PATH, true) as Node | undefined;
+  if (enable !== undefined && !isScalar(enable)) {
+    throw inputErrorAt(placeOf(file, lines, enable.range?.[0]), 'stylus.imageRedirectWebhook.enable is not a scalar', {
+      code: 'user-data-shape',
+      fix: 'set it to true or false',
+    });
+  }
+  return { doc, lines };
+}
+
+function ensureMap(doc: Document, parent: YAMLMap, key: string): YAMLMap {
+  const existing = parent.get(key, true);
+  if (isMap(existing)) return existing;
+  const created = doc.createNode({}) as YAMLMap;
+  parent.set(doc.createNode(key), created);
+  return created;
+}
+
+/** Sets stylus.imageRedirectWebhook.enable to boolean false; returns whether anything changed. */
+export function disableWebhook(doc: Document): boolean {
+  const stylus = ensureMap(doc, doc.contents as YAMLMap, 'stylus');
+  const hook = ensureMap(doc, stylus, 'imageRedirectWebhook');
+  const enable = hook.get('enable', true);
+  if (isScalar(enable)) {
+    if (enable.value === false) return false;
+    // Keep the node, and with it any comment attached to it.
+    (enable as Scalar).value = false;
+    enable.type = 'PLAIN';
+    enable.format = undefined;
+    return true;
+  }
+  hook.set(doc.createNode('enable'), false);
+  return true;
+}
+
+/** The value of stylus.imageRedirectWebhook.enable; the agent's default is true. */
+export function webhookEnabled(doc: Document): boolean {
+  const value = doc.getIn(WEBHOOK_PATH);
+  return !(value === false || value === 'false');
+}
+
+function substituteEnv(doc: Document, file: string, lines: LineCounter, env: PrepareOptions['env']): string[] {
+  const secrets: string[] = [];
+  const walk = (node: unknown): void => {
+    if (isMap(node) || isSeq(node)) {
+      for (const item of node.items) {
+        if (isMap(node)) walk((item as { value: unknown }).value);
+        else walk(item);
+      }
+      return;
+    }
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
+    try {
+      const result = expand(node.value, { env: (name) => env[name] });
+      node.value = result.text;
+      secrets.push(...result.secrets);
+    } catch (error) {
+      const place = placeOf(file, lines, node.range?.[0]);
+      if (error instanceof MissingValueError) {
+        throw inputErrorAt(place, `environment variable ${error.key} is not set`, {
+          code: 'user-data-env',
+          fix: `export ${error.key}=... (in CI: pass it from a secret), or remove \${env:${error.key}}`,
+          details: { variable: error.key },
+        });
+      }
+      if (error instanceof UnknownPlaceholderError) {
+        throw inputErrorAt(place, `unknown placeholder ${error.placeholder}`, {
+          code: 'user-data-placeholder',
+          fix: 'use ${env:NAME} for an environment variable, or $${ for a literal "${"',
+        });
+      }
+      throw error;
+    }
+  };
+  walk(doc.contents);
+  return secrets;
+}
+
+const PLACEHOLDER_VALUE = /^(x{4,}.*|<[^>]*>|changeme|change-me|your[-_ ]?\w*|todo|\.\.\.)$/i;
+
+function registrationWarnings(doc: Document, file: string): string[] {
+  const warnings: string[] = [];
+  const site = doc.getIn(['stylus', 'site']);
+  if (!isMap(site) || site.get('paletteEndpoint') === undefined || site.get('paletteEndpoint') === null) {
+    warnings.push(`${file}: stylus.site.paletteEndpoint is not set; the edge host will not know which Palette to register with`);
+  }
+  if (isMap(site)) {
+    for (const pair of site.items) {
+      const value = isScalar(pair.value) ? pair.value.value : undefined;
+      if (typeof value === 'string' && PLACEHOLDER_VALUE.test(value.trim())) {
+        warnings.push(`${file}: stylus.site.${String((pair.key as Scalar).value)} looks like a placeholder (${JSON.stringify(value.slice(0, 12))}); replace it or use \${env:NAME}`);
+      }
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Everything between the user's file and the checkout's `user-data`:
+ * validate, disable the webhook (unless kept), substitute secrets.
+ * Output that already went through here comes out unchanged.
+ */
+export function prepareUserData(source: string, file: string, options: PrepareOptions): PreparedUserData {
+  const { doc, lines } = parseUserData(source, file);
+  const changed = options.keepWebhook ? false : disableWebhook(doc);
+  const warnings = registrationWarnings(doc, file);
+  const secrets = substituteEnv(doc, file, lines, options.env);
+  const text = changed || secrets.length > 0 || source.includes('${') ? doc.toString() : source;
+  return {
+    text,
+    sha256: sha256(text),
+    imageRedirectWebhook: webhookEnabled(doc),
+    warnings,
+    secrets,
+  };
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,90 @@
+/**
+ * Errors are values of a few typed classes. They are thrown anywhere and turned
+ * into a message and an exit code in exactly one place (src/cli/run.ts).
+ */
+
+export const ExitCode = {
+  ok: 0,
+  runtime: 1,
+  input: 2,
+  preflight: 3,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorOptions {
+  /** Stable machine-readable code, e.g. `unknown-tag`. */
+  code: string;
+  /** One-line instruction telling the user how to fix it. */
+  fix?: string;
+  /** Extra fields for `--json` output, e.g. `suggestions`. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export abstract class EdgebuildError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly code: string;
+  readonly fix: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, options: ErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    this.fix = options.fix;
+    this.details = options.details ?? {};
+  }
+
+  /** The single line shown to a human: what is wrong, then how to fix it. */
+  get line(): string {
+    return this.fix ? `${this.message}. Fix: ${this.fix}` : this.message;
+  }
+}
+
+/** Invalid input or usage: flags, config, user-data, unknown tag. Exit 2. */
+export class InputError extends EdgebuildError {
+  readonly exitCode = ExitCode.input;
+}
+
+/** Git, Docker, the build or verification failed. Exit 1. */
+export class RuntimeError extends EdgebuildError {
+  readonly exitCode = ExitCode.runtime;
+}
+
+/** The host does not meet the build prerequisites. Exit 3. */
+export class PreflightError extends EdgebuildError {
+  readonly exitCode = ExitCode.preflight;
+}
+
+/** SIGINT or SIGTERM. Exit 130. */
+export class InterruptedError extends EdgebuildError {
+  readonly exitCode = ExitCode.interrupted;
+  constructor(message = 'interrupted') {
+    super(message, { code: 'interrupted' });
+  }
+}
+
+/** A place in a file, 1-based, for messages of the form `file:line:col`. */
+export interface Place {
+  file: string;
+  line?: number | undefined;
+  col?: number | undefined;
+}
+
+export function formatPlace(place: Place): string {
+  if (place.line === undefined) return place.file;
+  return place.col === undefined ? `${place.file}:${place.line}` : `${place.file}:${place.line}:${place.col}`;
+}
+
+/** An input error located in a file: `file:line:col: message`. */
+export function inputErrorAt(place: Place, message: string, options: ErrorOptions): InputError {
+  return new InputError(`${formatPlace(place)}: ${message}`, {
+    ...options,
+    details: { file: place.file, line: place.line, col: place.col, ...options.details },
+  });
+}
+
+export function isEdgebuildError(error: unknown): error is EdgebuildError {
+  return error instanceof EdgebuildError;
+}

@@ -1,0 +1,21 @@
+/**
+ * Step 5: apply the plan to a fresh checkout: user-data (0600), .arg and the
+ * extra files. The first step that writes anything.
+ */
+import { cp, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Plan } from '../core/plan.js';
+import { atomicWriteFile } from '../adapters/files.js';
+import { checkoutTag } from '../adapters/git.js';
+
+export async function applyPlan(plan: Plan, mirror: string, signal?: AbortSignal): Promise<void> {
+  await mkdir(dirname(plan.canvosDir), { recursive: true });
+  await checkoutTag(mirror, plan.tag, plan.canvosDir, plan.repo, signal);
+  for (const file of plan.files) {
+    const dest = join(plan.canvosDir, file.to);
+    await mkdir(dirname(dest), { recursive: true });
+    await cp(file.from, dest, { recursive: true, force: true });
+  }
+  await atomicWriteFile(join(plan.canvosDir, 'user-data'), plan.userDataText, 0o600);
+  await atomicWriteFile(join(plan.canvosDir, '.arg'), plan.argText, 0o644);
+}

@@ -1,0 +1,116 @@
+/**
+ * The `iso` command as a list of steps over one context (DESIGN.md):
+ * load → resolve → plan → preflight → apply → (build → verify → publish).
+ */
+import { join } from 'node:path';
+import { Listr } from 'listr2';
+import { makePlan, type Plan } from '../core/plan.js';
+import { displayUrl } from '../adapters/git.js';
+import { applyPlan } from './apply.js';
+import { loadInputs, type Inputs } from './inputs.js';
+import type { IsoOptions } from './options.js';
+import { listrOptions, type ProgressStream } from './renderer.js';
+import { resolveSource, type Source } from './source.js';
+
+export interface IsoContext {
+  inputs?: Inputs;
+  source?: Source;
+  plan?: Plan;
+  warnings: string[];
+}
+
+export interface PlannedResult {
+  status: 'planned';
+  tag: string;
+  commit: string;
+  peVersion: string | null;
+  repo: string;
+  canvosDir: string;
+  target: string;
+  command: string[];
+  userData: { source: string; path: string; sha256: string; imageRedirectWebhook: boolean };
+  arg: Record<string, string>;
+  warnings: string[];
+}
+
+export function plannedResult(plan: Plan, warnings: string[]): PlannedResult {
+  return {
+    status: 'planned',
+    tag: plan.tag,
+    commit: plan.commit,
+    peVersion: plan.peVersion ?? null,
+    repo: displayUrl(plan.repo),
+    canvosDir: plan.canvosDir,
+    target: plan.target,
+    command: plan.command,
+    userData: { ...plan.userData, path: join(plan.canvosDir, 'user-data') },
+    arg: plan.arg,
+    warnings,
+  };
+}
+
+export interface IsoRun {
+  options: IsoOptions;
+  stderr: ProgressStream;
+  /** Called for each warning as soon as it is known. */
+  onWarning?: (warning: string) => void;
+}
+
+export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<PlannedResult> {
+  const ctx: IsoContext = { warnings: [] };
+  const warn = (w: string): void => {
+    ctx.warnings.push(w);
+    onWarning?.(w);
+  };
+  const tasks = new Listr<IsoContext>(
+    [
+      {
+        title: 'Load build config and user-data',
+        task: async (c) => {
+          c.inputs = await loadInputs(options);
+          c.inputs.warnings.forEach(warn);
+        },
+      },
+      {
+        title: 'Resolve CanvOS source',
+        task: async (c, task) => {
+          const inputs = c.inputs!;
+          c.source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
+            ...(options.signal ? { signal: options.signal } : {}),
+            onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
+          });
+          c.source.warnings.forEach(warn);
+          task.title = `CanvOS ${c.source.tag} at ${c.source.commit.slice(0, 12)} (PE_VERSION ${c.source.peVersion ?? 'unknown'}) from ${displayUrl(inputs.repo)}`;
+        },
+      },
+      {
+        title: 'Plan the build',
+        task: (c) => {
+          const { inputs, source } = c as Required<IsoContext>;
+          c.plan = makePlan({
+            repo: inputs.repo,
+            tag: source.tag,
+            commit: source.commit,
+            peVersion: source.peVersion,
+            canvosDir: join(inputs.workDir, 'canvos'),
+            target: inputs.target,
+            arg: inputs.arg,
+            userData: inputs.userData,
+            files: inputs.files,
+            configFile: inputs.configFile,
+          });
+        },
+      },
+      {
+        title: 'Prepare the CanvOS checkout',
+        task: async (c, task) => {
+          await applyPlan(c.plan!, c.source!.mirror, options.signal);
+          task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
+        },
+      },
+    ],
+    listrOptions<IsoContext>(stderr, options.env),
+  );
+  await tasks.run(ctx);
+  return plannedResult(ctx.plan!, ctx.warnings);
+}

@@ -1,0 +1,20 @@
+/** What the `iso` command (and the programmatic API) accepts. */
+export interface IsoOptions {
+  tag?: string;
+  repo?: string;
+  config?: string;
+  userData?: string;
+  arg?: string[];
+  target?: string;
+  keepWebhook?: boolean;
+  cacheDir?: string;
+  workDir?: string;
+  out?: string;
+  skipCheck?: string[];
+  force?: boolean;
+  wait?: boolean;
+  dryRun?: boolean;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A private Docker engine for the integration tests: its own socket, data root
+# and no networking (--bridge=none, no iptables), so nothing else on the
+# machine is touched. Prints `export DOCKER_HOST=...` on start.
+#
+#   eval "$(test/setup/docker-engine.sh start)"   # start, build the test image
+#   test/setup/docker-engine.sh stop
+set -euo pipefail
+
+root=${EDGEBUILD_TEST_DOCKER_ROOT:-/tmp/edgebuild-dockerd}
+sock="unix://$root/docker.sock"
+image=${EDGEBUILD_TEST_IMAGE:-edgebuild-test/busybox:latest}
+
+start() {
+  mkdir -p "$root"
+  if [ -f "$root/dockerd.pid" ] && kill -0 "$(cat "$root/dockerd.pid")" 2>/dev/null; then
+    echo "dockerd already running on $sock" >&2
+  else
+    dockerd --host "$sock" --data-root "$root/data" --exec-root "$root/exec" \
+      --pidfile "$root/dockerd.pid" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+      >"$root/dockerd.log" 2>&1 &
+    for _ in $(seq 1 60); do
+      docker -H "$sock" version >/dev/null 2>&1 && break
+      sleep 1
+    done
+    docker -H "$sock" version >/dev/null 2>&1 || { echo "dockerd did not start; see $root/dockerd.log" >&2; tail -20 "$root/dockerd.log" >&2; exit 1; }
+  fi
+  if ! docker -H "$sock" image inspect "$image" >/dev/null 2>&1; then
+    # No registry is reachable: make a one-binary image from Debian's busybox-static.
+    rootfs=$(mktemp -d)
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/work"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in sh cat echo ls mkdir rm sleep true false env cp mv sha256sum wc head tail printf test grep sed; do
+      ln -s busybox "$rootfs/bin/$applet"
+    done
+    tar -C "$rootfs" -c . | docker -H "$sock" import --change 'ENV PATH=/bin' - "$image" >/dev/null
+    rm -rf "$rootfs"
+  fi
+  echo "export DOCKER_HOST=$sock"
+  echo "export EDGEBUILD_TEST_IMAGE=$image"
+}
+
+stop() {
+  if [ -f "$root/dockerd.pid" ]; then
+    pid=$(cat "$root/dockerd.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
