@@ -1,0 +1,164 @@
+/**
+ * Child processes through execa. The build runs detached, in its own process
+ * group, so that Ctrl-C reaches edgebuild alone and edgebuild stops the whole
+ * tree (earthly.sh, docker CLIs, anything they forked) itself.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import { CANVOS_ERROR_LINE, LineBlocks, Tail, type Block } from '../core/buildOutput.js';
+
+export interface RunLoggedOptions {
+  /** argv; never carries secrets (they go through `env`). */
+  command: string[];
+  cwd: string;
+  /** The complete environment of the child. */
+  env: Record<string, string | undefined>;
+  logPath: string;
+  /** Replaced by `***` in the log and in everything passed to onBlock. */
+  secrets: readonly string[];
+  signal?: AbortSignal;
+  /** SIGTERM first; SIGKILL to the whole group after this long. */
+  graceMs?: number;
+  /** Whole, redacted lines as they arrive. */
+  onBlock?: (block: Block) => void;
+  /** The child's pid, once started (tests read /proc/<pid>). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface RunLoggedResult {
+  exitCode: number | undefined;
+  /** The signal that ended the child, if any. */
+  signal: string | undefined;
+  /** Stopped because `signal` was aborted. */
+  aborted: boolean;
+  lines: number;
+  /** The last lines of output, redacted. */
+  tail: string[];
+  /** CanvOS printed its failure line (some tags exit 0 after it). */
+  printedError: boolean;
+  durationMs: number;
+}
+
+/** After the main process exits, how long its leftovers may keep the output pipe open. */
+const LINGER_MS = 3_000;
+
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: nobody left in the group
+  }
+}
+
+async function waitGroupGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (signalGroup(pid, 0)) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * Runs a command in its own process group, streaming stdout and stderr into
+ * `logPath`, interleaved at line boundaries. Memory stays flat: output is
+ * handled in blocks of whole lines and the log's backpressure pauses the pipes.
+ */
+export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedResult> {
+  const started = Date.now();
+  const graceMs = options.graceMs ?? 10_000;
+  await mkdir(dirname(options.logPath), { recursive: true });
+  const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600 });
+  await once(log, 'open');
+  const tail = new Tail();
+  let lines = 0;
+  let printedError = false;
+  const write = async (block: Block | undefined): Promise<void> => {
+    if (!block) return;
+    lines += block.lines;
+    if (!printedError && block.text.includes(CANVOS_ERROR_LINE)) printedError = true;
+    tail.add(block.text);
+    options.onBlock?.(block);
+    if (!log.write(block.text)) await once(log, 'drain');
+  };
+
+  if (options.signal?.aborted) throw options.signal.reason;
+  const child = execa(options.command[0]!, options.command.slice(1), {
+    cwd: options.cwd,
+    env: options.env as Record<string, string>,
+    extendEnv: false,
+    detached: true, // setsid(): its own session and process group
+    cleanup: false, // we stop the whole group ourselves, below
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    stripFinalNewline: false,
+    forceKillAfterDelay: false,
+  });
+  const pid = child.pid;
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  // If edgebuild itself dies, it takes the build with it.
+  const onExit = (): void => void (pid !== undefined && signalGroup(pid, 'SIGKILL'));
+  const onAbort = (): void => {
+    if (pid === undefined || aborted) return;
+    aborted = true;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+  };
+  if (pid !== undefined) {
+    process.on('exit', onExit);
+    options.onSpawn?.(pid);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A daemon left behind by the script could keep the pipe open forever.
+    child.once('exit', () => (lingerTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), aborted ? graceMs : LINGER_MS)));
+  }
+
+  try {
+    // One splitter per stream, so a partial line on stdout never swallows a stderr line.
+    const pump = async (stream: AsyncIterable<Buffer> | null): Promise<void> => {
+      if (!stream) return;
+      const blocks = new LineBlocks(options.secrets);
+      const decoder = new StringDecoder('utf8');
+      for await (const chunk of stream) await write(blocks.push(decoder.write(chunk)));
+      await write(blocks.push(decoder.end()));
+      await write(blocks.end());
+    };
+    await Promise.all([pump(child.stdout as AsyncIterable<Buffer> | null), pump(child.stderr as AsyncIterable<Buffer> | null)]);
+    const result = await child;
+    if (pid !== undefined) {
+      // Whatever the script left running in its group goes too.
+      signalGroup(pid, aborted ? 'SIGKILL' : 'SIGTERM');
+      if (!(await waitGroupGone(pid, graceMs))) signalGroup(pid, 'SIGKILL');
+      await waitGroupGone(pid, 2_000);
+    }
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
+    const spawnError = result.failed && exitCode === undefined && !result.signal ? result.originalMessage : undefined;
+    if (spawnError) {
+      const line = `edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`;
+      await write({ text: line, lines: 1 });
+    }
+    return {
+      exitCode,
+      signal: result.signal ?? undefined,
+      aborted,
+      lines,
+      tail: tail.lines(20),
+      printedError,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    clearTimeout(killTimer);
+    clearTimeout(lingerTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    process.off('exit', onExit);
+    log.end();
+    await once(log, 'close').catch(() => undefined);
+  }
+}
