@@ -21,6 +21,7 @@ type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) =>
 const handlers: Record<string, () => Promise<Handler>> = {
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -84,6 +85,13 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .addOption(cacheDir)
     .option('--json', 'print JSON')
     .action(action('tags'));
+
+  program
+    .command('verify')
+    .description('re-check a published ISO against its .sha256, manifest.json and the user-data embedded in it')
+    .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
+    .option('--json', 'print one JSON document on stdout')
+    .action(action('verify'));
 
   return program;
 }

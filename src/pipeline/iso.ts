@@ -7,6 +7,13 @@ import { Listr } from 'listr2';
 import { makePlan, type Plan } from '../core/plan.js';
 import { displayUrl } from '../adapters/git.js';
 import { applyPlan } from './apply.js';
+import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
+import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
+import { findUpToDate, publish, type Published } from './publish.js';
+import { isUki, verifyBuild, type VerifiedIso } from './verify.js';
+import type { Manifest } from '../core/manifest.js';
+import { userDataIsoPath } from '../core/verify.js';
+import { version } from '../version.js';
 import { loadInputs, type Inputs } from './inputs.js';
 import type { IsoOptions } from './options.js';
 import { listrOptions, type ProgressStream } from './renderer.js';
@@ -17,6 +24,18 @@ export interface IsoContext {
   source?: Source;
   plan?: Plan;
   warnings: string[];
+  /** Hash of the build's inputs (see core/buildKey.ts). */
+  buildKey?: string;
+  /** Content hashes of the extra files, part of the key and the manifest. */
+  fileHashes?: { to: string; sha256: string }[];
+  /** --out already holds a verified build of these inputs. */
+  upToDate?: Manifest;
+  /** Preflight results, recorded in the manifest. */
+  preflight?: unknown;
+  startedAt?: Date;
+  build?: BuildOutcome;
+  verified?: VerifiedIso;
+  published?: Published;
 }
 
 export interface PlannedResult {
@@ -56,8 +75,11 @@ export interface IsoRun {
   onWarning?: (warning: string) => void;
 }
 
-export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<PlannedResult> {
-  const ctx: IsoContext = { warnings: [] };
+export type IsoResult = PlannedResult | BuiltResult;
+
+export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
+  const ctx: IsoContext = { warnings: [], startedAt: new Date() };
+  const building = !options.dryRun;
   const warn = (w: string): void => {
     ctx.warnings.push(w);
     onWarning?.(w);
@@ -102,15 +124,101 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Pl
         },
       },
       {
+        // Before preflight and the checkout: an up-to-date check must not touch Docker or the checkout.
+        title: 'Look for an up-to-date build in --out',
+        enabled: () => building && !options.force,
+        task: async (c, task) => {
+          Object.assign(c, await buildKeyOf(c.plan!, options.signal));
+          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!);
+          task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
+        },
+      },
+      {
         title: 'Prepare the CanvOS checkout',
+        skip: (c) => Boolean(c.upToDate),
         task: async (c, task) => {
           await applyPlan(c.plan!, c.source!.mirror, options.signal);
           task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
         },
       },
+      {
+        title: `Build with earthly.sh`,
+        enabled: () => building,
+        skip: (c) => Boolean(c.upToDate),
+        task: async (c, task) => {
+          const { inputs, plan } = c as Required<IsoContext>;
+          if (!c.buildKey) Object.assign(c, await buildKeyOf(plan, options.signal));
+          c.build = await runBuildStep(
+            {
+              plan,
+              env: options.env,
+              cacheDir: inputs.cacheDir,
+              logPath: logPathFor(inputs.workDir, plan.tag, new Date()),
+              stderr,
+              ...(options.signal ? { signal: options.signal } : {}),
+              wait: options.wait !== false,
+              onWarning: warn,
+              // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
+              ...(options.env.EDGEBUILD_KILL_GRACE_MS ? { graceMs: Number(options.env.EDGEBUILD_KILL_GRACE_MS) } : {}),
+              // Another edgebuild we waited for may have just published these very inputs.
+              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!)),
+            },
+            task,
+          );
+        },
+      },
+      {
+        title: 'Verify the ISO (exit status, checksum, embedded user-data)',
+        enabled: () => building,
+        skip: (c) => Boolean(c.upToDate),
+        task: async (c, task) => {
+          const build = c.build!;
+          if ('skipped' in build) return;
+          c.verified = await verifyBuild({ plan: c.plan!, run: build, logPath: build.logPath, ...(options.signal ? { signal: options.signal } : {}) });
+          task.title = `Verified ${c.verified.path}: sha256 ${c.verified.sha256}, user-data embedded, webhook ${c.plan!.userData.imageRedirectWebhook ? 'kept on' : 'off'}`;
+        },
+      },
+      {
+        title: 'Publish into --out',
+        enabled: () => building,
+        skip: (c) => Boolean(c.upToDate),
+        task: async (c, task) => {
+          const { inputs, plan, verified } = c as Required<IsoContext>;
+          const finishedAt = new Date();
+          c.published = await publish({
+            outDir: inputs.outDir,
+            isoName: plan.isoName,
+            iso: verified,
+            secrets: plan.secrets,
+            ...(options.signal ? { signal: options.signal } : {}),
+            manifest: {
+              edgebuild: { version },
+              buildKey: c.buildKey!,
+              canvos: { repo: displayUrl(plan.repo), tag: plan.tag, commit: plan.commit, peVersion: plan.peVersion ?? null },
+              target: plan.target,
+              command: plan.command,
+              arg: plan.arg,
+              userData: { sha256: plan.userData.sha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
+              files: c.fileHashes ?? [],
+              preflight: c.preflight ?? null,
+              startedAt: c.startedAt!.toISOString(),
+              finishedAt: finishedAt.toISOString(),
+              durationMs: finishedAt.getTime() - c.startedAt!.getTime(),
+            },
+          });
+          task.title = `Published ${c.published.artifacts.map((a) => a.path).join(', ')} and ${c.published.manifestPath}`;
+        },
+      },
     ],
     listrOptions<IsoContext>(stderr, options.env),
   );
-  await tasks.run(ctx);
-  return plannedResult(ctx.plan!, ctx.warnings);
+  try {
+    await tasks.run(ctx);
+  } catch (error) {
+    reportFailure(stderr, options.env, error);
+    throw error;
+  }
+  if (!building) return plannedResult(ctx.plan!, ctx.warnings);
+  if (ctx.upToDate) return upToDateResult(ctx.upToDate, ctx.inputs!.outDir, ctx.startedAt!, ctx.warnings);
+  return builtResult(ctx as Required<IsoContext>);
 }

@@ -1,8 +1,29 @@
 import type { CommandContext } from '../program.js';
-import { runIso } from '../../pipeline/iso.js';
+import { runIso, type PlannedResult } from '../../pipeline/iso.js';
+import type { BuiltResult } from '../../pipeline/outcome.js';
 import type { IsoOptions } from '../../pipeline/options.js';
 
 type Flags = Omit<IsoOptions, 'cwd' | 'env' | 'signal'> & { json?: boolean };
+
+function plannedText(result: PlannedResult): string {
+  return [
+    `Planned: CanvOS ${result.tag} (${result.commit.slice(0, 12)}), PE_VERSION ${result.peVersion ?? 'unknown'}`,
+    `  checkout   ${result.canvosDir}`,
+    `  user-data  ${result.userData.path} (imageRedirectWebhook.enable: ${result.userData.imageRedirectWebhook})`,
+    `  build      (cd ${result.canvosDir} && ${result.command.join(' ')})`,
+  ].join('\n');
+}
+
+function builtText(result: BuiltResult): string {
+  const head =
+    result.status === 'built'
+      ? `Built and verified: CanvOS ${result.tag} (${result.commit.slice(0, 12)}), PE_VERSION ${result.peVersion ?? 'unknown'} in ${Math.round(result.durationMs / 1000)}s`
+      : `Up to date: ${result.manifest} already describes a verified build of these inputs (CanvOS ${result.tag}); --force rebuilds`;
+  const lines = result.artifacts.map((a) => `  ${a.path}  ${a.size} bytes  sha256 ${a.sha256}`);
+  lines.push(`  ${result.manifest}`);
+  if (result.log) lines.push(`  log: ${result.log}`);
+  return [head, ...lines].join('\n');
+}
 
 export async function isoCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   const result = await runIso({
@@ -10,12 +31,6 @@ export async function isoCommand({ options, io, out }: CommandContext<Flags>): P
     stderr: io.stderr,
     onWarning: (w) => out.warn(w),
   });
-  const human = [
-    `Planned: CanvOS ${result.tag} (${result.commit.slice(0, 12)}), PE_VERSION ${result.peVersion ?? 'unknown'}`,
-    `  checkout   ${result.canvosDir}`,
-    `  user-data  ${result.userData.path} (imageRedirectWebhook.enable: ${result.userData.imageRedirectWebhook})`,
-    `  build      (cd ${result.canvosDir} && ${result.command.join(' ')})`,
-  ].join('\n');
-  out.result(result, human);
+  out.result(result, result.status === 'planned' ? plannedText(result) : builtText(result));
   return 0;
 }

@@ -1,0 +1,86 @@
+/**
+ * Moving finished artifacts into the output directory without ever leaving
+ * a partial file under a final name: everything is staged under temporary
+ * sibling names (same directory, so rename() is atomic), then renamed.
+ */
+import { constants } from 'node:fs';
+import { copyFile, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempSibling } from './files.js';
+
+/** Stages `from` as a temporary sibling of `dest`: a rename when possible, a copy across file systems. */
+export async function stageFile(from: string, dest: string): Promise<{ temp: string; copied: boolean }> {
+  const temp = tempSibling(dest);
+  try {
+    await rename(from, temp);
+    return { temp, copied: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+  }
+  try {
+    await copyFile(from, temp, constants.COPYFILE_EXCL);
+    await fsyncFile(temp);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return { temp, copied: true };
+}
+
+/** Writes text as a temporary sibling of `dest`, fsynced. */
+export async function stageText(text: string, dest: string): Promise<string> {
+  const temp = tempSibling(dest);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return temp;
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes renames in `dir` durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  try {
+    await fsyncFile(dir);
+  } catch {
+    // Some file systems refuse fsync on directories; the renames still happened.
+  }
+}
+
+export async function removeQuietly(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((p) => unlink(p).catch(() => undefined)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary siblings of `names` in `dir` left by edgebuild processes that no longer exist (killed with SIGKILL). */
+export async function removeStaleTemps(dir: string, names: readonly string[]): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const match = /^\.(.+)\.tmp-(\d+)-[0-9a-f]+$/.exec(entry);
+    if (match && names.includes(match[1]!) && !alive(Number(match[2]))) await rm(join(dir, entry), { force: true });
+  }
+}

@@ -1,0 +1,16 @@
+import type { CommandContext } from '../program.js';
+import { InputError } from '../../errors.js';
+import { verifyPublished } from '../../pipeline/verify.js';
+
+interface Flags {
+  json?: boolean;
+}
+
+export async function verifyCommand({ io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
+  const iso = args[0];
+  if (!iso) throw new InputError('no ISO given', { code: 'usage', fix: 'run edgebuild verify dist/<name>.iso' });
+  const result = await verifyPublished(iso, io.cwd, io.signal);
+  const human = [`Verified ${result.path}: ${result.size} bytes, sha256 ${result.sha256}`, ...result.checks.map((c) => `  ok  ${c.message}`)].join('\n');
+  out.result(result, human);
+  return 0;
+}

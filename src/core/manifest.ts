@@ -1,0 +1,99 @@
+/**
+ * manifest.json, published beside the ISO: what was built, from what, and
+ * how to check it. Holds hashes of the user-data, never its content, and no
+ * secrets (values are redacted, URL credentials masked). Pure.
+ */
+import { RuntimeError } from '../errors.js';
+import { redact } from './placeholders.js';
+
+export const MANIFEST_NAME = 'manifest.json';
+export const MANIFEST_SCHEMA = 1;
+
+export interface Artifact {
+  /** File name inside the output directory. */
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  schemaVersion: typeof MANIFEST_SCHEMA;
+  edgebuild: { version: string };
+  buildKey: string;
+  canvos: { repo: string; tag: string; commit: string; peVersion: string | null };
+  target: string;
+  command: string[];
+  arg: Record<string, string>;
+  userData: { sha256: string; imageRedirectWebhook: boolean; isoPath: string };
+  files: { to: string; sha256: string }[];
+  preflight: unknown;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** The first artifact is the ISO. */
+  artifacts: Artifact[];
+}
+
+export type ManifestInput = Omit<Manifest, 'schemaVersion'>;
+
+/** `scheme://user:pass@host` → `scheme://***@host`, wherever it appears in a value. */
+export function maskUrlCredentials(value: string): string {
+  return value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]+@/gi, '$1***@');
+}
+
+/** The manifest with every value that could carry a secret cleaned. */
+export function makeManifest(input: ManifestInput, secrets: readonly string[]): Manifest {
+  const clean = (v: string): string => maskUrlCredentials(redact(v, secrets));
+  return {
+    schemaVersion: MANIFEST_SCHEMA,
+    ...input,
+    canvos: { ...input.canvos, repo: maskUrlCredentials(input.canvos.repo) },
+    command: input.command.map(clean),
+    arg: Object.fromEntries(Object.entries(input.arg).map(([k, v]) => [k, clean(v)])),
+  };
+}
+
+export function renderManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function invalid(file: string, what: string): RuntimeError {
+  return new RuntimeError(`${file}: not an edgebuild manifest (${what})`, {
+    code: 'manifest-invalid',
+    fix: 'publish the ISO again with edgebuild iso, or point at the directory edgebuild published into',
+  });
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** Parses and checks the fields that verification and the up-to-date check rely on. */
+export function parseManifest(text: string, file: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw invalid(file, 'invalid JSON');
+  }
+  const m = data as Partial<Manifest> | null;
+  if (!m || typeof m !== 'object') throw invalid(file, 'not an object');
+  if (m.schemaVersion !== MANIFEST_SCHEMA) throw invalid(file, `schemaVersion ${String(m.schemaVersion)}, expected ${MANIFEST_SCHEMA}`);
+  if (!isString(m.buildKey)) throw invalid(file, 'no buildKey');
+  const u = m.userData;
+  if (!u || !isString(u.sha256) || typeof u.imageRedirectWebhook !== 'boolean' || !isString(u.isoPath)) throw invalid(file, 'no userData');
+  if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) throw invalid(file, 'no artifacts');
+  for (const a of m.artifacts as unknown[]) {
+    const art = a as Partial<Artifact>;
+    if (!art || !isString(art.name) || !isString(art.sha256) || typeof art.size !== 'number' || art.name.includes('/')) throw invalid(file, 'an artifact without name, size and sha256');
+  }
+  return m as Manifest;
+}
+
+/**
+ * Whether `dir` holds a verified build of `key`: same key, and every
+ * artifact present with the size the manifest records. (Re-hashing a
+ * multi-GB ISO would break the 2-second promise; `edgebuild verify` does that.)
+ */
+export function upToDate(manifest: Manifest | undefined, key: string, sizes: ReadonlyMap<string, number | undefined>): boolean {
+  if (!manifest || manifest.buildKey !== key) return false;
+  return manifest.artifacts.every((a) => sizes.get(a.name) === a.size);
+}

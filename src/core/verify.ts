@@ -1,0 +1,112 @@
+/**
+ * What makes a build (or a published ISO) trustworthy, decided from facts
+ * the adapters gathered. Never the exit status alone: some CanvOS tags exit
+ * 0 after a failed build. Pure.
+ */
+import { parseDocument } from 'yaml';
+import { parseChecksumFile } from './checksumFile.js';
+import { webhookEnabled } from './userData.js';
+import { sha256 } from './userData.js';
+
+export interface Check {
+  id: string;
+  ok: boolean;
+  message: string;
+}
+
+/** Where CanvOS puts the user-data inside the ISO. */
+export function userDataIsoPath(uki: boolean): string {
+  return uki ? 'config.yaml' : 'files-iso/config.yaml';
+}
+
+export interface IsoFacts {
+  /** Shown in messages, e.g. `build/palette-edge-installer.iso`. */
+  isoShown: string;
+  isoName: string;
+  /** undefined: the ISO does not exist. */
+  iso: { size: number; sha256: string } | undefined;
+  /** Text of `<iso>.sha256`; undefined when it does not exist. */
+  checksumText: string | undefined;
+  /** UKI builds write no .sha256. */
+  checksumRequired: boolean;
+  embeddedPath: string;
+  /** The user-data read from the ISO; undefined when absent; a string: why it could not be read. */
+  embedded: Buffer | undefined | { error: string };
+  /** What should be embedded: the bytes we wrote, or their sha256 (from a manifest). */
+  expectedUserData: { bytes: Buffer } | { sha256: string };
+  /** The webhook may stay on only when the user asked for it. */
+  keepWebhook: boolean;
+}
+
+export function checkIso(f: IsoFacts): Check[] {
+  const checks: Check[] = [];
+  if (!f.iso) {
+    checks.push({ id: 'iso-missing', ok: false, message: `${f.isoShown} does not exist` });
+    return checks;
+  }
+  checks.push({ id: 'iso-exists', ok: true, message: `${f.isoShown} exists (${f.iso.size} bytes)` });
+
+  const shaShown = `${f.isoShown}.sha256`;
+  if (f.checksumText === undefined) {
+    if (f.checksumRequired) checks.push({ id: 'checksum-missing', ok: false, message: `${shaShown} does not exist` });
+  } else {
+    const entries = parseChecksumFile(f.checksumText);
+    const entry = entries.find((e) => e.name === `${f.isoName}.iso`) ?? (entries.length === 1 ? entries[0] : undefined);
+    if (!entry) {
+      checks.push({ id: 'checksum-unreadable', ok: false, message: `${shaShown} has no checksum line for ${f.isoName}.iso` });
+    } else if (entry.sha256 !== f.iso.sha256) {
+      checks.push({ id: 'checksum-mismatch', ok: false, message: `${shaShown} says ${entry.sha256} but the ISO's sha256 is ${f.iso.sha256}` });
+    } else {
+      checks.push({ id: 'checksum', ok: true, message: `sha256 ${f.iso.sha256} matches ${shaShown}` });
+    }
+  }
+
+  const embedded = f.embedded;
+  if (embedded === undefined) {
+    checks.push({ id: 'user-data-missing', ok: false, message: `the ISO has no ${f.embeddedPath} (the user-data was not embedded)` });
+  } else if (!Buffer.isBuffer(embedded)) {
+    checks.push({ id: 'iso-unreadable', ok: false, message: `cannot read ${f.embeddedPath} from the ISO: ${embedded.error}` });
+  } else {
+    const same = 'bytes' in f.expectedUserData ? embedded.equals(f.expectedUserData.bytes) : sha256(embedded) === f.expectedUserData.sha256;
+    if (!same) {
+      checks.push({ id: 'user-data-differs', ok: false, message: `${f.embeddedPath} in the ISO is not the user-data edgebuild prepared (sha256 ${sha256(embedded)})` });
+    } else {
+      checks.push({ id: 'user-data', ok: true, message: `${f.embeddedPath} in the ISO is the prepared user-data` });
+    }
+    if (!f.keepWebhook) {
+      const doc = parseDocument(embedded.toString('utf8'));
+      if (doc.errors.length > 0 || webhookEnabled(doc)) {
+        checks.push({ id: 'webhook-enabled', ok: false, message: `${f.embeddedPath} in the ISO does not set stylus.imageRedirectWebhook.enable: false` });
+      } else {
+        checks.push({ id: 'webhook-off', ok: true, message: 'stylus.imageRedirectWebhook.enable is false' });
+      }
+    }
+  }
+  return checks;
+}
+
+export interface RunFacts {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** CanvOS printed "An error occurred while running the command." */
+  printedError: boolean;
+}
+
+/** The build process's own verdict: only the first of the conditions. */
+export function checkRun(r: RunFacts): Check {
+  if (r.exitCode === 0) {
+    return { id: 'exit-status', ok: true, message: r.printedError ? 'earthly.sh exited 0 (but printed "An error occurred")' : 'earthly.sh exited 0' };
+  }
+  const how = r.signal ? `was killed by ${r.signal}` : r.exitCode === undefined ? 'could not be run' : `exited with status ${r.exitCode}`;
+  return { id: 'exit-status', ok: false, message: `earthly.sh ${how}` };
+}
+
+/** One line naming the first failed condition, with a hint when CanvOS lied about its status. */
+export function failureSummary(checks: readonly Check[], run?: RunFacts): string | undefined {
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length === 0) return undefined;
+  const first = failed[0]!.message;
+  const lied = run && run.exitCode === 0 && run.printedError ? ' — earthly.sh exited 0 but printed "An error occurred" (a CanvOS tag with the broken error check)' : '';
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more: ${failed.slice(1).map((c) => c.id).join(', ')})` : '';
+  return `${first}${lied}${more}`;
+}

@@ -1,0 +1,192 @@
+/**
+ * Step 6: run the checkout's own `./earthly.sh <target> --ARCH=...`, one
+ * build per Docker engine, showing the current Earthly step and the elapsed
+ * time; under GitHub Actions the log is folded into a group. Containers the
+ * build leaves behind (a stray `earthly-buildkitd` breaks the next build)
+ * are removed however it ends.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InterruptedError, RuntimeError } from '../errors.js';
+import { buildEnv } from '../core/buildEnv.js';
+import { formatElapsed, lastStep, type Block } from '../core/buildOutput.js';
+import { closeGroup, openGroup } from '../core/githubActions.js';
+import type { Plan } from '../core/plan.js';
+import { connectDocker } from '../adapters/docker.js';
+import { engineId, listContainers, removeContainers, startedByBuild } from '../adapters/dockerBuild.js';
+import { withLock } from '../adapters/files.js';
+import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
+import type { ProgressStream } from './renderer.js';
+
+export interface BuildStepOptions {
+  plan: Plan;
+  env: Record<string, string | undefined>;
+  cacheDir: string;
+  logPath: string;
+  stderr: ProgressStream;
+  signal?: AbortSignal;
+  /** Wait for another build on the same engine (default) or fail at once. */
+  wait: boolean;
+  onWarning: (warning: string) => void;
+  /** Asked again once the lock is held: another build may just have made ours unnecessary. */
+  stillNeeded?: () => Promise<boolean>;
+  graceMs?: number;
+}
+
+/** What listr2 gives a task to report on. */
+export interface TaskReporter {
+  output: string | undefined;
+  title: string;
+}
+
+export type BuildOutcome = (RunLoggedResult & { logPath: string; removedContainers: string[] }) | { skipped: true };
+
+export function logPathFor(workDir: string, tag: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[:.]/g, '-');
+  return join(workDir, 'logs', `build-${tag.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}.log`);
+}
+
+export function lockPathFor(cacheDir: string, engine: string): string {
+  return join(cacheDir, 'locks', `docker-${createHash('sha256').update(engine).digest('hex').slice(0, 16)}.lock`);
+}
+
+function describeHolder(holder: string): string {
+  try {
+    const h = JSON.parse(holder) as { pid?: number; description?: string; since?: string };
+    return `pid ${h.pid}, ${h.description ?? 'building'}, since ${h.since ?? '?'}`;
+  } catch {
+    return 'starting';
+  }
+}
+
+type Mode = 'tty' | 'plain' | 'github';
+
+export function progressMode(stderr: ProgressStream, env: Record<string, string | undefined>): Mode {
+  if (env.GITHUB_ACTIONS === 'true') return 'github';
+  return stderr.isTTY && env.CI !== 'true' && env.TERM !== 'dumb' ? 'tty' : 'plain';
+}
+
+/** Live progress: a status line on a TTY, one plain line per step change otherwise, the log itself under GitHub Actions. */
+function progress(mode: Mode, task: TaskReporter, stderr: ProgressStream, started: number) {
+  let step: string | undefined;
+  let shown: string | undefined;
+  let lastShownAt = 0;
+  const show = (force: boolean): void => {
+    const now = Date.now();
+    const text = `${formatElapsed(now - started)} ${step ?? 'starting earthly.sh'}`;
+    if (mode === 'tty') task.output = text;
+    else if (mode === 'plain' && (step !== shown || force) && now - lastShownAt >= 2_000) {
+      task.output = text;
+      shown = step;
+      lastShownAt = now;
+    }
+  };
+  const token = randomBytes(12).toString('hex');
+  const timer = setInterval(() => show(mode === 'plain' && Date.now() - lastShownAt >= 60_000), 1_000);
+  return {
+    start(title: string): void {
+      if (mode === 'github') stderr.write(openGroup(title, token));
+      show(true);
+    },
+    block(block: Block): void {
+      if (mode === 'github') {
+        stderr.write(block.text);
+        return;
+      }
+      const s = lastStep(block.text);
+      if (s && s !== step) {
+        step = s;
+        show(false);
+      }
+    },
+    stop(): void {
+      clearInterval(timer);
+      if (mode === 'github') stderr.write(closeGroup(token));
+    },
+  };
+}
+
+export async function runBuildStep(options: BuildStepOptions, task: TaskReporter): Promise<BuildOutcome> {
+  const { plan, signal } = options;
+  let docker;
+  let engine: string;
+  try {
+    docker = connectDocker(options.env);
+    engine = await engineId(docker);
+  } catch (error) {
+    if (signal?.aborted) throw new InterruptedError();
+    throw new RuntimeError(`cannot reach the Docker engine: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'docker-unreachable',
+      fix: 'start Docker or set DOCKER_HOST (edgebuild doctor shows what is wrong)',
+    });
+  }
+  const lockPath = lockPathFor(options.cacheDir, engine);
+  const description = `building CanvOS ${plan.tag} in ${plan.canvosDir}`;
+  try {
+    return await withLock(
+      lockPath,
+      description,
+      {
+        wait: options.wait,
+        ...(signal ? { signal } : {}),
+        onWait: (holder) => {
+          const line = `another edgebuild is building on this Docker engine (${describeHolder(holder)}); waiting for it to finish (--no-wait fails instead)`;
+          options.onWarning(line);
+          task.output = line;
+        },
+      },
+      async () => {
+        if (options.stillNeeded && !(await options.stillNeeded())) return { skipped: true as const };
+        return await buildLocked(options, task, docker);
+      },
+    );
+  } catch (error) {
+    if (signal?.aborted) throw new InterruptedError();
+    if (error instanceof RuntimeError && error.code === 'locked') {
+      throw new RuntimeError(`another edgebuild is building on this Docker engine (${lockPath})`, { code: 'locked', fix: 'wait for it to finish, or run without --no-wait to queue behind it' });
+    }
+    throw error;
+  }
+}
+
+async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker: ReturnType<typeof connectDocker>): Promise<BuildOutcome> {
+  const { plan, signal } = options;
+  // A stale build/ from an earlier run must never be mistaken for this build's output.
+  await rm(join(plan.canvosDir, 'build'), { recursive: true, force: true });
+  const before = new Set((await listContainers(docker)).map((c) => c.id));
+  const { env, secrets } = buildEnv(plan.arg, options.env, plan.secrets);
+  const started = Date.now();
+  const mode = progressMode(options.stderr, options.env);
+  const view = progress(mode, task, options.stderr, started);
+  task.title = `Build: (cd ${plan.canvosDir} && ${plan.command.join(' ')}) — log ${options.logPath}`;
+  view.start(`earthly.sh log: ${plan.command.join(' ')} (${options.logPath})`);
+  let run: RunLoggedResult;
+  try {
+    run = await runLogged({
+      command: plan.command,
+      cwd: plan.canvosDir,
+      env,
+      logPath: options.logPath,
+      secrets,
+      ...(signal ? { signal } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      onBlock: (b) => view.block(b),
+    });
+  } finally {
+    view.stop();
+  }
+  // The process tree is gone; now its containers. Done even after Ctrl-C.
+  const removed: string[] = [];
+  try {
+    const leftovers = startedByBuild(before, await listContainers(docker));
+    const failures = await removeContainers(docker, leftovers);
+    removed.push(...leftovers.map((c) => c.name || c.id.slice(0, 12)));
+    for (const f of failures) options.onWarning(`could not remove container ${f}; remove it with docker rm -f`);
+  } catch (error) {
+    options.onWarning(`could not list the build's containers: ${error instanceof Error ? error.message : String(error)}; check docker ps -a for earthly-buildkitd`);
+  }
+  if (run.aborted) throw new InterruptedError();
+  task.title = `Built in ${formatElapsed(run.durationMs)} (earthly.sh exit ${run.exitCode ?? run.signal ?? '?'}; log ${options.logPath})`;
+  return { ...run, logPath: options.logPath, removedContainers: removed };
+}

@@ -1,0 +1,160 @@
+/**
+ * Step 7: never trust the exit status. A build succeeded when earthly.sh
+ * exited 0 AND the ISO and its .sha256 exist AND the checksum matches AND
+ * the ISO holds the user-data edgebuild wrote, with the webhook off.
+ * Also `edgebuild verify <iso>`: the same checks for a published ISO,
+ * against its .sha256 and manifest.json.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { RuntimeError } from '../errors.js';
+import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
+import type { Plan } from '../core/plan.js';
+import { checkIso, checkRun, failureSummary, userDataIsoPath, type Check, type RunFacts } from '../core/verify.js';
+import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { openIso } from '../adapters/iso.js';
+
+const FIXES: Record<string, string> = {
+  'exit-status': 'read the end of the build log for the failing Earthly step',
+  'iso-missing': 'the build produced no ISO: read the build log for the failing Earthly step (some CanvOS tags exit 0 after a failure)',
+  'checksum-missing': 'the build wrote no .sha256 beside the ISO: read the build log, then rebuild with --force',
+  'checksum-unreadable': 'the .sha256 file is not sha256sum output: rebuild with --force',
+  'checksum-mismatch': 'the ISO is not the file its checksum was made from (truncated or modified): rebuild with --force',
+  'iso-unreadable': 'the ISO is not a readable ISO 9660 image: rebuild with --force',
+  'user-data-missing': 'CanvOS did not embed the user-data: check the validate-user-data step in the build log and rebuild with --force',
+  'user-data-differs': 'the ISO carries another user-data than the one prepared: rebuild with --force',
+  'webhook-enabled': 'set stylus.imageRedirectWebhook.enable: false (or pass --keep-webhook on purpose) and rebuild',
+  'manifest-missing': 'verify an ISO in a directory edgebuild published into (with manifest.json)',
+  'manifest-artifact': 'the ISO is not the one manifest.json describes: publish it again with edgebuild iso --force',
+};
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function readEmbedded(isoPath: string, inside: string): Promise<Buffer | undefined | { error: string }> {
+  try {
+    const image = await openIso(isoPath);
+    try {
+      return await image.readFile(inside);
+    } finally {
+      await image.close();
+    }
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export interface VerifiedIso {
+  path: string;
+  size: number;
+  sha256: string;
+  checks: Check[];
+}
+
+export interface VerifyBuildInput {
+  plan: Plan;
+  run: RunFacts & { tail: string[] };
+  logPath: string;
+  signal?: AbortSignal;
+}
+
+export function isoPathOf(plan: Plan): string {
+  return join(plan.canvosDir, 'build', `${plan.isoName}.iso`);
+}
+
+export function isUki(plan: Pick<Plan, 'arg'>): boolean {
+  return plan.arg.IS_UKI === 'true';
+}
+
+function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts): RuntimeError {
+  const first = checks.find((c) => !c.ok)!;
+  return new RuntimeError(`${prefix}${failureSummary(checks, run)}`, { code: first.id, fix: FIXES[first.id] ?? 'see the checks listed', details: { checks, ...details } });
+}
+
+/** Checks the build's output in the checkout; throws naming the first failed condition and the log. */
+export async function verifyBuild(input: VerifyBuildInput): Promise<VerifiedIso> {
+  const { plan, run, logPath } = input;
+  const isoPath = isoPathOf(plan);
+  const checks: Check[] = [checkRun(run)];
+  const uki = isUki(plan);
+  let iso: { size: number; sha256: string } | undefined;
+  if (checks[0]!.ok) {
+    iso = (await sizeOf(isoPath)) === undefined ? undefined : await sha256File(isoPath, input.signal);
+    const embeddedPath = userDataIsoPath(uki);
+    checks.push(
+      ...checkIso({
+        isoShown: relative(plan.canvosDir, isoPath),
+        isoName: plan.isoName,
+        iso,
+        checksumText: await readText(`${isoPath}.sha256`),
+        checksumRequired: !uki,
+        embeddedPath,
+        embedded: iso ? await readEmbedded(isoPath, embeddedPath) : undefined,
+        expectedUserData: { bytes: Buffer.from(plan.userDataText, 'utf8') },
+        keepWebhook: plan.userData.imageRedirectWebhook,
+      }),
+    );
+  }
+  if (!iso || checks.some((c) => !c.ok)) {
+    throw failure('build failed: ', checks, { log: logPath, tail: run.tail }, run);
+  }
+  return { path: isoPath, ...iso, checks };
+}
+
+export interface PublishedVerification extends VerifiedIso {
+  status: 'verified';
+  manifest: string;
+  buildKey: string;
+}
+
+/** `edgebuild verify <iso>`: a published ISO against its .sha256, manifest.json and embedded user-data. */
+export async function verifyPublished(isoArg: string, cwd: string, signal?: AbortSignal): Promise<PublishedVerification> {
+  const isoPath = resolve(cwd, isoArg);
+  const dir = dirname(isoPath);
+  const name = basename(isoPath);
+  const manifestPath = join(dir, MANIFEST_NAME);
+  const size = await sizeOf(isoPath);
+  if (size === undefined) {
+    throw new RuntimeError(`${isoPath} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of a published ISO, e.g. dist/palette-edge-installer.iso' });
+  }
+  const manifestText = await readText(manifestPath);
+  const checks: Check[] = [];
+  let manifest: Manifest | undefined;
+  if (manifestText === undefined) {
+    checks.push({ id: 'manifest-missing', ok: false, message: `${manifestPath} does not exist` });
+  } else {
+    manifest = parseManifest(manifestText, manifestPath);
+  }
+  const hashed = await sha256File(isoPath, signal);
+  const isoName = name.replace(/\.iso$/i, '');
+  const artifact = manifest?.artifacts.find((a) => a.name === name);
+  if (manifest) {
+    if (!artifact) checks.push({ id: 'manifest-artifact', ok: false, message: `${manifestPath} does not list ${name}` });
+    else if (artifact.sha256 !== hashed.sha256 || artifact.size !== hashed.size) {
+      checks.push({ id: 'manifest-artifact', ok: false, message: `${name} is ${hashed.size} bytes with sha256 ${hashed.sha256}; manifest.json records ${artifact.size} bytes, ${artifact.sha256}` });
+    } else checks.push({ id: 'manifest-artifact', ok: true, message: `${name} matches manifest.json` });
+  }
+  const embeddedPath = manifest?.userData.isoPath ?? userDataIsoPath(false);
+  checks.push(
+    ...checkIso({
+      isoShown: name,
+      isoName,
+      iso: hashed,
+      checksumText: await readText(`${isoPath}.sha256`),
+      checksumRequired: true,
+      embeddedPath,
+      embedded: await readEmbedded(isoPath, embeddedPath),
+      expectedUserData: { sha256: manifest?.userData.sha256 ?? '' },
+      keepWebhook: manifest?.userData.imageRedirectWebhook ?? false,
+    }),
+  );
+  // Without a manifest there is nothing to compare the user-data with; that check says nothing new.
+  const shown = manifest ? checks : checks.filter((c) => c.id !== 'user-data-differs');
+  if (shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath });
+  return { status: 'verified', path: isoPath, ...hashed, checks: shown, manifest: manifestPath, buildKey: manifest!.buildKey };
+}

@@ -1,0 +1,167 @@
+/**
+ * Shared pieces of the end-to-end `edgebuild iso` tests: the fixture
+ * repository with one tag per earthly.sh mode, a user-data with a secret,
+ * and the CLI run as a subprocess.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { buildFixtureTags } from '../fixtures/earthlyScript.js';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+export const SECRET = 'tok-5ecret-9f8e7d6c5b';
+export const PROXY_PASSWORD = 'pr0xy-pa55w0rd';
+export const SKIP = 'cpu,memory,disk,privileged';
+export const EARTHLY_IMAGE = 'edgebuild-test/earthly/earthly:fixture';
+
+export const USER_DATA = `#cloud-config
+stylus:
+  site:
+    edgeHostToken: \${env:EDGE_TOKEN}
+    paletteEndpoint: api.example.invalid
+  imageRedirectWebhook:
+    enable: true
+`;
+
+export interface Workspace {
+  root: string;
+  repo: FixtureRepo;
+  userData: string;
+  cache: string;
+  cleanup(): void;
+}
+
+export function makeWorkspace(): Workspace {
+  const root = mkdtempSync(join(tmpdir(), 'edgebuild-e2e-'));
+  const repo = createCanvosRepo(buildFixtureTags(), join(root, 'origin'));
+  const userData = join(root, 'user-data.yaml');
+  writeFileSync(userData, USER_DATA);
+  const cache = join(root, 'cache');
+  mkdirSync(cache);
+  return { root, repo, userData, cache, cleanup: () => repo.cleanup() };
+}
+
+export interface RunOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function isoArgs(ws: Workspace, name: string, tag: string, extra: string[] = []): string[] {
+  return [
+    CLI,
+    'iso',
+    '--repo',
+    ws.repo.path,
+    '--tag',
+    tag,
+    '--user-data',
+    ws.userData,
+    '--out',
+    join(ws.root, name, 'dist'),
+    '--work-dir',
+    join(ws.root, name, 'work'),
+    '--cache-dir',
+    ws.cache,
+    '--skip-check',
+    SKIP,
+    ...extra,
+  ];
+}
+
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, EDGE_TOKEN: SECRET, EDGEBUILD_FIXTURE_EARTHLY_IMAGE: EARTHLY_IMAGE, EDGEBUILD_KILL_GRACE_MS: '1000', CI: 'true', GITHUB_ACTIONS: '', ...extra };
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunOutput> {
+  const started = Date.now();
+  return new Promise((done) => {
+    execFile(process.execPath, args, { env, cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number }).code ?? null) : 0;
+      done({ code: typeof code === 'number' ? code : null, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return { child, output: () => ({ stdout, stderr }), exit };
+}
+
+export const exec = promisify(execFile);
+
+/** Every file under `dir` (relative paths), for "nothing left behind" checks. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = join(d, e);
+      const r = rel ? `${rel}/${e}` : e;
+      if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) walk(full, r);
+      else out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** Processes whose process group is `pgid` (from /proc/<pid>/stat). */
+export function processesInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** All command lines of running processes containing `needle`. */
+export function cmdlinesContaining(needle: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) found.push(`${entry}: ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+export async function containerNames(): Promise<string[]> {
+  const { stdout } = await exec('docker', ['ps', '-a', '--format', '{{.Names}} {{.Image}}']);
+  return stdout.split('\n').filter(Boolean);
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
