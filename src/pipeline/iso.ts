@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { makePlan, type Plan } from '../core/plan.js';
+import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
@@ -24,6 +25,8 @@ export interface IsoContext {
   source?: Source;
   plan?: Plan;
   warnings: string[];
+  /** Releases the work-dir lock taken before the checkout is touched. */
+  release?: () => Promise<void>;
   /** Hash of the build's inputs (see core/buildKey.ts). */
   buildKey?: string;
   /** Content hashes of the extra files, part of the key and the manifest. */
@@ -137,6 +140,12 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
         title: 'Prepare the CanvOS checkout',
         skip: (c) => Boolean(c.upToDate),
         task: async (c, task) => {
+          // Two runs sharing a work dir would replace each other's checkout mid-build.
+          c.release = await acquireLock(join(c.inputs!.workDir, '.lock'), `edgebuild iso ${c.plan!.tag}`, {
+            wait: options.wait !== false,
+            onWait: (holder) => (task.output = `waiting for another edgebuild using ${c.inputs!.workDir}: ${holder}`),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
           await applyPlan(c.plan!, c.source!.mirror, options.signal);
           task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
         },
@@ -217,6 +226,8 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
   } catch (error) {
     reportFailure(stderr, options.env, error);
     throw error;
+  } finally {
+    await ctx.release?.();
   }
   if (!building) return plannedResult(ctx.plan!, ctx.warnings);
   if (ctx.upToDate) return upToDateResult(ctx.upToDate, ctx.inputs!.outDir, ctx.startedAt!, ctx.warnings);
