@@ -187,6 +187,6 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
     options.onWarning(`could not list the build's containers: ${error instanceof Error ? error.message : String(error)}; check docker ps -a for earthly-buildkitd`);
   }
   if (run.aborted) throw new InterruptedError();
-  task.title = `Built in ${formatElapsed(run.durationMs)} (earthly.sh exit ${run.exitCode ?? run.signal ?? '?'}; log ${options.logPath})`;
+  task.title = `${run.exitCode === 0 ? 'Built' : 'Build ended'} in ${formatElapsed(run.durationMs)} (earthly.sh exit ${run.exitCode ?? run.signal ?? '?'}; log ${options.logPath})`;
   return { ...run, logPath: options.logPath, removedContainers: removed };
 }

@@ -11,7 +11,7 @@ import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
 import { findUpToDate, publish, type Published } from './publish.js';
-import { isUki, verifyBuild, type VerifiedIso } from './verify.js';
+import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 import type { Manifest } from '../core/manifest.js';
 import { userDataIsoPath } from '../core/verify.js';
 import { version } from '../version.js';
@@ -174,6 +174,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             },
             task,
           );
+          if (!('skipped' in c.build)) checkExit(c.build, c.build.logPath);
         },
       },
       {

@@ -73,7 +73,14 @@ export function isUki(plan: Pick<Plan, 'arg'>): boolean {
 
 function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts): RuntimeError {
   const first = checks.find((c) => !c.ok)!;
-  return new RuntimeError(`${prefix}${failureSummary(checks, run)}`, { code: first.id, fix: FIXES[first.id] ?? 'see the checks listed', details: { checks, ...details } });
+  const log = typeof details.log === 'string' ? ` (log: ${details.log})` : '';
+  return new RuntimeError(`${prefix}${failureSummary(checks, run)}${log}`, { code: first.id, fix: FIXES[first.id] ?? 'see the checks listed', details: { checks, ...details } });
+}
+
+/** The first condition on its own, so a build that exited non-zero fails as the build step. */
+export function checkExit(run: VerifyBuildInput['run'], logPath: string): void {
+  const check = checkRun(run);
+  if (!check.ok) throw failure('build failed: ', [check], { log: logPath, tail: run.tail }, run);
 }
 
 /** Checks the build's output in the checkout; throws naming the first failed condition and the log. */
