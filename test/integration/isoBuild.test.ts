@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
-import { CLI, EARTHLY_IMAGE, SECRET, cliEnv, containerNames, exec, filesUnder, isoArgs, makeWorkspace, runCli, type Workspace } from './isoHelpers.js';
+import { CLI, EARTHLY_IMAGE, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, filesUnder, isoArgs, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
 
 let ws: Workspace;
 
@@ -16,6 +16,11 @@ beforeAll(async () => {
   if (!existsSync(CLI)) await exec('npm', ['run', 'build']);
   ws = makeWorkspace();
   await exec('docker', ['tag', testImage, EARTHLY_IMAGE]);
+  // Leftovers of an earlier, killed test run would be taken for this run's.
+  for (const line of await containerNames()) {
+    const [name, image] = line.split(' ');
+    if (name === 'earthly-buildkitd' || image === EARTHLY_IMAGE) await exec('docker', ['rm', '-f', name!]);
+  }
 }, 120_000);
 afterAll(() => ws?.cleanup());
 
@@ -117,5 +122,50 @@ describeDocker('edgebuild iso (build, verify, publish)', () => {
     expect(run.stderr).toMatch(/^::endgroup::$/m);
     expect(run.stderr).toMatch(/^::error title=edgebuild::build failed: build\/palette-edge-installer\.iso does not exist/m);
     noSecretIn(run.stderr);
+  });
+});
+
+describeDocker('edgebuild iso (interruption and one build per engine)', () => {
+  test('Ctrl-C mid-build: exit 130, no process, container, temp or lock file left; no secret in any argv', async () => {
+    const run = spawnCli(isoArgs(ws, 'int', BUILD_TAGS.slow), cliEnv(), ws.root);
+    // The long step runs in a container once earthly-buildkitd is up.
+    await waitFor('the slow build to start its containers', async () => {
+      const names = await containerNames();
+      return names.some((n) => n.startsWith('earthly-buildkitd ')) && names.some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined;
+    });
+    const earthly = await waitFor('earthly.sh', () => cmdlinesContaining('./earthly.sh +iso')[0]);
+    const group = Number(earthly.split(':')[0]);
+    const members = processesInGroup(group);
+    expect(members.length).toBeGreaterThan(0);
+    expect(cmdlinesContaining(SECRET)).toEqual([]);
+
+    run.child.kill('SIGINT');
+    const code = await run.exit;
+    expect(code, run.output().stderr).toBe(130);
+    expect(processesInGroup(group)).toEqual([]);
+    await noBuildContainers();
+    const left = [...filesUnder(join(ws.root, 'int')), ...filesUnder(ws.cache)].filter((f) => /\.tmp-|\.lock$/.test(f));
+    expect(left).toEqual([]);
+    expect(filesUnder(join(ws.root, 'int', 'dist'))).toEqual([]);
+    noSecretIn(run.output().stderr, ...filesUnder(join(ws.root, 'int', 'work', 'logs')).map((f) => readFileSync(join(ws.root, 'int', 'work', 'logs', f), 'utf8')));
+  });
+
+  test('a second build on the same engine waits and says so; with --no-wait it fails at once', async () => {
+    const first = spawnCli(isoArgs(ws, 'lock1', BUILD_TAGS.slow), cliEnv(), ws.root);
+    await waitFor('the first build to hold the engine', async () => ((await containerNames()).some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined));
+
+    const refused = await runCli(isoArgs(ws, 'lock2', BUILD_TAGS.success, ['--no-wait', '--json']), cliEnv(), ws.root);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect((parse(refused.stdout).error as Record<string, unknown>).code).toBe('locked');
+    expect(refused.stderr).toMatch(/another edgebuild is building on this Docker engine/);
+
+    const waiting = spawnCli(isoArgs(ws, 'lock3', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
+    await waitFor('the second build to say it waits', () => (/waiting for it to finish/.test(waiting.output().stderr) ? true : undefined));
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(130);
+    // Once the first has stopped, the second builds.
+    expect(await waiting.exit, waiting.output().stderr).toBe(0);
+    expect(parse(waiting.output().stdout).status).toBe('built');
+    await noBuildContainers();
   });
 });
