@@ -62,16 +62,20 @@ export class LineBlocks {
 
   push(chunk: string): Block | undefined {
     const text = this.pending + chunk;
-    let cut = text.lastIndexOf('\n') + 1;
-    if (cut === 0) {
-      if (text.length <= this.maxLine) {
-        this.pending = text;
-        return undefined;
-      }
-      cut = text.length - this.keepBack;
+    const cut = text.lastIndexOf('\n') + 1;
+    if (cut > 0) {
+      this.pending = text.slice(cut);
+      return this.emit(this.redact(text.slice(0, cut)));
     }
-    this.pending = text.slice(cut);
-    return this.emit(cut === text.length || text[cut - 1] === '\n' ? text.slice(0, cut) : `${text.slice(0, cut)}\n`);
+    if (text.length <= this.maxLine) {
+      this.pending = text;
+      return undefined;
+    }
+    // Redact first, then keep back as many characters as a secret's unfinished start can have.
+    const redacted = this.redact(text);
+    const at = redacted.length - this.keepBack;
+    this.pending = redacted.slice(at);
+    return this.emit(`${redacted.slice(0, at)}\n`);
   }
 
   /** The last partial line, at the end of the output. */
@@ -79,11 +83,14 @@ export class LineBlocks {
     if (!this.pending) return undefined;
     const text = `${this.pending}\n`;
     this.pending = '';
-    return this.emit(text);
+    return this.emit(this.redact(text));
   }
 
-  private emit(raw: string): Block {
-    const text = this.secrets.length ? redact(raw, this.secrets) : raw;
+  private redact(text: string): string {
+    return this.secrets.length ? redact(text, this.secrets) : text;
+  }
+
+  private emit(text: string): Block {
     let lines = 0;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
     return { text, lines };

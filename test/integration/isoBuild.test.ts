@@ -5,24 +5,15 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
+import type { Manifest } from '../../src/core/manifest.js';
 import { CLI, EARTHLY_IMAGE, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, filesUnder, isoArgs, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
 
 let ws: Workspace;
 
-beforeAll(async () => {
-  if (!existsSync(CLI)) await exec('npm', ['run', 'build']);
-  ws = makeWorkspace();
-  await exec('docker', ['tag', testImage, EARTHLY_IMAGE]);
-  // Leftovers of an earlier, killed test run would be taken for this run's.
-  for (const line of await containerNames()) {
-    const [name, image] = line.split(' ');
-    if (name === 'earthly-buildkitd' || image === EARTHLY_IMAGE) await exec('docker', ['rm', '-f', name!]);
-  }
-}, 120_000);
-afterAll(() => ws?.cleanup());
+
 
 function parse(stdout: string): Record<string, unknown> {
   return JSON.parse(stdout) as Record<string, unknown>;
@@ -37,135 +28,149 @@ async function noBuildContainers(): Promise<void> {
   expect(left).toEqual([]);
 }
 
-describeDocker('edgebuild iso (build, verify, publish)', () => {
-  test('builds, verifies and publishes; the rerun is up to date without Docker; --force rebuilds', async () => {
-    const args = isoArgs(ws, 'ok', BUILD_TAGS.success, ['--json']);
-    const first = await runCli(args, cliEnv(), ws.root);
-    expect(first.stderr).not.toContain('internal error');
-    expect(first.code, first.stderr).toBe(0);
-    const result = parse(first.stdout);
-    expect(result.status).toBe('built');
-    expect(result.tag).toBe(BUILD_TAGS.success);
-    expect(result.commit).toBe(ws.repo.commits[BUILD_TAGS.success]);
-    const out = join(ws.root, 'ok', 'dist');
-    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'palette-edge-installer.iso', 'palette-edge-installer.iso.sha256']);
-    const check = await exec('sha256sum', ['-c', 'palette-edge-installer.iso.sha256'], { cwd: out });
-    expect(check.stdout).toContain('palette-edge-installer.iso: OK');
+describeDocker('edgebuild iso end to end', () => {
+  beforeAll(async () => {
+    if (!existsSync(CLI)) await exec('npm', ['run', 'build']);
+    ws = makeWorkspace();
+    await exec('docker', ['tag', testImage, EARTHLY_IMAGE]);
+    // Leftovers of an earlier, killed test run would be taken for this run's.
+    for (const line of await containerNames()) {
+      const [name, image] = line.split(' ');
+      if (name === 'earthly-buildkitd' || image === EARTHLY_IMAGE) await exec('docker', ['rm', '-f', name!]);
+    }
+  }, 120_000);
+  afterAll(() => ws?.cleanup());
 
-    const manifestText = readFileSync(join(out, 'manifest.json'), 'utf8');
-    const manifest = JSON.parse(manifestText) as Record<string, any>;
-    expect(manifest.edgebuild.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(manifest.canvos).toMatchObject({ tag: BUILD_TAGS.success, commit: ws.repo.commits[BUILD_TAGS.success], peVersion: BUILD_TAGS.success });
-    expect(manifest.target).toBe('+iso');
-    expect(manifest.arg.ISO_NAME).toBe('palette-edge-installer');
-    expect(manifest.userData).toMatchObject({ imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' });
-    expect(manifest.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.buildKey).toBe(result.buildKey);
-    expect(Date.parse(manifest.finishedAt)).toBeGreaterThanOrEqual(Date.parse(manifest.startedAt));
-    expect(manifest.artifacts[0]).toMatchObject({ name: 'palette-edge-installer.iso' });
-    expect(manifest.artifacts[0].sha256).toBe((result.artifacts as { sha256: string }[])[0]!.sha256);
+  describe('build, verify, publish', () => {
+    test('builds, verifies and publishes; the rerun is up to date without Docker; --force rebuilds', async () => {
+      const args = isoArgs(ws, 'ok', BUILD_TAGS.success, ['--json']);
+      const first = await runCli(args, cliEnv(), ws.root);
+      expect(first.stderr).not.toContain('internal error');
+      expect(first.code, first.stderr).toBe(0);
+      const result = parse(first.stdout);
+      expect(result.status).toBe('built');
+      expect(result.tag).toBe(BUILD_TAGS.success);
+      expect(result.commit).toBe(ws.repo.commits[BUILD_TAGS.success]);
+      const out = join(ws.root, 'ok', 'dist');
+      expect(readdirSync(out).sort()).toEqual(['manifest.json', 'palette-edge-installer.iso', 'palette-edge-installer.iso.sha256']);
+      const check = await exec('sha256sum', ['-c', 'palette-edge-installer.iso.sha256'], { cwd: out });
+      expect(check.stdout).toContain('palette-edge-installer.iso: OK');
 
-    const log = readFileSync(result.log as string, 'utf8');
-    expect(log).toContain('+validate-user-data | edgeHostToken: ***');
-    noSecretIn(first.stdout, first.stderr, manifestText, log);
-    await noBuildContainers();
+      const manifestText = readFileSync(join(out, 'manifest.json'), 'utf8');
+      const manifest = JSON.parse(manifestText) as Manifest;
+      expect(manifest.edgebuild.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(manifest.canvos).toMatchObject({ tag: BUILD_TAGS.success, commit: ws.repo.commits[BUILD_TAGS.success], peVersion: BUILD_TAGS.success });
+      expect(manifest.target).toBe('+iso');
+      expect(manifest.arg.ISO_NAME).toBe('palette-edge-installer');
+      expect(manifest.userData).toMatchObject({ imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' });
+      expect(manifest.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(manifest.buildKey).toBe(result.buildKey);
+      expect(Date.parse(manifest.finishedAt)).toBeGreaterThanOrEqual(Date.parse(manifest.startedAt));
+      expect(manifest.artifacts[0]).toMatchObject({ name: 'palette-edge-installer.iso' });
+      expect(manifest.artifacts[0]!.sha256).toBe((result.artifacts as { sha256: string }[])[0]!.sha256);
 
-    const verified = await runCli([CLI, 'verify', join(out, 'palette-edge-installer.iso'), '--json'], cliEnv(), ws.root);
-    expect(verified.code, verified.stderr).toBe(0);
-    expect(parse(verified.stdout)).toMatchObject({ status: 'verified', sha256: manifest.artifacts[0].sha256 });
+      const log = readFileSync(result.log as string, 'utf8');
+      expect(log).toContain('+validate-user-data | edgeHostToken: ***');
+      noSecretIn(first.stdout, first.stderr, manifestText, log);
+      await noBuildContainers();
 
-    // An engine that does not exist: the rerun must not need Docker at all.
-    const again = await runCli(args, cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
-    expect(again.code, again.stderr).toBe(0);
-    expect(parse(again.stdout)).toMatchObject({ status: 'up-to-date', buildKey: result.buildKey });
+      const verified = await runCli([CLI, 'verify', join(out, 'palette-edge-installer.iso'), '--json'], cliEnv(), ws.root);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(parse(verified.stdout)).toMatchObject({ status: 'verified', sha256: manifest.artifacts[0]!.sha256 });
 
-    const forced = await runCli([...args, '--force'], cliEnv(), ws.root);
-    expect(forced.code, forced.stderr).toBe(0);
-    expect(parse(forced.stdout).status).toBe('built');
-  });
+      // An engine that does not exist: the rerun must not need Docker at all.
+      const again = await runCli(args, cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
+      expect(again.code, again.stderr).toBe(0);
+      expect(parse(again.stdout)).toMatchObject({ status: 'up-to-date', buildKey: result.buildKey });
 
-  test('a UKI build is checked for config.yaml at the ISO root and published with a .sha256 of its own', async () => {
-    const run = await runCli(isoArgs(ws, 'uki', BUILD_TAGS.success, ['--arg', 'IS_UKI=true', '--json']), cliEnv(), ws.root);
-    expect(run.code, run.stderr).toBe(0);
-    const out = join(ws.root, 'uki', 'dist');
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Record<string, any>;
-    expect(manifest.userData.isoPath).toBe('config.yaml');
-    expect(manifest.arg.IS_UKI).toBe('true');
-    await exec('sha256sum', ['-c', 'palette-edge-installer.iso.sha256'], { cwd: out });
-  });
-
-  test.each([
-    ['no-iso', 'iso-missing', /build\/palette-edge-installer\.iso does not exist.*printed "An error occurred"/],
-    ['fail', 'exit-status', /earthly\.sh exited with status 1/],
-    ['bad-checksum', 'checksum-mismatch', /\.sha256 says [0-9a-f]{64} but the ISO's sha256 is/],
-    ['no-user-data', 'user-data-missing', /the ISO has no files-iso\/config\.yaml/],
-  ] as const)('%s: exit 1 naming the condition and the log, nothing published', async (mode, code, message) => {
-    const run = await runCli(isoArgs(ws, mode, BUILD_TAGS[mode], ['--json']), cliEnv(), ws.root);
-    expect(run.code, run.stderr).toBe(1);
-    const error = parse(run.stdout).error as Record<string, unknown>;
-    expect(error.code).toBe(code);
-    expect(error.message).toMatch(message);
-    expect(String(error.log)).toMatch(/work\/logs\/build-.*\.log$/);
-    expect(run.stderr).toContain(String(error.log));
-    expect(run.stderr).toMatch(/last lines of the build log/);
-    expect(filesUnder(join(ws.root, mode, 'dist'))).toEqual([]);
-    noSecretIn(run.stdout, run.stderr, readFileSync(String(error.log), 'utf8'));
-    await noBuildContainers();
-  });
-
-  test('under GitHub Actions the log is folded in a group and the failure is an ::error:: annotation', async () => {
-    const run = await runCli(isoArgs(ws, 'gha', BUILD_TAGS['no-iso']), cliEnv({ GITHUB_ACTIONS: 'true' }), ws.root);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^::group::earthly\.sh log/m);
-    expect(run.stderr).toMatch(/^::stop-commands::[0-9a-f]{24}$/m);
-    expect(run.stderr).toContain('+build-iso | ERROR: build-iso failed');
-    expect(run.stderr).toMatch(/^::endgroup::$/m);
-    expect(run.stderr).toMatch(/^::error title=edgebuild::build failed: build\/palette-edge-installer\.iso does not exist/m);
-    noSecretIn(run.stderr);
-  });
-});
-
-describeDocker('edgebuild iso (interruption and one build per engine)', () => {
-  test('Ctrl-C mid-build: exit 130, no process, container, temp or lock file left; no secret in any argv', async () => {
-    const run = spawnCli(isoArgs(ws, 'int', BUILD_TAGS.slow), cliEnv(), ws.root);
-    // The long step runs in a container once earthly-buildkitd is up.
-    await waitFor('the slow build to start its containers', async () => {
-      const names = await containerNames();
-      return names.some((n) => n.startsWith('earthly-buildkitd ')) && names.some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined;
+      const forced = await runCli([...args, '--force'], cliEnv(), ws.root);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(parse(forced.stdout).status).toBe('built');
     });
-    const earthly = await waitFor('earthly.sh', () => cmdlinesContaining('./earthly.sh +iso')[0]);
-    const group = Number(earthly.split(':')[0]);
-    const members = processesInGroup(group);
-    expect(members.length).toBeGreaterThan(0);
-    expect(cmdlinesContaining(SECRET)).toEqual([]);
 
-    run.child.kill('SIGINT');
-    const code = await run.exit;
-    expect(code, run.output().stderr).toBe(130);
-    expect(processesInGroup(group)).toEqual([]);
-    await noBuildContainers();
-    const left = [...filesUnder(join(ws.root, 'int')), ...filesUnder(ws.cache)].filter((f) => /\.tmp-|\.lock$/.test(f));
-    expect(left).toEqual([]);
-    expect(filesUnder(join(ws.root, 'int', 'dist'))).toEqual([]);
-    noSecretIn(run.output().stderr, ...filesUnder(join(ws.root, 'int', 'work', 'logs')).map((f) => readFileSync(join(ws.root, 'int', 'work', 'logs', f), 'utf8')));
+    test('a UKI build is checked for config.yaml at the ISO root and published with a .sha256 of its own', async () => {
+      const run = await runCli(isoArgs(ws, 'uki', BUILD_TAGS.success, ['--arg', 'IS_UKI=true', '--json']), cliEnv(), ws.root);
+      expect(run.code, run.stderr).toBe(0);
+      const out = join(ws.root, 'uki', 'dist');
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+      expect(manifest.userData.isoPath).toBe('config.yaml');
+      expect(manifest.arg.IS_UKI).toBe('true');
+      await exec('sha256sum', ['-c', 'palette-edge-installer.iso.sha256'], { cwd: out });
+    });
+
+    test.each([
+      ['no-iso', 'iso-missing', /build\/palette-edge-installer\.iso does not exist.*printed "An error occurred"/],
+      ['fail', 'exit-status', /earthly\.sh exited with status 1/],
+      ['bad-checksum', 'checksum-mismatch', /\.sha256 says [0-9a-f]{64} but the ISO's sha256 is/],
+      ['no-user-data', 'user-data-missing', /the ISO has no files-iso\/config\.yaml/],
+    ] as const)('%s: exit 1 naming the condition and the log, nothing published', async (mode, code, message) => {
+      const run = await runCli(isoArgs(ws, mode, BUILD_TAGS[mode], ['--json']), cliEnv(), ws.root);
+      expect(run.code, run.stderr).toBe(1);
+      const error = parse(run.stdout).error as Record<string, unknown>;
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(message);
+      expect(String(error.log)).toMatch(/work\/logs\/build-.*\.log$/);
+      expect(run.stderr).toContain(String(error.log));
+      expect(run.stderr).toMatch(/last lines of the build log/);
+      expect(filesUnder(join(ws.root, mode, 'dist'))).toEqual([]);
+      noSecretIn(run.stdout, run.stderr, readFileSync(String(error.log), 'utf8'));
+      await noBuildContainers();
+    });
+
+    test('under GitHub Actions the log is folded in a group and the failure is an ::error:: annotation', async () => {
+      const run = await runCli(isoArgs(ws, 'gha', BUILD_TAGS['no-iso']), cliEnv({ GITHUB_ACTIONS: 'true' }), ws.root);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^::group::earthly\.sh log/m);
+      expect(run.stderr).toMatch(/^::stop-commands::[0-9a-f]{24}$/m);
+      expect(run.stderr).toContain('+build-iso | ERROR: build-iso failed');
+      expect(run.stderr).toMatch(/^::endgroup::$/m);
+      expect(run.stderr).toMatch(/^::error title=edgebuild::build failed: build\/palette-edge-installer\.iso does not exist/m);
+      noSecretIn(run.stderr);
+    });
   });
 
-  test('a second build on the same engine waits and says so; with --no-wait it fails at once', async () => {
-    const first = spawnCli(isoArgs(ws, 'lock1', BUILD_TAGS.slow), cliEnv(), ws.root);
-    await waitFor('the first build to hold the engine', async () => ((await containerNames()).some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined));
+  describe('interruption and one build per engine', () => {
+    test('Ctrl-C mid-build: exit 130, no process, container, temp or lock file left; no secret in any argv', async () => {
+      const run = spawnCli(isoArgs(ws, 'int', BUILD_TAGS.slow), cliEnv(), ws.root);
+      // The long step runs in a container once earthly-buildkitd is up.
+      await waitFor('the slow build to start its containers', async () => {
+        const names = await containerNames();
+        return names.some((n) => n.startsWith('earthly-buildkitd ')) && names.some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined;
+      });
+      const earthly = await waitFor('earthly.sh', () => cmdlinesContaining('./earthly.sh +iso')[0]);
+      const group = Number(earthly.split(':')[0]);
+      const members = processesInGroup(group);
+      expect(members.length).toBeGreaterThan(0);
+      expect(cmdlinesContaining(SECRET)).toEqual([]);
 
-    const refused = await runCli(isoArgs(ws, 'lock2', BUILD_TAGS.success, ['--no-wait', '--json']), cliEnv(), ws.root);
-    expect(refused.code, refused.stderr).toBe(1);
-    expect((parse(refused.stdout).error as Record<string, unknown>).code).toBe('locked');
-    expect(refused.stderr).toMatch(/another edgebuild is building on this Docker engine/);
+      run.child.kill('SIGINT');
+      const code = await run.exit;
+      expect(code, run.output().stderr).toBe(130);
+      expect(processesInGroup(group)).toEqual([]);
+      await noBuildContainers();
+      const left = [...filesUnder(join(ws.root, 'int')), ...filesUnder(ws.cache)].filter((f) => /\.tmp-|\.lock$/.test(f));
+      expect(left).toEqual([]);
+      expect(filesUnder(join(ws.root, 'int', 'dist'))).toEqual([]);
+      noSecretIn(run.output().stderr, ...filesUnder(join(ws.root, 'int', 'work', 'logs')).map((f) => readFileSync(join(ws.root, 'int', 'work', 'logs', f), 'utf8')));
+    });
 
-    const waiting = spawnCli(isoArgs(ws, 'lock3', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
-    await waitFor('the second build to say it waits', () => (/waiting for it to finish/.test(waiting.output().stderr) ? true : undefined));
-    first.child.kill('SIGTERM');
-    expect(await first.exit).toBe(130);
-    // Once the first has stopped, the second builds.
-    expect(await waiting.exit, waiting.output().stderr).toBe(0);
-    expect(parse(waiting.output().stdout).status).toBe('built');
-    await noBuildContainers();
+    test('a second build on the same engine waits and says so; with --no-wait it fails at once', async () => {
+      const first = spawnCli(isoArgs(ws, 'lock1', BUILD_TAGS.slow), cliEnv(), ws.root);
+      await waitFor('the first build to hold the engine', async () => ((await containerNames()).some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined));
+
+      const refused = await runCli(isoArgs(ws, 'lock2', BUILD_TAGS.success, ['--no-wait', '--json']), cliEnv(), ws.root);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect((parse(refused.stdout).error as Record<string, unknown>).code).toBe('locked');
+      expect(refused.stderr).toMatch(/another edgebuild is building on this Docker engine/);
+
+      const waiting = spawnCli(isoArgs(ws, 'lock3', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
+      await waitFor('the second build to say it waits', () => (/waiting for it to finish/.test(waiting.output().stderr) ? true : undefined));
+      first.child.kill('SIGTERM');
+      expect(await first.exit).toBe(130);
+      // Once the first has stopped, the second builds.
+      expect(await waiting.exit, waiting.output().stderr).toBe(0);
+      expect(parse(waiting.output().stdout).status).toBe('built');
+      await noBuildContainers();
+    });
   });
 });

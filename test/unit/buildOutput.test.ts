@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { LineBlocks, Tail, formatElapsed, lastStep, parseStep, stripAnsi } from '../../src/core/buildOutput.js';
+
+describe('parseStep', () => {
+  test.each([
+    ['              +iso | --> SAVE ARTIFACT /build/* AS LOCAL ./build/', '+iso | --> SAVE ARTIFACT /build/* AS LOCAL ./build/'],
+    ['  +build-iso | *cached* --> RUN sha256sum $ISO_NAME.iso', '+build-iso | *cached* --> RUN sha256sum $ISO_NAME.iso'],
+    ['\u001b[33m+validate-user-data\u001b[0m | user-data file does not exist.\r', '+validate-user-data | user-data file does not exist.'],
+    ['+base-image(amd64) | --> FROM ubuntu', '+base-image(amd64) | --> FROM ubuntu'],
+    ['Init 🚀', undefined],
+    ['+iso |   ', undefined],
+    ['An error occurred while running the command.', undefined],
+    ['a | b', undefined],
+  ])('%j → %j', (line, step) => {
+    expect(parseStep(line)).toBe(step);
+  });
+
+  test('lastStep finds the last step line of a block', () => {
+    expect(lastStep(' +a | one\n +b | two\nplain line\n')).toBe('+b | two');
+    expect(lastStep('nothing\nhere\n')).toBeUndefined();
+  });
+});
+
+test('stripAnsi removes colours and cursor moves', () => {
+  expect(stripAnsi('\u001b[1;31mred\u001b[0m \u001b[2Kx\u001b]0;title\u0007')).toBe('red x');
+});
+
+describe('LineBlocks', () => {
+  const feed = (blocks: LineBlocks, chunks: string[]): string => {
+    let out = '';
+    for (const c of chunks) out += blocks.push(c)?.text ?? '';
+    return out + (blocks.end()?.text ?? '');
+  };
+
+  test('emits whole lines only and keeps the partial line for later', () => {
+    const b = new LineBlocks([]);
+    expect(b.push('one\ntw')).toEqual({ text: 'one\n', lines: 1 });
+    expect(b.push('o')).toBeUndefined();
+    expect(b.push('\nthree\nfour')).toEqual({ text: 'two\nthree\n', lines: 2 });
+    expect(b.end()).toEqual({ text: 'four\n', lines: 1 });
+  });
+
+  test('a secret split across chunks is still redacted', () => {
+    expect(feed(new LineBlocks(['hunter2']), ['token: hun', 'ter2 and hunter', '2\n'])).toBe('token: *** and ***\n');
+  });
+
+  test('an endless line without newline is cut without splitting a secret or growing without bound', () => {
+    const b = new LineBlocks(['SECRET'], 16);
+    const out = feed(b, ['x'.repeat(14), 'SECRET', 'y'.repeat(30)]);
+    expect(out).not.toContain('SECRET');
+    expect(out.replace(/\n/g, '')).toBe(`${'x'.repeat(14)}***${'y'.repeat(30)}`);
+  });
+
+  test('property: any chunking gives the redacted text, line for line', () => {
+    const secret = 's3cr3t';
+    const alphabet = fc.constantFrom('a', 'b', '\n', 's3cr3t', 's3c', 'r3t', ' ');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 8 }), (parts, cuts) => {
+        const text = parts.join('');
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((x, y) => x - y);
+        const chunks: string[] = [];
+        let at = 0;
+        for (const p of points) {
+          chunks.push(text.slice(at, p));
+          at = p;
+        }
+        chunks.push(text.slice(at));
+        const out = feed(new LineBlocks([secret]), chunks);
+        const expected = text.split(secret).join('***');
+        expect(out).toBe(expected === '' || expected.endsWith('\n') ? expected : `${expected}\n`);
+        // With tiny lines cut for memory's sake: extra line breaks only, never a secret.
+        const cutOut = feed(new LineBlocks([secret], 8), chunks);
+        expect(cutOut.replace(/\n/g, '')).toBe(expected.replace(/\n/g, ''));
+      }),
+    );
+  });
+});
+
+test('Tail keeps the last lines, bounded, without colours', () => {
+  const t = new Tail(64);
+  for (let i = 0; i < 100; i++) t.add(`\u001b[32mline ${i}\u001b[0m\r\n`);
+  expect(t.lines(3)).toEqual(['line 97', 'line 98', 'line 99']);
+});
+
+test.each([
+  [0, '0s'],
+  [59_999, '59s'],
+  [61_000, '1m01s'],
+  [3_723_000, '1h02m03s'],
+])('formatElapsed(%i) = %s', (ms, text) => {
+  expect(formatElapsed(ms)).toBe(text);
+});
