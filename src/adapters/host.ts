@@ -41,7 +41,7 @@ async function cgroupLimits(prefix: string): Promise<{ quota?: number | undefine
   const [procCgroup, mountinfo] = await Promise.all([readText(`${prefix}/proc/self/cgroup`), readText(`${prefix}/proc/self/mountinfo`)]);
   if (procCgroup === undefined || mountinfo === undefined) return {};
   const dirs = cgroupDirs(procCgroup, mountinfo);
-  const text = async (path: string): Promise<string | undefined> => readText(path);
+  const text = readText;
   const [v2Quota, v2Memory, v1Quota, v1Memory] = await Promise.all([
     limitsAlong(dirs.v2, dirs.v2 && dirs.roots[dirs.v2], prefix, async (d) => {
       const t = await text(`${d}/cpu.max`);
@@ -109,13 +109,21 @@ async function existing(path: string): Promise<string> {
   }
 }
 
-/** Free bytes for an unprivileged user (bavail) and the filesystem's identity (st_dev). */
-export async function pathSpace(path: string, role: PathSpace['role']): Promise<PathSpace> {
+/**
+ * Free bytes for an unprivileged user (bavail) and the filesystem's identity
+ * (st_dev). A work dir that does not exist yet is measured at its nearest
+ * existing parent; with `mustExist` (Docker's data root) a missing path is
+ * reported, not guessed at: the engine may run in a VM with its own disks.
+ */
+export async function pathSpace(path: string, role: PathSpace['role'], options: { mustExist?: boolean } = {}): Promise<PathSpace> {
   try {
-    const real = await existing(path);
+    const real = options.mustExist ? path : await existing(path);
     const [fs, st] = await Promise.all([statfs(real), stat(real, { bigint: true })]);
     return { role, path, device: st.dev.toString(), freeBytes: fs.bavail * fs.bsize };
   } catch (error) {
+    if (options.mustExist && (error as { code?: string }).code === 'ENOENT') {
+      return { role, path, unknown: 'the path does not exist on this host (the engine runs in a VM or another mount namespace?)' };
+    }
     return { role, path, unknown: `cannot read its free space: ${(error as Error).message}` };
   }
 }

@@ -44,6 +44,36 @@ export const MEMORY_TOLERANCE = 0.9;
 /** 18.09 is the oldest engine the EdgeForge prerequisites accept. */
 export const MIN_ENGINE = { major: 18, minor: 9, patch: 0 } as const;
 
+/**
+ * The privileged probe runs the image earthly.sh itself runs with --privileged
+ * (CanvOS v4.5.3+): `$SPECTRO_PUB_REPO/third-party/edge/earthly/earthly:$EARTHLY_VERSION`,
+ * with earthly.sh's defaults unless `.arg` sets them. The build pulls it anyway.
+ */
+export const DEFAULT_SPECTRO_PUB_REPO = 'us-docker.pkg.dev/palette-images';
+export const DEFAULT_EARTHLY_VERSION = 'v0.8.15';
+
+export function earthlyImage(arg: Readonly<Record<string, string>> = {}): string {
+  return `${arg.SPECTRO_PUB_REPO || DEFAULT_SPECTRO_PUB_REPO}/third-party/edge/earthly/earthly:${arg.EARTHLY_VERSION || DEFAULT_EARTHLY_VERSION}`;
+}
+
+export interface PreflightSettings {
+  thresholds: Thresholds;
+  probeImage: string;
+}
+
+/** Thresholds and probe image from the build config's `preflight:` and `arg:`. */
+export function preflightSettings(config: { preflight?: Partial<Thresholds> & { probeImage?: string }; arg?: Record<string, string> }): PreflightSettings {
+  const p = config.preflight ?? {};
+  return {
+    thresholds: {
+      minCpus: p.minCpus ?? DEFAULT_THRESHOLDS.minCpus,
+      minMemoryGB: p.minMemoryGB ?? DEFAULT_THRESHOLDS.minMemoryGB,
+      minDiskGB: p.minDiskGB ?? DEFAULT_THRESHOLDS.minDiskGB,
+    },
+    probeImage: p.probeImage ?? earthlyImage(config.arg),
+  };
+}
+
 const GiB = 1024 ** 3;
 const GB = 1e9;
 
