@@ -102,7 +102,7 @@ function unescape(field: string): string {
 function dirUnder(mount: Mount, cgroupPath: string): string {
   const root = mount.root === '/' ? '' : mount.root;
   const relative = root && (cgroupPath === root || cgroupPath.startsWith(`${root}/`)) ? cgroupPath.slice(root.length) : root ? '' : cgroupPath;
-  return posix.join(mount.point, relative || '/');
+  return relative && relative !== '/' ? posix.join(mount.point, relative) : mount.point;
 }
 
 /** Where this process's cgroup limits live, from /proc/self/cgroup and /proc/self/mountinfo. */
