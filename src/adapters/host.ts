@@ -77,9 +77,19 @@ export async function cpuAndMemoryFacts(root: ProcRoot = {}): Promise<{ cpus: Cp
   };
 }
 
-export async function gitFacts(signal?: AbortSignal): Promise<GitFacts> {
+export interface HostOptions {
+  signal?: AbortSignal | undefined;
+  /** The environment git is looked up in (PATH); default: this process's. */
+  env?: Record<string, string | undefined> | undefined;
+}
+
+export async function gitFacts({ signal, env }: HostOptions = {}): Promise<GitFacts> {
   try {
-    const { stdout } = await execa('git', ['--version'], { timeout: GIT_TIMEOUT_MS, ...(signal ? { cancelSignal: signal } : {}) });
+    const { stdout } = await execa('git', ['--version'], {
+      timeout: GIT_TIMEOUT_MS,
+      ...(signal ? { cancelSignal: signal } : {}),
+      ...(env ? { env, extendEnv: false } : {}),
+    });
     const version = /git version (\S+)/.exec(stdout)?.[1];
     return version ? { version } : { error: `unexpected output of git --version: ${stdout.trim()}` };
   } catch (error) {
@@ -89,8 +99,8 @@ export async function gitFacts(signal?: AbortSignal): Promise<GitFacts> {
   }
 }
 
-export async function hostFacts(signal?: AbortSignal): Promise<HostFacts> {
-  const [limits, git] = await Promise.all([cpuAndMemoryFacts(), gitFacts(signal)]);
+export async function hostFacts(options: HostOptions = {}): Promise<HostFacts> {
+  const [limits, git] = await Promise.all([cpuAndMemoryFacts(), gitFacts(options)]);
   return { platform: process.platform, arch: process.arch, ...limits, git };
 }
 

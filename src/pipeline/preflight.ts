@@ -71,7 +71,7 @@ async function dockerSide(input: PreflightInput, skip: ReadonlySet<CheckId>): Pr
 
 export async function runPreflight(input: PreflightInput): Promise<PreflightReport> {
   const skip = parseSkipIds(input.skip ?? []);
-  const [host, workSpace, docker] = await Promise.all([hostFacts(input.signal), pathSpace(input.workDir, 'work dir'), dockerSide(input, skip)]);
+  const [host, workSpace, docker] = await Promise.all([hostFacts({ signal: input.signal, env: input.env }), pathSpace(input.workDir, 'work dir'), dockerSide(input, skip)]);
   const evaluated = evaluatePreflight({ host, engine: docker.engine, spaces: [workSpace, docker.rootSpace], probe: docker.probe }, input.thresholds);
   const { checks, warnings } = applySkips(evaluated, skip);
   return { status: preflightStatus(checks), checks, warnings };
