@@ -76,13 +76,13 @@ export function parseDockerHost(env: Record<string, string | undefined>): Parsed
   } catch {
     throw new DockerUnavailable(badEndpoint(raw), 'bad-host', `DOCKER_HOST=${raw}`);
   }
+  if (!url.hostname || !['tcp:', 'http:', 'https:', 'ssh:'].includes(url.protocol)) {
+    throw new DockerUnavailable(badEndpoint(raw), 'bad-host', `DOCKER_HOST=${raw}`);
+  }
   if (url.protocol === 'ssh:') {
     const port = url.port || '22';
     const endpoint: DockerEndpoint = { url: `ssh://${url.hostname}:${port}`, kind: 'ssh', address: `${url.hostname}:${port}`, fromEnv, local: false };
     return { endpoint, options: { ...none, protocol: 'ssh', host: url.hostname, port, username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } } };
-  }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new DockerUnavailable(badEndpoint(raw), 'bad-host', `DOCKER_HOST=${raw}`);
   }
   const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
   const port = url.port || (tls ? '2376' : '2375');
