@@ -6,26 +6,22 @@
  * (fixed name and port 8372: a leftover breaks the next build) or run from an
  * Earthly image.
  */
-import type Docker from 'dockerode';
+import { dockerCall, type DockerClient } from './docker.js';
 
 export const BUILDKITD_NAME = 'earthly-buildkitd';
 /** earthly/earthly and earthly/buildkitd, under any registry or mirror prefix. */
 const EARTHLY_IMAGE = /(^|\/)earthly\/(earthly|buildkitd)(:|@|$)/;
 
-const CALL_TIMEOUT_MS = 30_000;
-
-function timed<T>(what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Docker did not answer ${what} within ${CALL_TIMEOUT_MS / 1000}s`)), CALL_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** dockerode takes `abortSignal`; @types/dockerode does not say so. */
+interface Abortable {
+  abortSignal: AbortSignal;
 }
 
 /** The engine's ID (`docker info`), stable across restarts of that engine. */
-export async function engineId(docker: Docker): Promise<string> {
-  const info = (await timed('docker info', docker.info())) as { ID?: string; Name?: string };
-  return info.ID || info.Name || 'unknown';
+export async function engineId(client: DockerClient, signal?: AbortSignal): Promise<string> {
+  const api = client.docker as unknown as { info(o: Abortable): Promise<{ ID?: string; Name?: string }> };
+  const info = await dockerCall(client, 'docker info', (abortSignal) => api.info({ abortSignal }), { signal });
+  return info.ID || info.Name || client.endpoint.url;
 }
 
 export interface ContainerRef {
@@ -34,9 +30,10 @@ export interface ContainerRef {
   image: string;
 }
 
-export async function listContainers(docker: Docker): Promise<ContainerRef[]> {
-  const list = await timed('docker ps', docker.listContainers({ all: true }));
-  return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), image: c.Image }));
+export async function listContainers(client: DockerClient): Promise<ContainerRef[]> {
+  const api = client.docker as unknown as { listContainers(o: Abortable & { all: boolean }): Promise<{ Id: string; Names?: string[]; Image: string }[]> };
+  const list = await dockerCall(client, 'docker ps -a', (abortSignal) => api.listContainers({ all: true, abortSignal }));
+  return list.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, ''), image: c.Image }));
 }
 
 /** Pure: the containers of `after` that the build started. */
@@ -44,12 +41,17 @@ export function startedByBuild(before: ReadonlySet<string>, after: readonly Cont
   return after.filter((c) => !before.has(c.id) && (c.name === BUILDKITD_NAME || EARTHLY_IMAGE.test(c.image)));
 }
 
-/** Force-removes (kills, then removes) containers; ones already gone are fine. Returns what failed. */
-export async function removeContainers(docker: Docker, containers: readonly ContainerRef[]): Promise<string[]> {
+/**
+ * Force-removes (kills, then removes) containers; ones already gone are
+ * fine. Deliberately not abortable: it runs after Ctrl-C. Returns what failed.
+ */
+export async function removeContainers(client: DockerClient, containers: readonly ContainerRef[]): Promise<string[]> {
   const failures: string[] = [];
   for (const c of containers) {
     try {
-      await timed(`docker rm -f ${c.name}`, docker.getContainer(c.id).remove({ force: true }));
+      await dockerCall(client, `docker rm -f ${c.name}`, (abortSignal) =>
+        (client.docker.getContainer(c.id) as unknown as { remove(o: Abortable & { force: boolean }): Promise<unknown> }).remove({ force: true, abortSignal }),
+      );
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       // 404: gone already (--rm); 409: removal already in progress.

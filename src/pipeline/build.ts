@@ -13,7 +13,7 @@ import { buildEnv } from '../core/buildEnv.js';
 import { formatElapsed, lastStep, type Block } from '../core/buildOutput.js';
 import { closeGroup, openGroup } from '../core/githubActions.js';
 import type { Plan } from '../core/plan.js';
-import { connectDocker } from '../adapters/docker.js';
+import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, removeContainers, startedByBuild } from '../adapters/dockerBuild.js';
 import { withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
@@ -109,17 +109,13 @@ function progress(mode: Mode, task: TaskReporter, stderr: ProgressStream, starte
 
 export async function runBuildStep(options: BuildStepOptions, task: TaskReporter): Promise<BuildOutcome> {
   const { plan, signal } = options;
-  let docker;
+  const docker = connectDocker(options.env);
   let engine: string;
   try {
-    docker = connectDocker(options.env);
-    engine = await engineId(docker);
+    engine = await engineId(docker, signal);
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError();
-    throw new RuntimeError(`cannot reach the Docker engine: ${error instanceof Error ? error.message : String(error)}`, {
-      code: 'docker-unreachable',
-      fix: 'start Docker or set DOCKER_HOST (edgebuild doctor shows what is wrong)',
-    });
+    throw error; // DockerUnavailable says what is wrong and how to fix it
   }
   const lockPath = lockPathFor(options.cacheDir, engine);
   const description = `building CanvOS ${plan.tag} in ${plan.canvosDir}`;
@@ -150,7 +146,7 @@ export async function runBuildStep(options: BuildStepOptions, task: TaskReporter
   }
 }
 
-async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker: ReturnType<typeof connectDocker>): Promise<BuildOutcome> {
+async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker: DockerClient): Promise<BuildOutcome> {
   const { plan, signal } = options;
   // A stale build/ from an earlier run must never be mistaken for this build's output.
   await rm(join(plan.canvosDir, 'build'), { recursive: true, force: true });

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { makePlan, type Plan } from '../core/plan.js';
+import { parseSkipIds, preflightSettings, type Check } from '../core/preflight.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { applyPlan } from './apply.js';
@@ -17,6 +18,7 @@ import { userDataIsoPath } from '../core/verify.js';
 import { version } from '../version.js';
 import { loadInputs, type Inputs } from './inputs.js';
 import type { IsoOptions } from './options.js';
+import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
 import { listrOptions, type ProgressStream } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
 
@@ -24,6 +26,7 @@ export interface IsoContext {
   inputs?: Inputs;
   source?: Source;
   plan?: Plan;
+  preflight?: PreflightReport;
   warnings: string[];
   /** Releases the work-dir lock taken before the checkout is touched. */
   release?: () => Promise<void>;
@@ -33,8 +36,6 @@ export interface IsoContext {
   fileHashes?: { to: string; sha256: string }[];
   /** --out already holds a verified build of these inputs. */
   upToDate?: Manifest;
-  /** Preflight results, recorded in the manifest. */
-  preflight?: unknown;
   startedAt?: Date;
   build?: BuildOutcome;
   verified?: VerifiedIso;
@@ -52,10 +53,11 @@ export interface PlannedResult {
   command: string[];
   userData: { source: string; path: string; sha256: string; imageRedirectWebhook: boolean };
   arg: Record<string, string>;
+  checks: Check[];
   warnings: string[];
 }
 
-export function plannedResult(plan: Plan, warnings: string[]): PlannedResult {
+export function plannedResult(plan: Plan, warnings: string[], checks: Check[] = []): PlannedResult {
   return {
     status: 'planned',
     tag: plan.tag,
@@ -67,6 +69,7 @@ export function plannedResult(plan: Plan, warnings: string[]): PlannedResult {
     command: plan.command,
     userData: { ...plan.userData, path: join(plan.canvosDir, 'user-data') },
     arg: plan.arg,
+    checks,
     warnings,
   };
 }
@@ -81,6 +84,7 @@ export interface IsoRun {
 export type IsoResult = PlannedResult | BuiltResult;
 
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
+  parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
   const ctx: IsoContext = { warnings: [], startedAt: new Date() };
   const building = !options.dryRun;
   const warn = (w: string): void => {
@@ -134,6 +138,24 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           Object.assign(c, await buildKeyOf(c.plan!, options.signal));
           c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!);
           task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
+        },
+      },
+      {
+        title: 'Check the build host',
+        skip: (c) => Boolean(c.upToDate),
+        task: async (c, task) => {
+          const { inputs } = c as Required<IsoContext>;
+          c.preflight = await runPreflight({
+            ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
+            workDir: inputs.workDir,
+            skip: options.skipCheck,
+            env: options.env,
+            signal: options.signal,
+            onProgress: (line) => (task.output = line),
+          });
+          c.preflight.warnings.forEach(warn);
+          task.title = `Build host checked: ${summarize(c.preflight.checks)}`;
+          assertPreflight(c.preflight);
         },
       },
       {
@@ -210,7 +232,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               arg: plan.arg,
               userData: { sha256: plan.userData.sha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
               files: c.fileHashes ?? [],
-              preflight: c.preflight ?? null,
+              preflight: c.preflight?.checks ?? null,
               startedAt: c.startedAt!.toISOString(),
               finishedAt: finishedAt.toISOString(),
               durationMs: finishedAt.getTime() - c.startedAt!.getTime(),
@@ -230,7 +252,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
   } finally {
     await ctx.release?.();
   }
-  if (!building) return plannedResult(ctx.plan!, ctx.warnings);
+  if (!building) return plannedResult(ctx.plan!, ctx.warnings, ctx.preflight?.checks);
   if (ctx.upToDate) return upToDateResult(ctx.upToDate, ctx.inputs!.outDir, ctx.startedAt!, ctx.warnings);
   return builtResult(ctx as Required<IsoContext>);
 }
