@@ -2,7 +2,14 @@
  * edgebuild's programmatic API: what the CLI uses, for other tools.
  */
 export { EdgebuildError, ExitCode, InputError, InterruptedError, PreflightError, RuntimeError } from './errors.js';
-export { runIso, type PlannedResult } from './pipeline/iso.js';
+export { runIso, type PlannedResult, type IsoResult } from './pipeline/iso.js';
+export type { BuiltResult } from './pipeline/outcome.js';
+export { verifyPublished as verify, verifyBuild, type PublishedVerification, type VerifiedIso } from './pipeline/verify.js';
+export { publish, findUpToDate, type Published, type PublishedArtifact } from './pipeline/publish.js';
+export { buildKey, type BuildKeyInput } from './core/buildKey.js';
+export { makeManifest, parseManifest, MANIFEST_NAME, type Manifest, type Artifact } from './core/manifest.js';
+export { checkIso, checkRun, userDataIsoPath, type Check as VerifyCheck, type IsoFacts } from './core/verify.js';
+export { sha256File } from './adapters/checksum.js';
 export type { IsoOptions } from './pipeline/options.js';
 export { prepareUserData, parseUserData, disableWebhook, webhookEnabled, type PreparedUserData } from './core/userData.js';
 export { renderArgFile, checkArgs, KNOWN_ARGS, DEFAULT_ARGS, type ArgValues } from './core/argFile.js';

@@ -1,0 +1,167 @@
+/**
+ * Publishing into --out and `edgebuild verify` on real ISO 9660 images made
+ * with xorriso; no Docker needed.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { ManifestInput } from '../../src/core/manifest.js';
+import { sha256 } from '../../src/core/userData.js';
+import { sha256File } from '../../src/adapters/checksum.js';
+import { findUpToDate, publish } from '../../src/pipeline/publish.js';
+import { CLI, exec, runCli } from './isoHelpers.js';
+
+const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
+const WEBHOOK_ON = '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: true\n';
+
+let dir: string;
+beforeAll(async () => {
+  if (!existsSync(CLI)) await exec('npm', ['run', 'build']);
+}, 120_000);
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edgebuild-publish-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A real ISO holding `userData` at `inside`, like CanvOS makes it. */
+function makeIso(path: string, userData: string | null, inside = 'files-iso/config.yaml'): void {
+  const stage = mkdtempSync(join(dir, 'stage-'));
+  writeFileSync(join(stage, 'README.txt'), 'installer\n');
+  if (userData !== null) {
+    mkdirSync(join(stage, inside, '..'), { recursive: true });
+    writeFileSync(join(stage, inside), userData);
+  }
+  mkdirSync(join(path, '..'), { recursive: true });
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'TEST', '-J', '-R', '-o', path, stage]);
+}
+
+function manifestInput(userData: string, key = 'k'.repeat(64)): Omit<ManifestInput, 'artifacts'> {
+  return {
+    edgebuild: { version: '0.1.0' },
+    buildKey: key,
+    canvos: { repo: 'file:///canvos', tag: 'v4.9.38', commit: 'c'.repeat(40), peVersion: 'v4.9.38' },
+    target: '+iso',
+    command: ['./earthly.sh', '+iso', '--ARCH=amd64'],
+    arg: { ISO_NAME: 'installer' },
+    userData: { sha256: sha256(userData), imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
+    files: [],
+    preflight: null,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs: 1,
+  };
+}
+
+async function publishIso(userData: string, out = join(dir, 'dist'), embedded: string | null = userData): Promise<string> {
+  const built = join(dir, 'build', 'installer.iso');
+  makeIso(built, embedded);
+  const hashed = await sha256File(built);
+  await publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(userData), secrets: ['abc'] });
+  return join(out, 'installer.iso');
+}
+
+describe('publish', () => {
+  test('ISO, .sha256 checkable with sha256sum -c, and manifest; the built ISO is moved, no temp left', async () => {
+    const iso = await publishIso(USER_DATA);
+    const out = join(dir, 'dist');
+    expect(readdirSync(out).sort()).toEqual(['installer.iso', 'installer.iso.sha256', 'manifest.json']);
+    expect(execFileSync('sha256sum', ['-c', 'installer.iso.sha256'], { cwd: out, encoding: 'utf8' })).toBe('installer.iso: OK\n');
+    expect(existsSync(join(dir, 'build', 'installer.iso'))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: { name: string; sha256: string; size: number }[] };
+    expect(manifest.artifacts[0]).toEqual({ name: 'installer.iso', ...(await sha256File(iso)) });
+    expect(manifest.artifacts[1]!.sha256).toBe(sha256(readFileSync(join(out, 'installer.iso.sha256'))));
+    expect(await findUpToDate(out, 'k'.repeat(64))).toBeDefined();
+    expect(await findUpToDate(out, 'x'.repeat(64))).toBeUndefined();
+  });
+
+  test('a truncated published ISO is not up to date', async () => {
+    const iso = await publishIso(USER_DATA);
+    appendFileSync(iso, 'x');
+    expect(await findUpToDate(join(dir, 'dist'), 'k'.repeat(64))).toBeUndefined();
+  });
+
+  test('temp files of dead edgebuild processes are swept, a live one is left alone', async () => {
+    const out = join(dir, 'dist');
+    mkdirSync(out);
+    const dead = join(out, '.installer.iso.tmp-999999-0a0b0c0d');
+    const live = join(out, `.installer.iso.tmp-${process.pid}-0a0b0c0d`);
+    writeFileSync(dead, 'partial');
+    writeFileSync(live, 'partial');
+    await publishIso(USER_DATA, out);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
+  test('the manifest never carries secrets given to it', async () => {
+    await publishIso(USER_DATA);
+    expect(readFileSync(join(dir, 'dist', 'manifest.json'), 'utf8')).not.toContain('edgeHostToken');
+  });
+});
+
+describe('edgebuild verify', () => {
+  const verify = (iso: string) => runCli([CLI, 'verify', iso, '--json'], process.env, dir);
+  const errorOf = (stdout: string) => (JSON.parse(stdout) as { error: { code: string; checks?: { id: string; ok: boolean }[] } }).error;
+
+  test('a published ISO verifies', async () => {
+    const iso = await publishIso(USER_DATA);
+    const run = await verify(iso);
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as { status: string; checks: { id: string; ok: boolean }[]; sha256: string };
+    expect(doc.status).toBe('verified');
+    expect(doc.checks.map((c) => c.id)).toEqual(['manifest-artifact', 'iso-exists', 'checksum', 'user-data', 'webhook-off']);
+    expect(doc.sha256).toBe((await sha256File(iso)).sha256);
+  });
+
+  test('a modified ISO fails against both its .sha256 and the manifest', async () => {
+    const iso = await publishIso(USER_DATA);
+    appendFileSync(iso, 'tampered');
+    const run = await verify(iso);
+    expect(run.code).toBe(1);
+    const failed = errorOf(run.stdout).checks!.filter((c) => !c.ok).map((c) => c.id);
+    expect(failed).toEqual(['manifest-artifact', 'checksum-mismatch']);
+  });
+
+  test('an ISO carrying other user-data than the manifest records fails', async () => {
+    const iso = await publishIso(USER_DATA, join(dir, 'dist'), USER_DATA.replace('abc', 'xyz'));
+    const run = await verify(iso);
+    expect(run.code).toBe(1);
+    expect(errorOf(run.stdout).code).toBe('user-data-differs');
+  });
+
+  test('an ISO whose user-data leaves the webhook on fails', async () => {
+    const iso = await publishIso(WEBHOOK_ON);
+    const run = await verify(iso);
+    expect(run.code).toBe(1);
+    expect(errorOf(run.stdout).code).toBe('webhook-enabled');
+  });
+
+  test('an ISO without user-data fails', async () => {
+    const iso = await publishIso(USER_DATA, join(dir, 'dist'), null);
+    const run = await verify(iso);
+    expect(errorOf(run.stdout).code).toBe('user-data-missing');
+  });
+
+  test('without manifest.json: exit 1, manifest-missing', async () => {
+    const iso = await publishIso(USER_DATA);
+    rmSync(join(dir, 'dist', 'manifest.json'));
+    const run = await verify(iso);
+    expect(run.code).toBe(1);
+    expect(errorOf(run.stdout).code).toBe('manifest-missing');
+  });
+
+  test('a path that is not there: exit 1 naming it', async () => {
+    const run = await verify(join(dir, 'nope.iso'));
+    expect(run.code).toBe(1);
+    expect(errorOf(run.stdout).code).toBe('iso-missing');
+    expect(run.stderr).toContain('nope.iso');
+  });
+
+  test('without --json: one line per check on stdout', async () => {
+    const iso = await publishIso(USER_DATA);
+    const run = await runCli([CLI, 'verify', iso], process.env, dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Verified .*installer\.iso: \d+ bytes, sha256 [0-9a-f]{64}\n {2}ok {2}installer\.iso matches manifest\.json/);
+  });
+});
