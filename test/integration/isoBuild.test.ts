@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
 import type { Manifest } from '../../src/core/manifest.js';
-import { CLI, EARTHLY_IMAGE, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, filesUnder, isoArgs, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
+import { CLI, EARTHLY_IMAGE, PROXY_PASSWORD, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, filesUnder, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
 
 let ws: Workspace;
 
@@ -20,7 +20,10 @@ function parse(stdout: string): Record<string, unknown> {
 }
 
 function noSecretIn(...texts: string[]): void {
-  for (const t of texts) expect(t).not.toContain(SECRET);
+  for (const t of texts) {
+    expect(t).not.toContain(SECRET);
+    expect(t).not.toContain(PROXY_PASSWORD);
+  }
 }
 
 async function noBuildContainers(): Promise<void> {
@@ -39,11 +42,12 @@ describeDocker('edgebuild iso end to end', () => {
       if (name === 'earthly-buildkitd' || image === EARTHLY_IMAGE) await exec('docker', ['rm', '-f', name!]);
     }
   }, 120_000);
+  afterEach(killSpawned);
   afterAll(() => ws?.cleanup());
 
-  describe('build, verify, publish', () => {
+  describe('build, verify, publish', { timeout: 120_000 }, () => {
     test('builds, verifies and publishes; the rerun is up to date without Docker; --force rebuilds', async () => {
-      const args = isoArgs(ws, 'ok', BUILD_TAGS.success, ['--json']);
+      const args = isoArgs(ws, 'ok', BUILD_TAGS.success, ['--json', '--config', ws.proxyConfig]);
       const first = await runCli(args, cliEnv(), ws.root);
       expect(first.stderr).not.toContain('internal error');
       expect(first.code, first.stderr).toBe(0);
@@ -71,6 +75,8 @@ describeDocker('edgebuild iso end to end', () => {
 
       const log = readFileSync(result.log as string, 'utf8');
       expect(log).toContain('+validate-user-data | edgeHostToken: ***');
+      expect(log).toContain('proxy: http://***@127.0.0.1:9 (environment: http://***@127.0.0.1:9)');
+      expect(manifest.arg.HTTPS_PROXY).toBe('http://***@127.0.0.1:9');
       noSecretIn(first.stdout, first.stderr, manifestText, log);
       await noBuildContainers();
 
@@ -129,9 +135,9 @@ describeDocker('edgebuild iso end to end', () => {
     });
   });
 
-  describe('interruption and one build per engine', () => {
+  describe('interruption and one build per engine', { timeout: 120_000 }, () => {
     test('Ctrl-C mid-build: exit 130, no process, container, temp or lock file left; no secret in any argv', async () => {
-      const run = spawnCli(isoArgs(ws, 'int', BUILD_TAGS.slow), cliEnv(), ws.root);
+      const run = spawnCli(isoArgs(ws, 'int', BUILD_TAGS.slow, ['--config', ws.proxyConfig]), cliEnv(), ws.root);
       // The long step runs in a container once earthly-buildkitd is up.
       await waitFor('the slow build to start its containers', async () => {
         const names = await containerNames();
@@ -142,6 +148,9 @@ describeDocker('edgebuild iso end to end', () => {
       const members = processesInGroup(group);
       expect(members.length).toBeGreaterThan(0);
       expect(cmdlinesContaining(SECRET)).toEqual([]);
+      expect(cmdlinesContaining(PROXY_PASSWORD)).toEqual([]);
+      // ...while the build does have them, through its environment.
+      expect(readFileSync(`/proc/${group}/environ`, 'utf8').split('\0')).toContain(`EDGE_TOKEN=${SECRET}`);
 
       run.child.kill('SIGINT');
       const code = await run.exit;

@@ -30,6 +30,8 @@ export interface Workspace {
   root: string;
   repo: FixtureRepo;
   userData: string;
+  /** A build config setting a proxy with credentials (given in a file, as a user would). */
+  proxyConfig: string;
   cache: string;
   cleanup(): void;
 }
@@ -39,9 +41,11 @@ export function makeWorkspace(): Workspace {
   const repo = createCanvosRepo(buildFixtureTags(), join(root, 'origin'));
   const userData = join(root, 'user-data.yaml');
   writeFileSync(userData, USER_DATA);
+  const proxyConfig = join(root, 'proxy.yaml');
+  writeFileSync(proxyConfig, `arg:\n  HTTPS_PROXY: http://bob:${PROXY_PASSWORD}@127.0.0.1:9\n`);
   const cache = join(root, 'cache');
   mkdirSync(cache);
-  return { root, repo, userData, cache, cleanup: () => repo.cleanup() };
+  return { root, repo, userData, proxyConfig, cache, cleanup: () => repo.cleanup() };
 }
 
 export interface RunOutput {
@@ -87,8 +91,18 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string
   });
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills edgebuild processes a failed test left running (their build containers go in the next beforeAll). */
+export function killSpawned(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
   const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
