@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { CANVOS_ERROR_LINE, LineBlocks, Tail, type Block } from '../core/buildOutput.js';
+import { CANVOS_ERROR_LINE, LineBlocks, Tail } from '../core/buildOutput.js';
 
 export interface RunLoggedOptions {
   /** argv; never carries secrets (they go through `env`). */
@@ -23,8 +23,8 @@ export interface RunLoggedOptions {
   signal?: AbortSignal;
   /** SIGTERM first; SIGKILL to the whole group after this long. */
   graceMs?: number;
-  /** Whole, redacted lines as they arrive. */
-  onBlock?: (block: Block) => void;
+  /** Whole, redacted lines as they arrive (UTF-8 bytes). */
+  onBlock?: (block: Buffer) => void;
   /** The child's pid, once started (tests read /proc/<pid>). */
   onSpawn?: (pid: number) => void;
 }
@@ -35,7 +35,8 @@ export interface RunLoggedResult {
   signal: string | undefined;
   /** Stopped because `signal` was aborted. */
   aborted: boolean;
-  lines: number;
+  /** Bytes of output. */
+  bytes: number;
   /** The last lines of output, redacted. */
   tail: string[];
   /** CanvOS printed its failure line (some tags exit 0 after it). */
@@ -73,18 +74,20 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
   const started = Date.now();
   const graceMs = options.graceMs ?? 10_000;
   await mkdir(dirname(options.logPath), { recursive: true });
-  const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600 });
+  // A roomy buffer lets reading and writing overlap; backpressure still bounds it.
+  const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600, highWaterMark: 4 * 1024 * 1024 });
   await once(log, 'open');
   const tail = new Tail();
-  let lines = 0;
+  let bytes = 0;
   let printedError = false;
-  const write = async (block: Block | undefined): Promise<void> => {
-    if (!block) return;
-    lines += block.lines;
-    if (!printedError && block.text.includes(CANVOS_ERROR_LINE)) printedError = true;
-    tail.add(block.text);
+  /** false: the log's buffer is full, pause the source until it drains. */
+  const write = (block: Buffer | undefined): boolean => {
+    if (!block) return true;
+    bytes += block.length;
+    if (!printedError && block.includes(CANVOS_ERROR_LINE)) printedError = true;
+    tail.add(block);
     options.onBlock?.(block);
-    if (!log.write(block.text)) await once(log, 'drain');
+    return log.write(block);
   };
 
   if (options.signal?.aborted) throw options.signal.reason;
@@ -122,15 +125,24 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
 
   try {
     // One splitter per stream, so a partial line on stdout never swallows a stderr line.
-    const pump = async (stream: AsyncIterable<Buffer> | null): Promise<void> => {
-      if (!stream) return;
-      const blocks = new LineBlocks(options.secrets);
-      const decoder = new StringDecoder('utf8');
-      for await (const chunk of stream) await write(blocks.push(decoder.write(chunk)));
-      await write(blocks.push(decoder.end()));
-      await write(blocks.end());
-    };
-    await Promise.all([pump(child.stdout as AsyncIterable<Buffer> | null), pump(child.stderr as AsyncIterable<Buffer> | null)]);
+    // 'data' events, not async iteration: a build writes tens of thousands of small chunks.
+    const pump = (stream: Readable | null): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (!stream) return resolve();
+        const blocks = new LineBlocks(options.secrets);
+        stream.on('data', (chunk: Buffer) => {
+          if (!write(blocks.push(chunk))) {
+            stream.pause();
+            log.once('drain', () => stream.resume());
+          }
+        });
+        stream.once('end', () => {
+          write(blocks.end());
+          resolve();
+        });
+        stream.once('error', reject);
+      });
+    await Promise.all([pump(child.stdout), pump(child.stderr)]);
     const result = await child;
     if (pid !== undefined) {
       // Whatever the script left running in its group goes too.
@@ -141,14 +153,13 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
     const spawnError = result.failed && exitCode === undefined && !result.signal ? result.originalMessage : undefined;
     if (spawnError) {
-      const line = `edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`;
-      await write({ text: line, lines: 1 });
+      await write(Buffer.from(`edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`));
     }
     return {
       exitCode,
       signal: result.signal ?? undefined,
       aborted,
-      lines,
+      bytes,
       tail: tail.lines(20),
       printedError,
       durationMs: Date.now() - started,

@@ -38,80 +38,121 @@ export function lastStep(block: string, lookBack = 40): string | undefined {
 /** CanvOS's own failure message; printed even by the tags whose exit status lies. */
 export const CANVOS_ERROR_LINE = 'An error occurred while running the command.';
 
-export interface Block {
-  /** Whole lines, secrets replaced by `***`. */
-  text: string;
-  lines: number;
+/** The start of the UTF-8 character that holds byte `i` (continuation bytes are 10xxxxxx). */
+function charStart(data: Buffer, i: number): number {
+  while (i > 0 && (data[i]! & 0xc0) === 0x80) i--;
+  return i;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Splits decoded output into blocks of whole lines and redacts them. A line
- * longer than `maxLine` (progress bars redrawn with \r) is cut so that memory
- * stays bounded; the cut keeps enough characters back that no secret is split.
+ * Splits raw output into blocks of whole lines and redacts them, working on
+ * bytes: a block without a secret in it is passed on as it came, never
+ * decoded and re-encoded. A line longer than `maxLine` bytes (progress bars
+ * redrawn with \r) is cut so that memory stays bounded; the cut keeps enough
+ * bytes back that no secret is split. Newlines never occur inside a UTF-8
+ * character, so cutting after one never splits a character.
  */
 export class LineBlocks {
-  private pending = '';
+  private pending: Buffer = EMPTY;
+  private readonly needles: Buffer[];
   private readonly keepBack: number;
 
   constructor(
     private readonly secrets: readonly string[],
     private readonly maxLine = 64 * 1024,
   ) {
-    this.keepBack = Math.max(0, ...secrets.map((s) => s.length - 1));
+    this.needles = secrets.filter((s) => s.length > 0).map((s) => Buffer.from(s, 'utf8'));
+    this.keepBack = Math.max(0, ...this.needles.map((n) => n.length - 1));
   }
 
-  push(chunk: string): Block | undefined {
-    const text = this.pending + chunk;
-    const cut = text.lastIndexOf('\n') + 1;
+  push(chunk: Buffer): Buffer | undefined {
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const cut = data.lastIndexOf(10) + 1;
     if (cut > 0) {
-      this.pending = text.slice(cut);
-      return this.emit(this.redact(text.slice(0, cut)));
+      // A copy, so the rest of a large chunk is not kept alive by a short partial line.
+      this.pending = cut === data.length ? EMPTY : Buffer.from(data.subarray(cut));
+      return this.redact(data.subarray(0, cut));
     }
-    if (text.length <= this.maxLine) {
-      this.pending = text;
+    if (data.length <= this.maxLine) {
+      this.pending = data;
       return undefined;
     }
-    // Redact first, then keep back as many characters as a secret's unfinished start can have.
-    const redacted = this.redact(text);
-    const at = redacted.length - this.keepBack;
-    this.pending = redacted.slice(at);
-    return this.emit(`${redacted.slice(0, at)}\n`);
+    // Redact what is whole first (the last character may be incomplete),
+    // then keep back as many bytes as a secret's unfinished start can have.
+    const last = charStart(data, data.length - 1);
+    const redacted = Buffer.concat([this.redact(data.subarray(0, last)), data.subarray(last)]);
+    const at = charStart(redacted, Math.max(1, redacted.length - this.keepBack - 4));
+    this.pending = Buffer.from(redacted.subarray(at));
+    return Buffer.concat([redacted.subarray(0, at), Buffer.from('\n')]);
   }
 
   /** The last partial line, at the end of the output. */
-  end(): Block | undefined {
-    if (!this.pending) return undefined;
-    const text = `${this.pending}\n`;
-    this.pending = '';
-    return this.emit(this.redact(text));
+  end(): Buffer | undefined {
+    if (!this.pending.length) return undefined;
+    const data = Buffer.concat([this.pending, Buffer.from('\n')]);
+    this.pending = EMPTY;
+    return this.redact(data);
   }
 
-  private redact(text: string): string {
-    return this.secrets.length ? redact(text, this.secrets) : text;
-  }
-
-  private emit(text: string): Block {
-    let lines = 0;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-    return { text, lines };
+  private redact(data: Buffer): Buffer {
+    if (!this.needles.some((n) => data.includes(n))) return data;
+    return Buffer.from(redact(data.toString('utf8'), this.secrets), 'utf8');
   }
 }
 
-/** The last characters of the output, for the failure summary; bounded. */
+/** The text of a block's last `bytes` bytes, enough for its last lines. */
+export function blockEnd(block: Buffer, bytes = 8 * 1024): string {
+  if (block.length <= bytes) return block.toString('utf8');
+  return block.subarray(charStart(block, block.length - bytes)).toString('utf8');
+}
+
+/**
+ * The last bytes of the output, for the failure summary; bounded. Keeps
+ * references to the last blocks and joins them only when asked.
+ */
 export class Tail {
-  private text = '';
+  private blocks: Buffer[] = [];
+  private size = 0;
 
-  constructor(private readonly chars = 16 * 1024) {}
+  constructor(private readonly bytes = 16 * 1024) {}
 
-  add(block: string): void {
-    this.text = block.length >= this.chars ? block.slice(-this.chars) : (this.text + block).slice(-this.chars);
+  add(block: Buffer): void {
+    this.blocks.push(block);
+    this.size += block.length;
+    while (this.blocks.length > 1 && this.size - this.blocks[0]!.length >= this.bytes) this.size -= this.blocks.shift()!.length;
   }
 
   /** The last `n` lines (without colours and carriage returns). */
   lines(n: number): string[] {
-    const lines = stripAnsi(this.text).split('\n');
+    const joined = Buffer.concat(this.blocks);
+    const cut = joined.length > this.bytes;
+    const lines = stripAnsi(joined.subarray(cut ? charStart(joined, joined.length - this.bytes) : 0).toString('utf8')).split('\n');
+    if (cut) lines.shift(); // cut somewhere inside: not a whole line
     if (lines.at(-1) === '') lines.pop();
     return lines.slice(-n).map((l) => l.replace(/\r/g, '').trimEnd());
+  }
+}
+
+/**
+ * The current Earthly step, looked up only when it is shown (about once a
+ * second), not for every block: the output path stays cheap.
+ */
+export class StepTracker {
+  private last: Buffer | undefined;
+  private step: string | undefined;
+
+  feed(block: Buffer): void {
+    this.last = block;
+  }
+
+  current(): string | undefined {
+    if (this.last) {
+      this.step = lastStep(blockEnd(this.last)) ?? this.step;
+      this.last = undefined;
+    }
+    return this.step;
   }
 }
 

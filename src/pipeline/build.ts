@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import { buildEnv } from '../core/buildEnv.js';
-import { formatElapsed, lastStep, type Block } from '../core/buildOutput.js';
+import { StepTracker, formatElapsed } from '../core/buildOutput.js';
 import { closeGroup, openGroup } from '../core/githubActions.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
@@ -69,40 +69,36 @@ export function progressMode(stderr: ProgressStream, env: Record<string, string 
 
 /** Live progress: a status line on a TTY, one plain line per step change otherwise, the log itself under GitHub Actions. */
 function progress(mode: Mode, task: TaskReporter, stderr: ProgressStream, started: number) {
-  let step: string | undefined;
+  const steps = new StepTracker();
   let shown: string | undefined;
   let lastShownAt = 0;
-  const show = (force: boolean): void => {
+  const show = (): void => {
     const now = Date.now();
+    const step = steps.current();
     const text = `${formatElapsed(now - started)} ${step ?? 'starting earthly.sh'}`;
     if (mode === 'tty') task.output = text;
-    else if (mode === 'plain' && (step !== shown || force) && now - lastShownAt >= 2_000) {
+    // Plain lines: on a new step (at most one per 2 s), and a heartbeat each minute.
+    else if (mode === 'plain' && ((step !== shown && now - lastShownAt >= 2_000) || now - lastShownAt >= 60_000)) {
       task.output = text;
       shown = step;
       lastShownAt = now;
     }
   };
   const token = randomBytes(12).toString('hex');
-  const timer = setInterval(() => show(mode === 'plain' && Date.now() - lastShownAt >= 60_000), 1_000);
+  const timer = setInterval(show, 1_000);
   return {
     start(title: string): void {
       if (mode === 'github') stderr.write(openGroup(title, token));
-      show(true);
+      show();
     },
-    block(block: Block): void {
-      if (mode === 'github') {
-        stderr.write(block.text);
-        return;
-      }
-      const s = lastStep(block.text);
-      if (s && s !== step) {
-        step = s;
-        show(false);
-      }
+    block(block: Buffer): void {
+      if (mode === 'github') stderr.write(block.toString('utf8'));
+      else steps.feed(block);
     },
     stop(): void {
       clearInterval(timer);
       if (mode === 'github') stderr.write(closeGroup(token));
+      else show();
     },
   };
 }

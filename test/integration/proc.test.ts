@@ -36,7 +36,7 @@ describe('runLogged', () => {
       env: { ...process.env, SECRET_VALUE: 's3cr3t-v4lue' },
       logPath,
       secrets: ['s3cr3t-v4lue'],
-      onBlock: (b) => seen.push(b.text),
+      onBlock: (b) => seen.push(b.toString()),
     });
     expect(result.exitCode).toBe(3);
     expect(result.aborted).toBe(false);
@@ -47,7 +47,7 @@ describe('runLogged', () => {
     expect(log).not.toContain('s3cr3t');
     expect(seen.join('')).toBe(log);
     expect(result.tail).toContain('no newline at end');
-    expect(result.lines).toBe(3);
+    expect(result.bytes).toBe(Buffer.byteLength(log));
   });
 
   test('notices the CanvOS failure line even when the exit status is 0', async () => {
@@ -72,7 +72,7 @@ describe('runLogged', () => {
       graceMs: 500,
       onSpawn: (pid) => (root = pid),
       onBlock: (b) => {
-        if (b.text.includes('started')) controller.abort(new Error('SIGINT'));
+        if (b.includes('started')) controller.abort(new Error('SIGINT'));
       },
     });
     const result = await running;

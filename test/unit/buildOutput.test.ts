@@ -27,18 +27,35 @@ test('stripAnsi removes colours and cursor moves', () => {
 });
 
 describe('LineBlocks', () => {
-  const feed = (blocks: LineBlocks, chunks: string[]): string => {
-    let out = '';
-    for (const c of chunks) out += blocks.push(c)?.text ?? '';
-    return out + (blocks.end()?.text ?? '');
+  const feed = (blocks: LineBlocks, chunks: (string | Buffer)[]): string => {
+    const out: Buffer[] = [];
+    for (const c of chunks) out.push(blocks.push(Buffer.from(c)) ?? Buffer.alloc(0));
+    out.push(blocks.end() ?? Buffer.alloc(0));
+    return Buffer.concat(out).toString('utf8');
   };
+  const text = (b: Buffer | undefined) => b?.toString();
 
   test('emits whole lines only and keeps the partial line for later', () => {
     const b = new LineBlocks([]);
-    expect(b.push('one\ntw')).toEqual({ text: 'one\n', lines: 1 });
-    expect(b.push('o')).toBeUndefined();
-    expect(b.push('\nthree\nfour')).toEqual({ text: 'two\nthree\n', lines: 2 });
-    expect(b.end()).toEqual({ text: 'four\n', lines: 1 });
+    expect(text(b.push(Buffer.from('one\ntw')))).toBe('one\n');
+    expect(b.push(Buffer.from('o'))).toBeUndefined();
+    expect(text(b.push(Buffer.from('\nthree\nfour')))).toBe('two\nthree\n');
+    expect(text(b.end())).toBe('four\n');
+  });
+
+  test('a block without secrets is passed on as it came', () => {
+    const chunk = Buffer.from('plain\n');
+    const out = new LineBlocks(['s3cr3t']).push(chunk)!;
+    // The same bytes in memory: no copy, no decoding.
+    expect([out.buffer, out.byteOffset, out.length]).toEqual([chunk.buffer, chunk.byteOffset, chunk.length]);
+  });
+
+  test('characters split across chunks survive, also in a cut long line', () => {
+    const bytes = Buffer.from('é€😀 token s3cr3t é€😀 '.repeat(8));
+    const chunks = [bytes.subarray(0, 1), bytes.subarray(1, 7), bytes.subarray(7, 101), bytes.subarray(101)];
+    const expected = bytes.toString().split('s3cr3t').join('***');
+    expect(feed(new LineBlocks(['s3cr3t']), chunks)).toBe(`${expected}\n`);
+    expect(feed(new LineBlocks(['s3cr3t'], 16), chunks).replace(/\n/g, '')).toBe(expected);
   });
 
   test('a secret split across chunks is still redacted', () => {
@@ -79,7 +96,7 @@ describe('LineBlocks', () => {
 
 test('Tail keeps the last lines, bounded, without colours', () => {
   const t = new Tail(64);
-  for (let i = 0; i < 100; i++) t.add(`\u001b[32mline ${i}\u001b[0m\r\n`);
+  for (let i = 0; i < 100; i++) t.add(Buffer.from(`\u001b[32mline ${i}\u001b[0m\r\n`));
   expect(t.lines(3)).toEqual(['line 97', 'line 98', 'line 99']);
 });
 
