@@ -120,6 +120,18 @@ describeDocker('a real engine', () => {
     expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
   });
 
+  test('an image without `true`: an error, not a refusal — a plain container fails too', async () => {
+    const image = 'edgebuild-test/empty:latest';
+    // An image with no files at all, made without a registry.
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    const tar = spawnSync('tar', ['-C', empty, '-c', '.']);
+    const imported = spawnSync('docker', ['import', '-', image], { input: tar.stdout, env: { ...process.env, DOCKER_HOST: dockerHost } });
+    expect(imported.status).toBe(0);
+    const probe = await probePrivileged(connectDocker(env), image);
+    expect(probe).toMatchObject({ outcome: 'error', image, error: expect.stringMatching(/a plain container fails too: .*executable file not found/) });
+    expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
+  });
+
   test('an image the engine does not have and cannot pull: no-image, with the engine\'s error', async () => {
     // A registry on a loopback port nobody listens on: the engine fails at once, no network involved.
     const server = await silentServer((s, ready) => s.listen(0, '127.0.0.1', ready));
