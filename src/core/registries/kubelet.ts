@@ -100,5 +100,5 @@ export function kubeadmConfigFragment(api: KubeadmApi, flags: readonly [string, 
     initConfiguration: { nodeRegistration: { kubeletExtraArgs: args } },
     joinConfiguration: { nodeRegistration: { kubeletExtraArgs: args } },
   };
-  return stringify(fragment);
+  return stringify(fragment, { aliasDuplicateObjects: false });
 }
