@@ -33,7 +33,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   const parsed = parseRegistries(await readUserFile(configPath, 'registries file'), shown);
   const generated = generateRegistries(parsed, { distribution: options.distro, providerScript: await readCredentialProviderScript() });
 
-  const warnings = generated.findings.map((f) => ({ code: f.code, message: f.message, ...parsed.locate(f.at, f.code === 'credential-unmatched' || f.code === 'docker-hub-alias') }));
+  const warnings = generated.findings.map((f) => ({ code: f.code, message: f.message, ...parsed.locate(f.at, f.key) }));
   for (const w of warnings) out.warn(`${formatPlace(w)}: ${w.message} [${w.code}]`);
   if (options.strict && warnings.length) {
     throw new InputError(`${shown}: ${warnings.length} registries warning${warnings.length === 1 ? '' : 's'} with --strict`, {

@@ -61,10 +61,11 @@ export function lintRegistries(file: RegistriesFile, distribution: Distribution)
         code: 'credential-unmatched',
         message: `credentials for ${registry} are never used: no credentialProvider.matchImages pattern matches ${registry} under the kubelet's rules (each host part is a glob, the port must match) — add "${registry.toLowerCase()}"`,
         at: ['credentials', registry],
+        key: true,
       });
     }
     if (pxke && ['index.docker.io', 'registry-1.docker.io'].includes(registry.toLowerCase())) {
-      findings.push({ code: 'docker-hub-alias', message: `the kubelet names Docker Hub images docker.io/...; credentials for ${registry} are never asked for — use docker.io`, at: ['credentials', registry] });
+      findings.push({ code: 'docker-hub-alias', message: `the kubelet names Docker Hub images docker.io/...; credentials for ${registry} are never asked for — use docker.io`, at: ['credentials', registry], key: true });
     }
   }
 

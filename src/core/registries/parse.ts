@@ -81,7 +81,8 @@ function describe(error: ErrorObject, path: YamlPath): { message: string; fix: s
 
 /** The most useful error: for anyOf/oneOf failures ajv reports several; prefer the deepest non-combinator one. */
 function pick(errors: ErrorObject[]): ErrorObject {
-  const real = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword));
+  // A bad property name yields a `pattern` error carrying `propertyName`, then the `propertyNames` error we describe.
+  const real = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword) && e.propertyName === undefined);
   const pool = real.length ? real : errors;
   // Deepest first; at equal depth a "type" error is usually the other anyOf branch.
   return pool.reduce((best, e) => {
@@ -92,7 +93,7 @@ function pick(errors: ErrorObject[]): ErrorObject {
 
 export function parseRegistries(source: string, file: string): ParsedRegistries {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true });
   const placeOf = (node: Node | undefined): Place => {
     const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
     return { file, line: pos?.line, col: pos?.col };
@@ -111,7 +112,9 @@ export function parseRegistries(source: string, file: string): ParsedRegistries 
     const error = pick(validate.errors!);
     const path = pointerToPath(error.instancePath);
     const { message, fix, key } = describe(error, path);
-    throw inputErrorAt(placeOf(nodeAt(doc, path, key) ?? (doc.contents as Node | undefined)), message, { code: 'registries-invalid', fix });
+    // A missing key is reported at the key of the mapping that lacks it.
+    const node = error.keyword === 'required' && path.length ? nodeAt(doc, path.slice(0, -1), String(path.at(-1))) : nodeAt(doc, path, key);
+    throw inputErrorAt(placeOf(node ?? (doc.contents as Node | undefined)), message, { code: 'registries-invalid', fix });
   }
   return {
     data: data as RegistriesFile,

@@ -67,4 +67,6 @@ export interface Finding {
   message: string;
   /** Where in the registries file the finding points. */
   at: YamlPath;
+  /** Point at the key of `at` rather than its value. */
+  key?: boolean;
 }
