@@ -49,6 +49,11 @@ describe('lint', () => {
       ['ignored-by-distribution r.yaml:4:14'],
     ],
     [
+      'a Docker Hub mirror under an alias',
+      `mirrors:\n  index.docker.io:\n    endpoints: [https://m.local]\n`,
+      ['docker-hub-alias r.yaml:2:3'],
+    ],
+    [
       'Docker Hub credentials under an alias',
       `${BASE}credentials:\n  index.docker.io: {username: u, password: '{{.spectro.var.p}}'}\n`,
       ['docker-hub-alias r.yaml:3:3'],

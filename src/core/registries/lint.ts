@@ -23,6 +23,9 @@ export function lintRegistries(file: RegistriesFile, distribution: Distribution)
   const pxke = distribution === 'pxk-e';
 
   for (const [registry, mirror] of Object.entries(file.mirrors ?? {})) {
+    if (['index.docker.io', 'registry-1.docker.io'].includes(registry.toLowerCase())) {
+      findings.push({ code: 'docker-hub-alias', message: `Docker Hub images are named docker.io/...; a mirror for ${registry} is never used — use docker.io`, at: ['mirrors', registry], key: true });
+    }
     if (mirror.endpoints.length === 0) {
       findings.push({ code: 'mirror-no-endpoints', message: `mirror ${registry} has no endpoints and is left out`, at: ['mirrors', registry, 'endpoints'] });
     }
