@@ -127,5 +127,3 @@ export function parseRegistries(source: string, file: string): ParsedRegistries 
     },
   };
 }
-
-export { dotted as describePath };
