@@ -127,9 +127,13 @@ describeDocker('a real engine', () => {
     const tar = spawnSync('tar', ['-C', empty, '-c', '.']);
     const imported = spawnSync('docker', ['import', '-', image], { input: tar.stdout, env: { ...process.env, DOCKER_HOST: dockerHost } });
     expect(imported.status).toBe(0);
-    const probe = await probePrivileged(connectDocker(env), image);
-    expect(probe).toMatchObject({ outcome: 'error', image, error: expect.stringMatching(/a plain container fails too: .*executable file not found/) });
-    expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
+    try {
+      const probe = await probePrivileged(connectDocker(env), image);
+      expect(probe).toMatchObject({ outcome: 'error', image, error: expect.stringMatching(/a plain container fails too: .*executable file not found/) });
+      expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
+    } finally {
+      docker('rmi', image);
+    }
   });
 
   test('an image the engine does not have and cannot pull: no-image, with the engine\'s error', async () => {
