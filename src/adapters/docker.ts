@@ -165,8 +165,9 @@ export async function dockerCall<T>(client: DockerClient, what: string, call: (s
       reject(new DockerUnavailable(client.endpoint, 'timeout', `${seconds(timeoutMs)} (${what})`));
     }, timeoutMs);
   });
+  let onAbort: (() => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
-    const onAbort = (): void => {
+    onAbort = (): void => {
       controller.abort();
       reject(options.signal!.reason ?? new Error('aborted'));
     };
@@ -185,6 +186,7 @@ export async function dockerCall<T>(client: DockerClient, what: string, call: (s
     throw error;
   } finally {
     clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     deadline.catch(() => undefined);
     interrupted.catch(() => undefined);
   }
@@ -325,13 +327,17 @@ async function runOnce(client: DockerClient, image: string, privileged: boolean,
  * engine that cannot run containers at all. Never leaves a container behind.
  */
 export async function probePrivileged(client: DockerClient, image: string, options: ProbeOptions = {}): Promise<ProbeFacts> {
-  let pulled = false;
+  let ensured: Awaited<ReturnType<typeof ensureImage>>;
   try {
-    const ensured = await ensureImage(client, image, options);
-    if ('error' in ensured) return { outcome: 'no-image', image, error: ensured.error };
-    pulled = ensured.pulled;
+    ensured = await ensureImage(client, image, options);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return { outcome: 'error', image, error: (error as Error).message };
+  }
+  if ('error' in ensured) return { outcome: 'no-image', image, error: ensured.error };
+  try {
     const exitCode = await runOnce(client, image, true, options);
-    return { outcome: 'started', image, exitCode, pulled };
+    return { outcome: 'started', image, exitCode, pulled: ensured.pulled };
   } catch (error) {
     if (options.signal?.aborted) throw error;
     if (!(error instanceof DockerApiError)) return { outcome: 'error', image, error: (error as Error).message };

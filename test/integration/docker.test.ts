@@ -105,7 +105,6 @@ describeDocker('a real engine', () => {
   });
 
   test('probePrivileged reports what `docker run --privileged` does, with the engine\'s own words, and leaves nothing behind', async () => {
-    const before = docker('ps', '-aq').stdout;
     const probe = await probePrivileged(connectDocker(env), testImage);
     const truth = docker('run', '--rm', '--privileged', '--network', 'none', '--entrypoint', 'true', testImage);
     if (truth.status === 0) {
@@ -117,8 +116,24 @@ describeDocker('a real engine', () => {
       // The private test engine (test/setup/docker-engine.sh) refuses for want of capabilities.
       if (dockerHost === 'unix:///tmp/edgebuild-dockerd/docker.sock') expect(probe).toMatchObject({ error: expect.stringContaining('unable to apply caps') });
     }
-    expect(docker('ps', '-aq', '--filter', 'label=dev.edgebuild.probe').stdout).toBe('');
-    expect(docker('ps', '-aq').stdout).toBe(before);
+    // Other test files probe the same engine at the same time: look for this process's probes only.
+    expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
+  });
+
+  test('an image without `true`: an error, not a refusal — a plain container fails too', async () => {
+    const image = 'edgebuild-test/empty:latest';
+    // An image with no files at all, made without a registry.
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    const tar = spawnSync('tar', ['-C', empty, '-c', '.']);
+    const imported = spawnSync('docker', ['import', '-', image], { input: tar.stdout, env: { ...process.env, DOCKER_HOST: dockerHost } });
+    expect(imported.status).toBe(0);
+    try {
+      const probe = await probePrivileged(connectDocker(env), image);
+      expect(probe).toMatchObject({ outcome: 'error', image, error: expect.stringMatching(/a plain container fails too: .*executable file not found/) });
+      expect(docker('ps', '-aq', '--filter', `name=edgebuild-probe-${process.pid}-`).stdout).toBe('');
+    } finally {
+      docker('rmi', image);
+    }
   });
 
   test('an image the engine does not have and cannot pull: no-image, with the engine\'s error', async () => {
