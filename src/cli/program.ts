@@ -21,6 +21,7 @@ type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) =>
 const handlers: Record<string, () => Promise<Handler>> = {
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -84,6 +85,15 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .addOption(cacheDir)
     .option('--json', 'print JSON')
     .action(action('tags'));
+
+  program
+    .command('sites')
+    .description('render a user-data template per edge site and write one small cidata ISO per site (no Docker, no root)')
+    .requiredOption('-s, --sites <file>', 'sites file: *.csv with a header row, or *.yaml/*.yml list of maps; needs a "name" column')
+    .requiredOption('-t, --template <file>', 'site user-data template (#cloud-config) with ${site:FIELD} and ${env:NAME} placeholders')
+    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: dist/sites)')
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .action(action('sites'));
 
   return program;
 }
