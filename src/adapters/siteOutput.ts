@@ -4,7 +4,7 @@
  * rename only when every site rendered. --out is replaced whole, so it never
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -68,6 +68,26 @@ export async function writeStaged(staging: string, name: string, data: string | 
   } finally {
     await handle.close();
   }
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * Writes `head` and extends the file with zeros to `size` (a hole where the
+ * file system supports it); returns the sha256 of all `size` bytes.
+ */
+export async function writeStagedImage(staging: string, name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
+  const hash = createHash('sha256').update(head);
+  for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
+  const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await handle.writeFile(head);
+    await handle.truncate(size);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
 }
 
 /** Makes the staging directory --out: rename into place, swapping out a previous run. */

@@ -190,7 +190,22 @@ function sector(content: Buffer): Buffer {
   return Buffer.concat([content, Buffer.alloc(SECTOR - content.length)]);
 }
 
+/**
+ * The image as the bytes up to the end of the last file, plus its full size:
+ * everything after `head` is zeros (the padding), which a writer can leave as
+ * a hole in a sparse file instead of writing 300 KiB of zeros per site.
+ */
+export interface IsoParts {
+  head: Buffer;
+  size: number;
+}
+
 export function buildIso(spec: IsoSpec): Buffer {
+  const { head, size } = buildIsoParts(spec);
+  return Buffer.concat([head, Buffer.alloc(size - head.length)]);
+}
+
+export function buildIsoParts(spec: IsoSpec): IsoParts {
   const files = [...spec.files];
   if (new Set(files.map((f) => f.name)).size !== files.length) throw new Error('duplicate file names');
   for (const f of files) {
@@ -243,7 +258,7 @@ export function buildIso(spec: IsoSpec): Buffer {
   terminator.write('CD001', 1, 'latin1');
   terminator[6] = 1;
 
-  const image = Buffer.alloc(layout.volumeBlocks * SECTOR);
+  const image = Buffer.alloc(next * SECTOR);
   volumeDescriptor(spec, layout, false).copy(image, 16 * SECTOR);
   volumeDescriptor(spec, layout, true).copy(image, 17 * SECTOR);
   terminator.copy(image, 18 * SECTOR);
@@ -255,5 +270,5 @@ export function buildIso(spec: IsoSpec): Buffer {
   sector(Buffer.concat(joliet)).copy(image, layout.jolietRoot * SECTOR);
   er.copy(image, layout.continuation * SECTOR);
   files.forEach((f, i) => Buffer.from(f.data.buffer, f.data.byteOffset, f.data.length).copy(image, extents[i]! * SECTOR));
-  return image;
+  return { head: image, size: layout.volumeBlocks * SECTOR };
 }

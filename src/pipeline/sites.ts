@@ -3,15 +3,14 @@
  * load → check --out → render + validate + write each site into staging → publish.
  * One pass and one site in memory at a time; staging makes it all or nothing.
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
-import { buildIso } from '../core/isoImage.js';
+import { buildIsoParts } from '../core/isoImage.js';
 import { compileTemplate, renderSite } from '../core/siteTemplate.js';
 import { parseSitesFile } from '../core/sitesFile.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged } from '../adapters/siteOutput.js';
+import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'dist/sites';
@@ -97,7 +96,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
           env: options.env,
         });
         if (errors.length > 0) continue; // keep checking the rest, stop writing
-        const iso = buildIso({
+        const iso = buildIsoParts({
           volumeId: SITE_VOLUME_ID,
           files: [
             { name: 'user-data', data: Buffer.from(rendered.text, 'utf8') },
@@ -107,8 +106,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         });
         const file = `${row.fileName}.iso`;
         // 0600: site user-data usually carries a registration token.
-        await writeStaged(staging, file, iso, 0o600);
-        sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.length, sha256: createHash('sha256').update(iso).digest('hex') });
+        const sha256 = await writeStagedImage(staging, file, iso.head, iso.size, 0o600);
+        sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
         hooks.onProgress?.(sites.length, table.rows.length);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
