@@ -21,6 +21,7 @@ type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) =>
 const handlers: Record<string, () => Promise<Handler>> = {
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
 };
 
@@ -87,6 +88,16 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .action(action('tags'));
 
   program
+    .command('registries')
+    .description('generate cluster profile stages for registry mirrors and credentials (webhook off): containerd + kubelet credential provider for PXK-E, registries.yaml for K3s/RKE2')
+    .option('-c, --config <file>', 'registries file (default: build-configs/registries.yaml when present)')
+    .addOption(new Option('--distro <distribution>', 'Kubernetes distribution (overrides the file)').choices(['pxk-e', 'k3s', 'rke2']))
+    .option('-o, --out <dir>', 'write stages.yaml (and kubeadm-config.yaml for PXK-E) into <dir> instead of printing them')
+    .option('--strict', 'exit 2 when there are warnings')
+    .option('--json', 'print one JSON document on stdout (literal passwords redacted)')
+    .action(action('registries'));
+
+  program
     .command('sites')
     .description('render a user-data template per edge site and write one small cidata ISO per site (no Docker, no root)')
     .requiredOption('-s, --sites <file>', 'sites file: *.csv with a header row, or *.yaml/*.yml list of maps; needs a "name" column')
@@ -99,6 +110,6 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
 }
 
 export function usageError(error: CommanderError): InputError {
-  const message = error.message.replace(/^error: /, '');
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   return new InputError(message, { code: 'usage', fix: 'see edgebuild --help' });
 }
