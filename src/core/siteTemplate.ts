@@ -15,6 +15,7 @@ import { InputError, inputErrorAt } from '../errors.js';
 import type { Place } from '../errors.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from './placeholders.js';
 import { parseUserData } from './userData.js';
+import type { ParsedUserData } from './userData.js';
 
 interface Target {
   start: number;
@@ -25,6 +26,8 @@ interface Target {
   trailing: string;
   /** A tag in the template (`!!int ${site:vlan}`) decides the type itself. */
   tagged: boolean;
+  /** A `|` block: substituted in place when the values allow, to stay readable. */
+  literal: boolean;
   place: Place;
 }
 
@@ -97,7 +100,7 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
         throw error;
       }
       const raw = source.slice(start, end);
-      targets.push({ start, end, value: node.value, trailing: /(\r?\n)*$/.exec(raw)![0], tagged: node.tag !== undefined, place });
+      targets.push({ start, end, value: node.value, trailing: /(\r?\n)*$/.exec(raw)![0], tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
     },
   });
   targets.sort((a, b) => a.start - b.start);
@@ -120,21 +123,32 @@ function siteError(site: SiteInput, message: string, code: string, fix: string, 
   return inputErrorAt(site.place, `site ${JSON.stringify(site.name)} (row ${site.row}): ${message}`, { code, fix, details: { site: site.name, row: site.row, ...details } });
 }
 
-/** Renders and validates one site's user-data. Throws InputError naming the site, its row and line. */
-export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSite {
-  const secrets: string[] = [];
-  const parts: string[] = [];
-  const expected: { start: number; value: string }[] = [];
-  const placed: { start: number; fields: string[] }[] = [];
-  let cursor = 0;
-  let length = 0;
-  for (const target of template.targets) {
-    let value: string;
+interface Expanded {
+  value: string;
+  /** The block literal's source with placeholders expanded in place, when that keeps its meaning. */
+  inPlace?: string;
+  fields: string[];
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+
+function expandTargets(template: SiteTemplate, site: SiteInput, secrets: string[]): Expanded[] {
+  const resolvers = { site: (f: string) => site.value(f), env: (n: string) => site.env[n] };
+  return template.targets.map((target) => {
     try {
-      const result = expand(target.value, { site: (f) => site.value(f), env: (n) => site.env[n] });
-      value = result.text;
+      const result = expand(target.value, resolvers);
       secrets.push(...result.secrets);
-      placed.push({ start: length + template.source.slice(cursor, target.start).length, fields: result.used.filter((u) => u.namespace === 'site').map((u) => u.name) });
+      const expanded: Expanded = { value: result.text, fields: result.used.filter((u) => u.namespace === 'site').map((u) => u.name) };
+      if (target.literal) {
+        // A literal block has no escapes: its source text is its value, indented. Values
+        // without line breaks can go in as they are; the read-back below checks the rest.
+        const raw = template.source.slice(target.start, target.end);
+        const cut = raw.indexOf('\n') + 1;
+        const body = expand(raw.slice(cut), resolvers).text;
+        if (body.split('\n').length === raw.slice(cut).split('\n').length && !UNPRINTABLE.test(body.replace(/\r?\n/g, ''))) expanded.inPlace = raw.slice(0, cut) + body;
+      }
+      return expanded;
     } catch (error) {
       if (error instanceof MissingValueError) {
         const at = `${target.place.file}:${target.place.line}`;
@@ -145,21 +159,71 @@ export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSit
       }
       throw error;
     }
+  });
+}
+
+interface Spliced {
+  text: string;
+  /** Offsets in `text` of untagged substituted scalars, with the value each must read back as. */
+  expected: Map<number, string>;
+  placed: { start: number; fields: string[] }[];
+}
+
+function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: boolean): Spliced {
+  const parts: string[] = [];
+  const expected = new Map<number, string>();
+  const placed: Spliced['placed'] = [];
+  let cursor = 0;
+  let length = 0;
+  template.targets.forEach((target, i) => {
+    const e = expanded[i]!;
     const before = template.source.slice(cursor, target.start);
     parts.push(before);
     length += before.length;
-    if (!target.tagged) expected.push({ start: length, value });
-    const quoted = yamlQuote(value) + target.trailing;
-    parts.push(quoted);
-    length += quoted.length;
+    placed.push({ start: length, fields: e.fields });
+    if (!target.tagged) expected.set(length, e.value);
+    const replacement = keepLiterals && e.inPlace !== undefined ? e.inPlace : yamlQuote(e.value) + target.trailing;
+    parts.push(replacement);
+    length += replacement.length;
     cursor = target.end;
-  }
+  });
   parts.push(template.source.slice(cursor));
-  const text = parts.join('');
+  return { text: parts.join(''), expected, placed };
+}
 
+/** Every substituted scalar must read back as exactly its value; returns the first that does not. */
+function misread(doc: ParsedUserData['doc'], expected: Map<number, string>): number | undefined {
+  const left = new Map(expected);
+  let wrong: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const start = node.range?.[0];
+      if (start === undefined || !left.has(start)) return;
+      if (!isScalar(node) || node.value !== left.get(start)) wrong ??= start;
+      left.delete(start);
+    },
+  });
+  return wrong ?? left.keys().next().value;
+}
+
+/** Renders and validates one site's user-data. Throws InputError naming the site, its row and line. */
+export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSite {
+  const secrets: string[] = [];
+  const expanded = expandTargets(template, site, secrets);
+  const label = `${template.file} (as rendered)`;
+  if (expanded.some((e) => e.inPlace !== undefined)) {
+    // Scripts in `|` blocks stay readable when their values allow; otherwise quote them.
+    const attempt = splice(template, expanded, true);
+    try {
+      if (misread(parseUserData(attempt.text, label).doc, attempt.expected) === undefined) return { text: attempt.text, secrets };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+  }
+  const { text, expected, placed } = splice(template, expanded, false);
   let parsed;
   try {
-    parsed = parseUserData(text, `${template.file} (as rendered)`);
+    parsed = parseUserData(text, label);
   } catch (error) {
     if (error instanceof InputError) {
       const fields = fieldsOnLine(text, placed, error.details.line as number | undefined);
@@ -168,16 +232,7 @@ export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSit
     }
     throw error;
   }
-  // Belt and braces: every substituted scalar must read back as exactly its value.
-  const byStart = new Map(expected.map((e) => [e.start, e.value]));
-  visit(parsed.doc, {
-    Scalar(_key, node) {
-      const start = node.range?.[0];
-      if (start === undefined || !byStart.has(start)) return;
-      if (!isScalar(node) || node.value !== byStart.get(start)) throw new Error(`internal: a substituted value did not read back unchanged at offset ${start}`);
-      byStart.delete(start);
-    },
-  });
-  if (byStart.size > 0) throw new Error('internal: a substituted value is missing from the rendered document');
+  const wrong = misread(parsed.doc, expected);
+  if (wrong !== undefined) throw new Error(`internal: a substituted value did not read back unchanged at offset ${wrong}`);
   return { text, secrets };
 }

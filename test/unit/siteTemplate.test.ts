@@ -80,6 +80,34 @@ describe('renderSite', () => {
     );
   });
 
+  test('a | block stays a readable block when its values allow', () => {
+    const template = '#cloud-config\nstages:\n  boot:\n    - commands:\n        - |\n          hostnamectl set-hostname ${site:name}\n          echo "${site:city}: ok" # kept\n';
+    const text = render(template, { name: 'berlin-01', city: 'Berlin "Mitte"' });
+    expect(text).toBe('#cloud-config\nstages:\n  boot:\n    - commands:\n        - |\n          hostnamectl set-hostname berlin-01\n          echo "Berlin "Mitte": ok" # kept\n');
+  });
+
+  test('a | block whose value brings a line break is quoted instead', () => {
+    const text = render('#cloud-config\nrun: |\n  echo ${site:v}\nnext: 1\n', { v: 'a\nb' });
+    expect(text).toBe('#cloud-config\nrun: "echo a\\nb\\n"\nnext: 1\n');
+  });
+
+  test.each([[' '], [''], ['  two'], ['\t'], ['# x'], ['- y']])('a | block starting with %j reads back exactly', (v) => {
+    expect(parse(render('#cloud-config\nb: |-\n  ${site:v}\n', { v }))).toEqual({ b: v });
+    expect(parse(render('#cloud-config\nc: |\n  ${site:v}\n  more\n', { v }))).toEqual({ c: `${v}\nmore\n` });
+    expect(parse(render('#cloud-config\nd: |\n  x\n  ${site:v}\n', { v }))).toEqual({ d: `x\n${v}\n` });
+  });
+
+  test('property: any value in a | block reads back exactly, first on its line or inside it', () => {
+    const template = '#cloud-config\na: |\n  ${site:v}\n  x ${site:v} y\nb: |-\n    ${site:v}\nc: 1\n';
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (v) => {
+        fc.pre(!/[\ud800-\udfff]/.test(v));
+        expect(parse(render(template, { v }))).toEqual({ a: `${v}\nx ${v} y\n`, b: v, c: 1 });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('a value is never expanded again: ${env:...} inside a site value stays text', () => {
     const text = render('#cloud-config\nx: ${site:v}\n', { v: '${env:TOKEN}' }, { TOKEN: 's3cret' });
     expect(parse(text).x).toBe('${env:TOKEN}');
