@@ -114,6 +114,15 @@ describe('renderSite', () => {
     expect(text).not.toContain('s3cret');
   });
 
+  test.each([
+    ['$${site:x}', '${site:x}'],
+    ['$${env:X}', '${env:X}'],
+    ['a $${b} c', 'a ${b} c'],
+    ['$$${site:x}', '$${site:x}'], // the escape wins: a '$' right before a placeholder cannot be written
+  ])('the escape: %j renders as %j', (template, value) => {
+    expect(parse(render(`#cloud-config\nk: "${template}"\n`, { x: 'v' }, { X: 'secret' })).k).toBe(value);
+  });
+
   test('a tag in the template asks for a type explicitly', () => {
     expect(parse(render('#cloud-config\nvlan: !!int ${site:vlan}\n', { vlan: '42' })).vlan).toBe(42);
   });
