@@ -54,11 +54,20 @@ interface RawRow {
   values: Map<string, string>;
 }
 
+/** Spreadsheets in many locales save ';'-separated "CSV"; the header row tells which. */
+export function csvDelimiter(text: string): string {
+  const header = text.replace(/^\uFEFF/, '').split('\n', 1)[0]!;
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  if (header.includes('\t')) return '\t';
+  return ',';
+}
+
 function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
   const bytes = Buffer.from(text, 'utf8');
   let records: { record: string[]; info: { bytes: number } }[];
   try {
-    records = parseCsv(bytes, { bom: true, info: true, trim: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = parseCsv(bytes, { bom: true, info: true, trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) }) as unknown as typeof records;
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
@@ -173,7 +182,11 @@ export function parseSitesFile(text: string, file: string): SitesTable {
   const { rows: raw, columns } = sitesFormat(file) === 'csv' ? csvRows(text, file) : yamlRows(text, file);
   if (raw.length === 0) throw new InputError(`${file}: the sites file holds no sites`, { code: 'sites-empty', fix: 'add one row per site' });
   if (!columns.includes(NAME_COLUMN)) {
-    throw inputErrorAt({ file, line: 1 }, `there is no "${NAME_COLUMN}" column`, { code: 'sites-name', fix: `add a "${NAME_COLUMN}" column: it names each site and its ISO file` });
+    const near = columns.find((c) => c.trim().toLowerCase() === NAME_COLUMN);
+    throw inputErrorAt({ file, line: 1 }, `there is no "${NAME_COLUMN}" column`, {
+      code: 'sites-name',
+      fix: near ? `rename column "${near}" to "${NAME_COLUMN}" (column names are case-sensitive)` : `add a "${NAME_COLUMN}" column: it names each site and its ISO file`,
+    });
   }
   const byFile = new Map<string, SiteRow>();
   const rows = raw.map((r, i): SiteRow => {

@@ -3,7 +3,7 @@
  * load → check --out → render + validate + write each site into staging → publish.
  * One pass and one site in memory at a time; staging makes it all or nothing.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/isoImage.js';
@@ -127,7 +127,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
     await discardStaging(staging);
     throw error;
   }
-  return { status: 'written', out, manifest: `${out}/${MANIFEST}`, volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), count: sites.length, sites, warnings };
+  return { status: 'written', out, manifest: join(out, MANIFEST), volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), count: sites.length, sites, warnings };
 }
 
 function aggregate(errors: EdgebuildError[], total: number): EdgebuildError {

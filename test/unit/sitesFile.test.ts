@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sitesFile.js';
+import { csvDelimiter, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sitesFile.js';
 import { InputError } from '../../src/errors.js';
 
 function failure(text: string, file: string): InputError {
@@ -48,6 +48,19 @@ describe('CSV sites files', () => {
       [1, 2, 'berlin', { name: 'berlin', city: 'Ber: "lin"', note: 'multi\r\nline' }],
       [2, 5, 'paris', { name: 'paris', city: '007', note: '  kept  ' }],
     ]);
+  });
+
+  test.each([
+    ['name;city\nberlin;"a, b"\n', ';'],
+    ['name\tcity\nberlin\ta, b\n', '\t'],
+    ['name,city\nberlin,"a; b"\n', ','],
+  ])('the delimiter comes from the header row: %j', (text, delimiter) => {
+    expect(csvDelimiter(text)).toBe(delimiter);
+    expect(Object.fromEntries(parseSitesFile(text, 'sites.csv').rows[0]!.values)).toEqual({ name: 'berlin', city: delimiter === ',' ? 'a; b' : 'a, b' });
+  });
+
+  test('a "Name" column gets a fix saying names are case-sensitive', () => {
+    expect(failure('Name,city\nx,y\n', 'sites.csv').fix).toMatch(/rename column "Name" to "name"/);
   });
 
   test('LF files count lines the same way', () => {
