@@ -40,13 +40,15 @@ export function sitesFormat(file: string): 'csv' | 'yaml' {
  * hidden, never '.' or '..'.
  */
 export function safeFileName(name: string): string {
-  return name
+  const safe = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '') // é → e
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[.-]+/, '')
-    .replace(/[.-]+$/, '')
-    .slice(0, 100);
+    .slice(0, 100)
+    .replace(/[.-]+$/, '');
+  // Windows cannot open CON.iso or nul.iso, whatever the extension.
+  return /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(safe) ? `${safe}-site` : safe;
 }
 
 interface RawRow {

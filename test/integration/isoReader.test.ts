@@ -231,6 +231,8 @@ describe('damaged, hostile and foreign files', () => {
     writeFileSync(path, bytes);
     await withIso(path, async (iso) => {
       await expect(iso.readFile('config.yaml')).rejects.toMatchObject({ code: 'iso-corrupt', message: expect.stringMatching(/beyond the end/) });
+      // Its siblings stay readable.
+      expect(await text(iso, 'files-iso/config.yaml')).toBe(files['files-iso/config.yaml']);
     });
   });
 

@@ -36,6 +36,10 @@ describe('safeFileName', () => {
     ['..', ''],
     ['東京', ''],
     ['x'.repeat(300), 'x'.repeat(100)],
+    [`${'x'.repeat(99)} y`, 'x'.repeat(99)],
+    ['CON', 'CON-site'],
+    ['nul.txt', 'nul.txt-site'],
+    ['console', 'console'],
   ])('%j → %j', (name, safe) => expect(safeFileName(name)).toBe(safe));
 });
 
