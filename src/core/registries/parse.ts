@@ -4,17 +4,12 @@
  * agree. Every error is exit 2 with file:line:col and a fix. Pure.
  */
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
-import { inputErrorAt, type Place } from '../../errors.js';
+import type { Place } from '../../errors.js';
+import { parseYamlWithSchema } from '../yamlSchema.js';
 import type { RegistriesFile, YamlPath } from './types.js';
 
 const require = createRequire(import.meta.url);
 export const registriesSchema = require('../../../build-configs/registries.schema.json') as object;
-const SCHEMA_FILE = 'build-configs/registries.schema.json';
-
-let validate: ValidateFunction | undefined;
 
 export interface ParsedRegistries {
   data: RegistriesFile;
@@ -22,108 +17,15 @@ export interface ParsedRegistries {
   locate(path: YamlPath, key?: boolean): Place;
 }
 
-function dotted(path: YamlPath): string {
-  return path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `["${p}"]`)).join('').replace(/^\./, '') : 'the file';
-}
-
-function pointerToPath(pointer: string): YamlPath {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
-/** The key node of `key` in the map at `path`, else the value node at `path`. */
-function nodeAt(doc: Document, path: YamlPath, key?: string): Node | undefined {
-  const node = (path.length ? doc.getIn(path, true) : doc.contents) as Node | undefined;
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === key);
-    if (pair?.key) return pair.key as Node;
-  }
-  return node;
-}
-
-function describe(error: ErrorObject, path: YamlPath): { message: string; fix: string; key?: string } {
-  const where = dotted(path);
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = (error.params as { additionalProperty: string }).additionalProperty;
-      return { message: `unknown key "${key}" in ${where}`, fix: `remove it or correct its spelling (see ${SCHEMA_FILE})`, key };
-    }
-    case 'propertyNames': {
-      const key = (error.params as { propertyName: string }).propertyName;
-      const what = path[0] === 'mirrors' ? 'a registry host[:port] or "*"' : 'a registry host[:port] without scheme or path';
-      return { message: `"${key}" in ${where} is not ${what}`, fix: 'write the registry as it starts an image name, e.g. harbor.company.local or registry.local:5000', key };
-    }
-    case 'enum': {
-      const allowed = [...new Set((error.params as { allowedValues: unknown[] }).allowedValues.map(String))].join(', ');
-      return { message: `${where} must be one of ${allowed}`, fix: `set ${where} to one of ${allowed}` };
-    }
-    case 'required': {
-      const key = (error.params as { missingProperty: string }).missingProperty;
-      return { message: `${where} is missing "${key}"`, fix: `add ${key}:` };
-    }
-    case 'type': {
-      const type = String((error.params as { type: string | string[] }).type).replace(',', ' or ');
-      return { message: `${where} must be ${type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : `a ${type}`}`, fix: `change the value of ${where}` };
-    }
-    case 'pattern':
-      return { message: `${where} has an invalid format`, fix: `see the description of ${where} in ${SCHEMA_FILE}` };
-    case 'minItems':
-      return { message: `${where} must not be empty`, fix: `add an entry to ${where} or remove it` };
-    case 'minLength':
-      return { message: `${where} must not be empty`, fix: `give ${where} a value or remove it` };
-    default:
-      return { message: `${where} ${error.message ?? 'is invalid'}`, fix: `correct ${where} (see ${SCHEMA_FILE})` };
-  }
-}
-
-/** The most useful error: for anyOf/oneOf failures ajv reports several; prefer the deepest non-combinator one. */
-function pick(errors: ErrorObject[]): ErrorObject {
-  // A bad property name yields a `pattern` error carrying `propertyName`, then the `propertyNames` error we describe.
-  const real = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword) && e.propertyName === undefined);
-  const pool = real.length ? real : errors;
-  // Deepest first; at equal depth a "type" error is usually the other anyOf branch.
-  return pool.reduce((best, e) => {
-    if (e.instancePath.length !== best.instancePath.length) return e.instancePath.length > best.instancePath.length ? e : best;
-    return best.keyword === 'type' && e.keyword !== 'type' ? e : best;
-  }, pool[0]!);
-}
-
 export function parseRegistries(source: string, file: string): ParsedRegistries {
-  const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true });
-  const placeOf = (node: Node | undefined): Place => {
-    const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
-    return { file, line: pos?.line, col: pos?.col };
-  };
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `invalid YAML: ${first.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
-      code: 'registries-yaml',
-      fix: first.code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
-    });
-  }
-  const data: unknown = doc.contents === null ? {} : doc.toJS();
-  validate ??= new Ajv({ allErrors: true, strict: false }).compile(registriesSchema);
-  if (!validate(data)) {
-    const error = pick(validate.errors!);
-    const path = pointerToPath(error.instancePath);
-    const { message, fix, key } = describe(error, path);
-    // A missing key is reported at the key of the mapping that lacks it.
-    const node = error.keyword === 'required' && path.length ? nodeAt(doc, path.slice(0, -1), String(path.at(-1))) : nodeAt(doc, path, key);
-    throw inputErrorAt(placeOf(node ?? (doc.contents as Node | undefined)), message, { code: 'registries-invalid', fix });
-  }
-  return {
-    data: data as RegistriesFile,
-    locate: (path, key) => {
-      if (key && path.length) {
-        const parent = path.slice(0, -1);
-        return placeOf(nodeAt(doc, parent, String(path.at(-1))));
-      }
-      return placeOf(nodeAt(doc, path) ?? (doc.contents as Node | undefined));
-    },
-  };
+  const { data, locate } = parseYamlWithSchema<RegistriesFile>(source, file, {
+    schema: registriesSchema,
+    schemaFile: 'build-configs/registries.schema.json',
+    code: 'registries',
+    propertyName: (path) => ({
+      what: path[0] === 'mirrors' ? 'a registry host[:port] or "*"' : 'a registry host[:port] without scheme or path',
+      fix: 'write the registry as it starts an image name, e.g. harbor.company.local or registry.local:5000',
+    }),
+  });
+  return { data, locate };
 }

@@ -40,7 +40,8 @@ export interface RegistriesFile {
 }
 
 /** A path into the registries file, for file:line:col in messages. */
-export type YamlPath = (string | number)[];
+import type { YamlPath } from '../yamlSchema.js';
+export type { YamlPath };
 
 /** One file a yip stage writes on the edge host. */
 export interface StageFile {
