@@ -2,7 +2,7 @@
  * `edgebuild sites` as a subprocess (run `npm run build` first; `npm test` does):
  * real files in, real ISOs out, read back with blkid, isoinfo, xorriso and our reader.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -205,6 +205,25 @@ describe('edgebuild sites: failures write nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('holds files edgebuild sites did not write');
     expect(readdirSync(join(work, 'mine'))).toEqual(['notes.txt']);
+  });
+
+  test('Ctrl-C part way: exit 130, no --out, no staging left', async () => {
+    const rows = ['name,city,zip,ip', ...Array.from({ length: 5000 }, (_, i) => `s${i},c,${i},ip`)];
+    writeFileSync(join(work, 'many.csv'), `${rows.join('\n')}\n`);
+    const child = spawn(process.execPath, [CLI, 'sites', '-s', 'many.csv', '-t', 'template.yaml', '-o', 'many-out'], { cwd: work, env: { PATH: process.env.PATH ?? '', EDGE_TOKEN: TOKEN } });
+    let stderr = '';
+    const code = await new Promise<number | null>((done) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Interrupt once some ISOs are already in the staging directory.
+        if (stderr.includes('rendered 100/') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', done);
+    });
+    expect(stderr).toContain('rendered 100/');
+    expect(code).toBe(130);
+    expect(existsSync(join(work, 'many-out'))).toBe(false);
+    expect(leftovers()).toEqual([]);
   });
 
   test('missing flags are a usage error', () => {
