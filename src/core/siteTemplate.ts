@@ -13,7 +13,7 @@ import { isScalar, visit } from 'yaml';
 import type { Scalar } from 'yaml';
 import { InputError, inputErrorAt } from '../errors.js';
 import type { Place } from '../errors.js';
-import { MissingValueError, UnknownPlaceholderError, expand, redact } from './placeholders.js';
+import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from './placeholders.js';
 import { parseUserData } from './userData.js';
 import type { ParsedUserData } from './userData.js';
 
@@ -66,6 +66,11 @@ export function yamlQuote(value: string): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Whether expanding the value changes it: a placeholder or the `$${` escape. */
+function changesOnExpand(value: string): boolean {
+  return hasPlaceholder(value) || value.includes('$${');
+}
+
 export function compileTemplate(source: string, file: string): SiteTemplate {
   let parsed;
   try {
@@ -99,6 +104,8 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
         }
         throw error;
       }
+      // `echo ${HOME}` holds no placeholder: leave it exactly as written.
+      if (!changesOnExpand(node.value)) return;
       const raw = source.slice(start, end);
       targets.push({ start, end, value: node.value, trailing: /(\r?\n)*$/.exec(raw)![0], tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
     },

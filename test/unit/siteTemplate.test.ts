@@ -108,6 +108,10 @@ describe('renderSite', () => {
     );
   });
 
+  test('a ${ that is no placeholder (shell syntax) is left exactly as written', () => {
+    expect(render('#cloud-config\ncmd: echo ${HOME} ${site:v}x\nraw: echo ${HOME}\n', { v: 'a' })).toBe('#cloud-config\ncmd: "echo ${HOME} ax"\nraw: echo ${HOME}\n');
+  });
+
   test('a value is never expanded again: ${env:...} inside a site value stays text', () => {
     const text = render('#cloud-config\nx: ${site:v}\n', { v: '${env:TOKEN}' }, { TOKEN: 's3cret' });
     expect(parse(text).x).toBe('${env:TOKEN}');
