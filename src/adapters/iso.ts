@@ -216,10 +216,11 @@ class Iso implements IsoImage {
     return this.extent(record, what);
   }
 
-  private extent(record: Buffer, what: string): Extent {
+  /** Where a record's data lies; `what` set checks it now, else reading it checks it later. */
+  private extent(record: Buffer, what?: string): Extent {
     const offset = (u32(record, 2) + record[1]!) * this.blockSize;
     const size = u32(record, 10);
-    if (offset + size > this.reader.size) {
+    if (what !== undefined && offset + size > this.reader.size) {
       throw corrupt(this.reader.file, `${what} lies at bytes ${offset}..${offset + size}, beyond the end of the ${this.reader.size}-byte file`);
     }
     return { offset, size };
@@ -304,7 +305,8 @@ class Iso implements IsoImage {
       name = cleanIsoName(name);
       let dirFlag = (flags & FLAG_DIR) !== 0;
       let symlink = false;
-      let extent = this.extent(record, `the extent of "${name}"`);
+      // Checked when read, so one damaged entry does not hide its siblings.
+      let extent = this.extent(record);
       if (view.kind === 'rockridge') {
         const info = await this.susp(record);
         if (info.relocated) continue; // shown where its CL entry points to it
@@ -317,9 +319,8 @@ class Iso implements IsoImage {
           extent = this.extent(head, `relocated directory "${name}"`);
         }
       }
-      if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-        throw corrupt(this.reader.file, `a directory holds the invalid name ${JSON.stringify(name)}`);
-      }
+      // No path can name these; leaving them out keeps '..' tricks out of every lookup.
+      if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) continue;
       if (pending && pending.name === name && !dirFlag) {
         pending.extents.push(extent);
       } else {

@@ -24,6 +24,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
   verify: async () => (await import('./commands/verify.js')).verifyCommand as Handler,
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
+  sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -113,6 +114,15 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--strict', 'exit 2 when there are warnings')
     .option('--json', 'print one JSON document on stdout (literal passwords redacted)')
     .action(action('registries'));
+
+  program
+    .command('sites')
+    .description('render a user-data template per edge site and write one small cidata ISO per site (no Docker, no root)')
+    .requiredOption('-s, --sites <file>', 'sites file: *.csv with a header row, or *.yaml/*.yml list of maps; needs a "name" column')
+    .requiredOption('-t, --template <file>', 'site user-data template (#cloud-config) with ${site:FIELD} and ${env:NAME} placeholders')
+    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: dist/sites)')
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .action(action('sites'));
 
   return program;
 }

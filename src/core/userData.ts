@@ -67,7 +67,7 @@ export function parseUserData(source: string, file: string): ParsedUserData {
   const doc = docs[0]!;
   const error = doc.errors[0];
   if (error) {
-    const pos = error.linePos?.[0];
+    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]); // prettyErrors: false leaves linePos unset
     const what = error.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'invalid YAML';
     const detail = error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `${what}: ${detail}`, {

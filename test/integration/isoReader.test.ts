@@ -3,7 +3,7 @@
  * with and without Rock Ridge and Joliet, plus damaged and non-ISO files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -231,6 +231,8 @@ describe('damaged, hostile and foreign files', () => {
     writeFileSync(path, bytes);
     await withIso(path, async (iso) => {
       await expect(iso.readFile('config.yaml')).rejects.toMatchObject({ code: 'iso-corrupt', message: expect.stringMatching(/beyond the end/) });
+      // Its siblings stay readable.
+      expect(await text(iso, 'files-iso/config.yaml')).toBe(files['files-iso/config.yaml']);
     });
   });
 
@@ -280,6 +282,34 @@ describe('damaged, hostile and foreign files', () => {
     await withIso(path, async (iso) => {
       await expect(iso.readFile('big.bin')).rejects.toMatchObject({ code: 'iso-file-too-large' });
       expect(await text(iso, 'small.txt')).toBe('small\n');
+    });
+  });
+
+  test('a file stored beyond 4 GiB of a (sparse) multi-GB image is read with positioned reads', async () => {
+    const bytes = Buffer.from(readFileSync(image('far.iso', (out) => run('genisoimage', ['-quiet', '-V', 'FAR', '-o', out, src]))));
+    const content = Buffer.from('stored past 4 GiB\n');
+    const at = 4.5 * 1024 ** 3; // a multiple of 2048
+    const root = bytes.readUInt32LE(32768 + 156 + 2) * 2048;
+    const record = bytes.indexOf(Buffer.from('CONFIG.YAM;1'), root) - 33;
+    bytes.writeUInt32LE(at / 2048, record + 2);
+    bytes.writeUInt32BE(at / 2048, record + 6);
+    bytes.writeUInt32LE(content.length, record + 10);
+    bytes.writeUInt32BE(content.length, record + 14);
+    const blocks = Math.ceil((at + content.length) / 2048);
+    bytes.writeUInt32LE(blocks, 32768 + 80);
+    bytes.writeUInt32BE(blocks, 32768 + 84);
+    const path = join(work, 'far-patched.iso');
+    writeFileSync(path, bytes);
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, content, 0, content.length, at);
+    } finally {
+      closeSync(fd);
+    }
+    truncateSync(path, blocks * 2048);
+    await withIso(path, async (iso) => {
+      expect(await text(iso, 'config.yaml')).toBe(content.toString());
+      expect(await text(iso, 'files-iso/config.yaml')).toBe(files['files-iso/config.yaml']);
     });
   });
 

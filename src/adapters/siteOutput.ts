@@ -1,0 +1,113 @@
+/**
+ * All-or-nothing output of `edgebuild sites`: every file is written into a
+ * staging directory next to --out, and the staging directory becomes --out by
+ * rename only when every site rendered. --out is replaced whole, so it never
+ * mixes ISOs of two runs, and is never a directory edgebuild did not make.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
+
+export const MANIFEST = 'sites.json';
+
+export type OutState = 'absent' | 'empty' | 'previous';
+
+/**
+ * What --out holds now. A directory with anything but a previous run's
+ * output (sites.json and the files it lists) is refused: replacing it would
+ * delete the user's files.
+ */
+export async function inspectOut(out: string): Promise<OutState> {
+  let names: string[];
+  try {
+    names = await readdir(out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'absent';
+    if (code === 'ENOTDIR') throw new InputError(`${out}: --out is a file, not a directory`, { code: 'sites-out', fix: 'pass a directory for --out' });
+    throw error;
+  }
+  if (names.length === 0) return 'empty';
+  let listed = new Set<string>();
+  try {
+    const manifest = JSON.parse(await readFile(join(out, MANIFEST), 'utf8')) as { sites?: { file?: unknown }[] };
+    listed = new Set((manifest.sites ?? []).map((s) => String(s.file)));
+  } catch {
+    // no readable manifest: not ours
+  }
+  const foreign = names.filter((n) => n !== MANIFEST && !listed.has(n));
+  if (!names.includes(MANIFEST) || foreign.length > 0) {
+    const example = foreign[0] ?? names[0]!;
+    throw new InputError(`${out}: --out holds files edgebuild sites did not write (e.g. ${example})`, {
+      code: 'sites-out',
+      fix: 'choose a new or empty directory for --out; edgebuild replaces --out as a whole',
+    });
+  }
+  return 'previous';
+}
+
+function sibling(out: string, tag: string): string {
+  return join(dirname(out), `.${basename(out)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** A fresh staging directory on the same file system as --out, so rename() is atomic. */
+export async function createStaging(out: string): Promise<string> {
+  await mkdir(dirname(out), { recursive: true });
+  const staging = sibling(out, 'tmp');
+  await mkdir(staging); // fails if it exists; the umask decides the final mode as for any mkdir
+  return staging;
+}
+
+export async function writeStaged(staging: string, name: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * Writes `head` and extends the file with zeros to `size` (a hole where the
+ * file system supports it); returns the sha256 of all `size` bytes.
+ */
+export async function writeStagedImage(staging: string, name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
+  const hash = createHash('sha256').update(head);
+  for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
+  const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await handle.writeFile(head);
+    await handle.truncate(size);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/** Makes the staging directory --out: rename into place, swapping out a previous run. */
+export async function publishStaging(staging: string, out: string, state: OutState): Promise<void> {
+  if (state === 'empty') await rmdir(out);
+  if (state !== 'previous') {
+    await rename(staging, out);
+    return;
+  }
+  const old = sibling(out, 'old');
+  await rename(out, old);
+  try {
+    await rename(staging, out);
+  } catch (error) {
+    await rename(old, out).catch(() => undefined);
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+export async function discardStaging(staging: string): Promise<void> {
+  await rm(staging, { recursive: true, force: true });
+}

@@ -1,0 +1,245 @@
+/**
+ * Site user-data templates: `${site:FIELD}` and `${env:NAME}` placeholders in
+ * YAML scalars, `$${` for a literal `${`.
+ *
+ * Substitution happens per scalar, not per character: every scalar holding a
+ * placeholder is replaced in the template text by a double-quoted scalar of
+ * its expanded value. So whatever a value holds (': ', '#', quotes, '007',
+ * 'yes', 'null', line breaks) it stays one string with exactly that text,
+ * while everything else in the template (comments, order, style) is kept byte
+ * for byte. Placeholders in comments are left alone. Pure.
+ */
+import { isScalar, visit } from 'yaml';
+import type { Scalar } from 'yaml';
+import { InputError, inputErrorAt } from '../errors.js';
+import type { Place } from '../errors.js';
+import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from './placeholders.js';
+import { parseUserData } from './userData.js';
+import type { ParsedUserData } from './userData.js';
+
+interface Target {
+  start: number;
+  end: number;
+  /** The scalar's value as parsed (quotes and escapes resolved), with placeholders. */
+  value: string;
+  /** Line breaks the block scalar's range swallowed; kept after the replacement. */
+  trailing: string;
+  /** A tag in the template (`!!int ${site:vlan}`) decides the type itself. */
+  tagged: boolean;
+  /** A `|` block: substituted in place when the values allow, to stay readable. */
+  literal: boolean;
+  place: Place;
+}
+
+export interface SiteTemplate {
+  file: string;
+  source: string;
+  targets: Target[];
+  /** `${site:FIELD}` names the template uses. */
+  fields: Set<string>;
+  /** `${env:NAME}` names the template uses. */
+  envNames: Set<string>;
+}
+
+export interface RenderedSite {
+  text: string;
+  /** Environment values in the text: never print them. */
+  secrets: string[];
+}
+
+/** What a site's row and the environment offer, and where to point errors. */
+export interface SiteInput {
+  name: string;
+  place: Place;
+  row: number;
+  value(field: string): string | undefined;
+  env: Record<string, string | undefined>;
+}
+
+const TEMPLATE_FIX = 'use ${site:FIELD} for a column of the sites file, ${env:NAME} for an environment variable, or $${ for a literal "${"';
+
+/**
+ * A JSON string is a YAML double-quoted scalar, except for the few characters
+ * YAML does not allow unescaped (DEL, C1 controls, BOM, line/paragraph separators).
+ */
+export function yamlQuote(value: string): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Whether expanding the value changes it: a placeholder or the `$${` escape. */
+function changesOnExpand(value: string): boolean {
+  return hasPlaceholder(value) || value.includes('$${');
+}
+
+export function compileTemplate(source: string, file: string): SiteTemplate {
+  let parsed;
+  try {
+    parsed = parseUserData(source, file);
+  } catch (error) {
+    // `key: {a: ${site:x}}` fails to parse: in a flow map, '{' and '}' end the scalar.
+    if (error instanceof InputError && error.code === 'user-data-yaml') {
+      const line = error.details.line as number | undefined;
+      if (line !== undefined && (source.split('\n')[line - 1] ?? '').includes('${')) {
+        throw new InputError(error.message, { code: error.code, details: error.details, fix: 'quote placeholders inside [ ] or { }: "${site:FIELD}"' });
+      }
+    }
+    throw error;
+  }
+  const { doc, lines } = parsed;
+  const targets: Target[] = [];
+  const fields = new Set<string>();
+  const envNames = new Set<string>();
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value !== 'string' || !node.value.includes('${') || !node.range) return;
+      const [start, end] = node.range;
+      const place = { file, ...lines.linePos(start) };
+      try {
+        // Resolve every name to '' once, to find typos and collect the names used.
+        const probe = expand(node.value, { site: () => '', env: () => '' });
+        for (const use of probe.used) (use.namespace === 'site' ? fields : envNames).add(use.name);
+      } catch (error) {
+        if (error instanceof UnknownPlaceholderError) {
+          throw inputErrorAt(place, `unknown placeholder ${error.placeholder}`, { code: 'template-placeholder', fix: TEMPLATE_FIX });
+        }
+        throw error;
+      }
+      // `echo ${HOME}` holds no placeholder: leave it exactly as written.
+      if (!changesOnExpand(node.value)) return;
+      const raw = source.slice(start, end);
+      targets.push({ start, end, value: node.value, trailing: /(\r?\n)*$/.exec(raw)![0], tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
+    },
+  });
+  targets.sort((a, b) => a.start - b.start);
+  return { file, source, targets, fields, envNames };
+}
+
+/** The site fields substituted on a line of the rendered text, to name them in errors. */
+function fieldsOnLine(text: string, placed: { start: number; fields: string[] }[], line: number | undefined): string[] {
+  if (line === undefined) return [];
+  const found = new Set<string>();
+  for (const p of placed) {
+    let n = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < p.start; i = text.indexOf('\n', i + 1)) n++;
+    if (n === line) p.fields.forEach((f) => found.add(f));
+  }
+  return [...found];
+}
+
+function siteError(site: SiteInput, message: string, code: string, fix: string, details: Record<string, unknown> = {}): InputError {
+  return inputErrorAt(site.place, `site ${JSON.stringify(site.name)} (row ${site.row}): ${message}`, { code, fix, details: { site: site.name, row: site.row, ...details } });
+}
+
+interface Expanded {
+  value: string;
+  /** The block literal's source with placeholders expanded in place, when that keeps its meaning. */
+  inPlace?: string;
+  fields: string[];
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+
+function expandTargets(template: SiteTemplate, site: SiteInput, secrets: string[]): Expanded[] {
+  const resolvers = { site: (f: string) => site.value(f), env: (n: string) => site.env[n] };
+  return template.targets.map((target) => {
+    try {
+      const result = expand(target.value, resolvers);
+      secrets.push(...result.secrets);
+      const expanded: Expanded = { value: result.text, fields: result.used.filter((u) => u.namespace === 'site').map((u) => u.name) };
+      if (target.literal) {
+        // A literal block has no escapes: its source text is its value, indented. Values
+        // without line breaks can go in as they are; the read-back below checks the rest.
+        const raw = template.source.slice(target.start, target.end);
+        const cut = raw.indexOf('\n') + 1;
+        const body = expand(raw.slice(cut), resolvers).text;
+        if (body.split('\n').length === raw.slice(cut).split('\n').length && !UNPRINTABLE.test(body.replace(/\r?\n/g, ''))) expanded.inPlace = raw.slice(0, cut) + body;
+      }
+      return expanded;
+    } catch (error) {
+      if (error instanceof MissingValueError) {
+        const at = `${target.place.file}:${target.place.line}`;
+        if (error.namespace === 'env') {
+          throw siteError(site, `environment variable ${error.key} is not set (used at ${at})`, 'user-data-env', `export ${error.key}=... (in CI: pass it from a secret)`, { variable: error.key });
+        }
+        throw siteError(site, `no value for \${site:${error.key}} (used at ${at})`, 'site-missing-value', `fill in the "${error.key}" column for this site`, { field: error.key });
+      }
+      throw error;
+    }
+  });
+}
+
+interface Spliced {
+  text: string;
+  /** Offsets in `text` of untagged substituted scalars, with the value each must read back as. */
+  expected: Map<number, string>;
+  placed: { start: number; fields: string[] }[];
+}
+
+function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: boolean): Spliced {
+  const parts: string[] = [];
+  const expected = new Map<number, string>();
+  const placed: Spliced['placed'] = [];
+  let cursor = 0;
+  let length = 0;
+  template.targets.forEach((target, i) => {
+    const e = expanded[i]!;
+    const before = template.source.slice(cursor, target.start);
+    parts.push(before);
+    length += before.length;
+    placed.push({ start: length, fields: e.fields });
+    if (!target.tagged) expected.set(length, e.value);
+    const replacement = keepLiterals && e.inPlace !== undefined ? e.inPlace : yamlQuote(e.value) + target.trailing;
+    parts.push(replacement);
+    length += replacement.length;
+    cursor = target.end;
+  });
+  parts.push(template.source.slice(cursor));
+  return { text: parts.join(''), expected, placed };
+}
+
+/** Every substituted scalar must read back as exactly its value; returns the first that does not. */
+function misread(doc: ParsedUserData['doc'], expected: Map<number, string>): number | undefined {
+  const left = new Map(expected);
+  let wrong: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const start = node.range?.[0];
+      if (start === undefined || !left.has(start)) return;
+      if (!isScalar(node) || node.value !== left.get(start)) wrong ??= start;
+      left.delete(start);
+    },
+  });
+  return wrong ?? left.keys().next().value;
+}
+
+/** Renders and validates one site's user-data. Throws InputError naming the site, its row and line. */
+export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSite {
+  const secrets: string[] = [];
+  const expanded = expandTargets(template, site, secrets);
+  const label = `${template.file} (as rendered)`;
+  if (expanded.some((e) => e.inPlace !== undefined)) {
+    // Scripts in `|` blocks stay readable when their values allow; otherwise quote them.
+    const attempt = splice(template, expanded, true);
+    try {
+      if (misread(parseUserData(attempt.text, label).doc, attempt.expected) === undefined) return { text: attempt.text, secrets };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+  }
+  const { text, expected, placed } = splice(template, expanded, false);
+  let parsed;
+  try {
+    parsed = parseUserData(text, label);
+  } catch (error) {
+    if (error instanceof InputError) {
+      const fields = fieldsOnLine(text, placed, error.details.line as number | undefined);
+      const which = fields.length > 0 ? ` (field ${fields.join(', ')})` : '';
+      throw siteError(site, `the rendered user-data is invalid${which}: ${redact(error.message, secrets)}`, 'site-user-data', error.fix ?? 'check the values this site puts into the template', fields.length > 0 ? { field: fields[0], fields } : {});
+    }
+    throw error;
+  }
+  const wrong = misread(parsed.doc, expected);
+  if (wrong !== undefined) throw new Error(`internal: a substituted value did not read back unchanged at offset ${wrong}`);
+  return { text, secrets };
+}

@@ -1,0 +1,215 @@
+/**
+ * The sites file: one row per edge site, as a YAML list of maps or a CSV file
+ * with a header row. Every value is text, exactly as written: `007`, `yes`,
+ * `null` and `1e3` stay those characters. Pure: text in, rows out.
+ */
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Document, Node, Scalar } from 'yaml';
+import { InputError, inputErrorAt } from '../errors.js';
+
+export interface SiteRow {
+  /** 1-based data row (the CSV header and YAML list are not counted). */
+  row: number;
+  /** 1-based line in the sites file where the row starts. */
+  line: number;
+  name: string;
+  /** The file name of the site's ISO, without `.iso`. */
+  fileName: string;
+  /** Present, non-empty values by column. */
+  values: ReadonlyMap<string, string>;
+}
+
+export interface SitesTable {
+  rows: SiteRow[];
+  /** Every column seen, in first-seen order. */
+  columns: string[];
+}
+
+const NAME_COLUMN = 'name';
+
+export function sitesFormat(file: string): 'csv' | 'yaml' {
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.ya?ml$/i.test(file)) return 'yaml';
+  throw new InputError(`${file}: unknown sites file type`, { code: 'sites-format', fix: 'name the sites file *.csv (with a header row) or *.yaml / *.yml (a list of maps)' });
+}
+
+/**
+ * A name that is safe as a file name on Linux, macOS and Windows: letters,
+ * digits, '.', '_' and '-'; anything else becomes '-'. Never empty, never
+ * hidden, never '.' or '..'.
+ */
+export function safeFileName(name: string): string {
+  const safe = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // é → e
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 100)
+    .replace(/[.-]+$/, '');
+  // Windows cannot open CON.iso or nul.iso, whatever the extension.
+  return /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(safe) ? `${safe}-site` : safe;
+}
+
+interface RawRow {
+  line: number;
+  values: Map<string, string>;
+}
+
+/** Spreadsheets in many locales save ';'-separated "CSV"; the header row tells which. */
+export function csvDelimiter(text: string): string {
+  const header = text.replace(/^\uFEFF/, '').split('\n', 1)[0]!;
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  if (header.includes('\t')) return '\t';
+  return ',';
+}
+
+function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
+  const bytes = Buffer.from(text, 'utf8');
+  let records: { record: string[]; info: { bytes: number } }[];
+  try {
+    records = parseCsv(bytes, { bom: true, info: true, trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) }) as unknown as typeof records;
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines;
+      throw inputErrorAt({ file, line }, `invalid CSV: ${error.message.replace(/ (on|at) line \d+$/, '')}`, {
+        code: 'sites-csv',
+        fix: 'give every row as many fields as the header and close every quote ("" inside a quoted field)',
+      });
+    }
+    throw error;
+  }
+  // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
+  const lineAt = (offset: number): number => {
+    let at = offset;
+    while (bytes[at] === 0x0d || bytes[at] === 0x0a) at++;
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    return line;
+  };
+  const [header, ...data] = records;
+  if (!header) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
+  const columns = header.record.map((c) => c.replace(/^\uFEFF/, ''));
+  const seen = new Set<string>();
+  columns.forEach((c, i) => {
+    if (c === '') throw inputErrorAt({ file, line: 1 }, `column ${i + 1} of the header has no name`, { code: 'sites-header', fix: 'name every column in the header row' });
+    if (seen.has(c)) throw inputErrorAt({ file, line: 1 }, `column "${c}" appears twice in the header`, { code: 'sites-header', fix: 'rename or remove one of them' });
+    seen.add(c);
+  });
+  let previousEnd = header.info.bytes;
+  const rows = data.map((r) => {
+    const line = lineAt(previousEnd);
+    previousEnd = r.info.bytes;
+    const values = new Map<string, string>();
+    r.record.forEach((v, i) => {
+      if (v !== '') values.set(columns[i]!, v);
+    });
+    return { line, values };
+  });
+  return { rows, columns };
+}
+
+/** A plain `007` is the int 7 to a YAML parser; a site value is the text the user typed. */
+function scalarText(node: Scalar): string | undefined {
+  if (node.value === null && (node.source === undefined || node.source === '')) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
+  return String(node.value);
+}
+
+function yamlRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (Array.isArray(docs) && docs.length === 0) return { rows: [], columns: [] };
+  if (!Array.isArray(docs) || docs.length !== 1) {
+    throw new InputError(`${file}: the sites file must hold exactly one YAML document`, { code: 'sites-yaml', fix: 'write one list of maps, one map per site, without "---" separators' });
+  }
+  const doc: Document.Parsed = docs[0]!;
+  const error = doc.errors[0];
+  if (error) {
+    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]); // prettyErrors: false leaves linePos unset
+    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `invalid YAML: ${error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { code: 'sites-yaml', fix: 'correct the YAML syntax at that place' });
+  }
+  const at = (node: { range?: [number, number, number] | null | undefined } | null | undefined): { file: string; line?: number; col?: number } => {
+    const offset = node?.range?.[0];
+    return offset === undefined ? { file } : { file, ...lines.linePos(offset) };
+  };
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return { rows: [], columns: [] };
+  if (!isSeq(root)) throw inputErrorAt(at(root), 'the sites file is not a list', { code: 'sites-yaml', fix: 'write one "- name: ..." map per site' });
+  const deref = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
+  const columns: string[] = [];
+  const rows = root.items.map((item) => {
+    const map = deref(item);
+    if (!isMap(map)) throw inputErrorAt(at(item as Node), 'a site is not a map of column: value', { code: 'sites-yaml', fix: 'write each site as "- name: ..." followed by indented "column: value" lines' });
+    const values = new Map<string, string>();
+    const explicit = new Set<string>();
+    const take = (pairs: typeof map.items, merged: boolean): void => {
+      for (const pair of pairs) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) throw inputErrorAt(at(pair.key as Node), 'a column name is not text', { code: 'sites-yaml', fix: 'use plain words as column names' });
+        if (key === '<<' && !merged) {
+          // Merge keys (`<<: *defaults`) let a fleet share values; the site's own keys win.
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const source of sources) {
+            const target = deref(source);
+            if (!isMap(target)) throw inputErrorAt(at(pair.value as Node), '"<<" must refer to a map', { code: 'sites-yaml', fix: 'merge a map of defaults: "<<: *defaults"' });
+            take(target.items, true);
+          }
+          continue;
+        }
+        if (merged && explicit.has(key)) continue;
+        if (merged && values.has(key)) continue;
+        const value = deref(pair.value);
+        if (value !== null && value !== undefined && !isScalar(value)) {
+          throw inputErrorAt(at(pair.value as Node), `the value of "${key}" is a ${isSeq(value) ? 'list' : 'map'}; site values are text`, { code: 'sites-value', fix: `give "${key}" one value, or split it into several columns` });
+        }
+        if (!merged) explicit.add(key);
+        if (!columns.includes(key)) columns.push(key);
+        const text = value ? scalarText(value) : undefined;
+        if (text !== undefined && text !== '') values.set(key, text);
+        else values.delete(key);
+      }
+    };
+    take(map.items.filter((p) => !(isScalar(p.key) && p.key.value === '<<')), false);
+    take(map.items.filter((p) => isScalar(p.key) && p.key.value === '<<'), false);
+    return { line: at(item as Node).line ?? 1, values };
+  });
+  return { rows, columns };
+}
+
+/** Parses a sites file and checks names: present, file-safe, unique. */
+export function parseSitesFile(text: string, file: string): SitesTable {
+  const { rows: raw, columns } = sitesFormat(file) === 'csv' ? csvRows(text, file) : yamlRows(text, file);
+  if (raw.length === 0) throw new InputError(`${file}: the sites file holds no sites`, { code: 'sites-empty', fix: 'add one row per site' });
+  if (!columns.includes(NAME_COLUMN)) {
+    const near = columns.find((c) => c.trim().toLowerCase() === NAME_COLUMN);
+    throw inputErrorAt({ file, line: 1 }, `there is no "${NAME_COLUMN}" column`, {
+      code: 'sites-name',
+      fix: near ? `rename column "${near}" to "${NAME_COLUMN}" (column names are case-sensitive)` : `add a "${NAME_COLUMN}" column: it names each site and its ISO file`,
+    });
+  }
+  const byFile = new Map<string, SiteRow>();
+  const rows = raw.map((r, i): SiteRow => {
+    const name = r.values.get(NAME_COLUMN);
+    const place = { file, line: r.line };
+    const details = { row: i + 1, field: NAME_COLUMN };
+    if (name === undefined) throw inputErrorAt(place, `site in row ${i + 1} has no ${NAME_COLUMN}`, { code: 'sites-name', fix: 'give every site a name', details });
+    const fileName = safeFileName(name);
+    if (fileName === '') throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${i + 1}) has no letters or digits to make a file name of`, { code: 'sites-name', fix: 'use letters, digits, "-", "_" or "." in site names', details: { ...details, site: name } });
+    const row: SiteRow = { row: i + 1, line: r.line, name, fileName, values: r.values };
+    const key = fileName.toLowerCase(); // case-insensitive file systems would merge them
+    const clash = byFile.get(key);
+    if (clash) {
+      throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${i + 1}) would be written to ${fileName}.iso, like site ${JSON.stringify(clash.name)} (row ${clash.row}, line ${clash.line})`, {
+        code: 'sites-duplicate',
+        fix: 'give every site a distinct name',
+        details: { ...details, site: name, other: { site: clash.name, row: clash.row, line: clash.line } },
+      });
+    }
+    byFile.set(key, row);
+    return row;
+  });
+  return { rows, columns };
+}

@@ -1,0 +1,142 @@
+/**
+ * `edgebuild sites`: one small cidata ISO per edge site.
+ * load → check --out → render + validate + write each site into staging → publish.
+ * One pass and one site in memory at a time; staging makes it all or nothing.
+ */
+import { join, resolve } from 'node:path';
+import { InputError, InterruptedError, RuntimeError } from '../errors.js';
+import type { EdgebuildError } from '../errors.js';
+import { buildIsoParts } from '../core/isoImage.js';
+import { compileTemplate, renderSite } from '../core/siteTemplate.js';
+import { parseSitesFile } from '../core/sitesFile.js';
+import { readUserFile } from '../adapters/files.js';
+import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+
+export const SITE_VOLUME_ID = 'cidata';
+export const DEFAULT_SITES_OUT = 'dist/sites';
+/** Errors reported in one run: enough to fix a batch, short enough to read. */
+const MAX_ERRORS = 20;
+
+export interface SitesOptions {
+  sites: string;
+  template: string;
+  out?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+export interface SiteResult {
+  name: string;
+  row: number;
+  line: number;
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+export interface SitesResult {
+  status: 'written';
+  out: string;
+  manifest: string;
+  volumeId: string;
+  createdAt: string;
+  count: number;
+  sites: SiteResult[];
+  warnings: string[];
+}
+
+export interface SitesHooks {
+  onWarning?: (warning: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** SOURCE_DATE_EPOCH makes the ISOs reproducible, byte for byte. */
+export function imageDate(env: Record<string, string | undefined>): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch === undefined || epoch === '') return new Date();
+  if (!/^\d+$/.test(epoch)) throw new InputError(`SOURCE_DATE_EPOCH=${epoch} is not a number of seconds`, { code: 'usage', fix: 'set SOURCE_DATE_EPOCH to a Unix time, e.g. $(git log -1 --format=%ct)' });
+  return new Date(Number(epoch) * 1000);
+}
+
+function unusedColumnWarnings(columns: string[], fields: Set<string>, sitesFile: string, templateFile: string): string[] {
+  const unused = columns.filter((c) => c !== 'name' && !fields.has(c));
+  return unused.map((c) => `${sitesFile}: column "${c}" is used by no \${site:${c}} placeholder in ${templateFile}`);
+}
+
+export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): Promise<SitesResult> {
+  const warnings: string[] = [];
+  const warn = (w: string): void => {
+    warnings.push(w);
+    hooks.onWarning?.(w);
+  };
+  const sitesPath = resolve(options.cwd, options.sites);
+  const templatePath = resolve(options.cwd, options.template);
+  const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
+  const date = imageDate(options.env);
+
+  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file'), options.sites);
+  const template = compileTemplate(await readUserFile(templatePath, 'user-data template'), options.template);
+  if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
+  unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
+
+  const state = await inspectOut(out);
+  const staging = await createStaging(out);
+  const sites: SiteResult[] = [];
+  const errors: EdgebuildError[] = [];
+  try {
+    for (const row of table.rows) {
+      if (options.signal?.aborted) throw new InterruptedError();
+      try {
+        const rendered = renderSite(template, {
+          name: row.name,
+          row: row.row,
+          place: { file: options.sites, line: row.line },
+          value: (field) => row.values.get(field),
+          env: options.env,
+        });
+        if (errors.length > 0) continue; // keep checking the rest, stop writing
+        const iso = buildIsoParts({
+          volumeId: SITE_VOLUME_ID,
+          files: [
+            { name: 'user-data', data: Buffer.from(rendered.text, 'utf8') },
+            { name: 'meta-data', data: Buffer.alloc(0) },
+          ],
+          date,
+        });
+        const file = `${row.fileName}.iso`;
+        // 0600: site user-data usually carries a registration token.
+        const sha256 = await writeStagedImage(staging, file, iso.head, iso.size, 0o600);
+        sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
+        hooks.onProgress?.(sites.length, table.rows.length);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        errors.push(error);
+        if (errors.length >= MAX_ERRORS) break;
+      }
+    }
+    if (errors.length > 0) throw aggregate(errors, table.rows.length);
+    const manifest = { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 })) };
+    await writeStaged(staging, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+    try {
+      await publishStaging(staging, out, state);
+    } catch (error) {
+      throw new RuntimeError(`cannot move the site ISOs into ${out}: ${(error as Error).message}`, { code: 'sites-publish', fix: 'check that --out is writable and not in use', cause: error });
+    }
+  } catch (error) {
+    await discardStaging(staging);
+    throw error;
+  }
+  return { status: 'written', out, manifest: join(out, MANIFEST), volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), count: sites.length, sites, warnings };
+}
+
+function aggregate(errors: EdgebuildError[], total: number): EdgebuildError {
+  const first = errors[0]!;
+  if (errors.length === 1) return first;
+  const more = errors.length >= MAX_ERRORS ? `at least ${errors.length - 1}` : String(errors.length - 1);
+  return new InputError(`${first.message} (and ${more} more of ${total} sites fail; no ISO was written)`, {
+    code: first.code,
+    ...(first.fix ? { fix: first.fix } : {}),
+    details: { ...first.details, errors: errors.map((e) => ({ code: e.code, message: e.message, ...e.details })) },
+  });
+}
