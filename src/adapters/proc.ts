@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { RuntimeError } from '../errors.js';
 import { CANVOS_ERROR_LINE, LineBlocks, Tail } from '../core/buildOutput.js';
 
 export interface RunLoggedOptions {
@@ -44,6 +45,11 @@ export interface RunLoggedResult {
   durationMs: number;
 }
 
+const ERROR_LINE = Buffer.from(CANVOS_ERROR_LINE);
+/** The log is written in batches of this many bytes, or after this long. */
+const BATCH_BYTES = 256 * 1024;
+const BATCH_MS = 200;
+
 /** After the main process exits, how long its leftovers may keep the output pipe open. */
 const LINGER_MS = 3_000;
 
@@ -73,6 +79,7 @@ async function waitGroupGone(pid: number, timeoutMs: number): Promise<boolean> {
 export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedResult> {
   const started = Date.now();
   const graceMs = options.graceMs ?? 10_000;
+  if (options.signal?.aborted) throw options.signal.reason;
   await mkdir(dirname(options.logPath), { recursive: true });
   // A roomy buffer lets reading and writing overlap; backpressure still bounds it.
   const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600, highWaterMark: 4 * 1024 * 1024 });
@@ -80,17 +87,36 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
   const tail = new Tail();
   let bytes = 0;
   let printedError = false;
+  // Blocks are gathered and written together (one writev), not one write per
+  // pipe read: a fast build delivers tens of thousands of small reads.
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = (): boolean => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (batch.length === 0) return !log.writableNeedDrain;
+    log.cork();
+    for (const b of batch) log.write(b);
+    process.nextTick(() => log.uncork());
+    batch = [];
+    batchBytes = 0;
+    return !log.writableNeedDrain;
+  };
   /** false: the log's buffer is full, pause the source until it drains. */
   const write = (block: Buffer | undefined): boolean => {
     if (!block) return true;
     bytes += block.length;
-    if (!printedError && block.includes(CANVOS_ERROR_LINE)) printedError = true;
+    if (!printedError && block.includes(ERROR_LINE)) printedError = true;
     tail.add(block);
     options.onBlock?.(block);
-    return log.write(block);
+    batch.push(block);
+    batchBytes += block.length;
+    if (batchBytes >= BATCH_BYTES) return flush();
+    flushTimer ??= setTimeout(flush, BATCH_MS);
+    return true;
   };
 
-  if (options.signal?.aborted) throw options.signal.reason;
   const child = execa(options.command[0]!, options.command.slice(1), {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
@@ -142,7 +168,19 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
         });
         stream.once('error', reject);
       });
-    await Promise.all([pump(child.stdout), pump(child.stderr)]);
+    // A log that cannot be written (disk full) stops the build: its output would be lost.
+    const logFailed = new Promise<never>((_, reject) => log.on('error', reject));
+    logFailed.catch(() => undefined); // also when it fails after the output ended
+    try {
+      await Promise.race([Promise.all([pump(child.stdout), pump(child.stderr)]), logFailed]);
+      flush();
+    } catch (error) {
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+      throw new RuntimeError(`cannot write the build log ${options.logPath}: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'build-log',
+        fix: 'free space on the work dir file system, or pass another --work-dir',
+      });
+    }
     const result = await child;
     if (pid !== undefined) {
       // Whatever the script left running in its group goes too.
@@ -153,7 +191,8 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
     const spawnError = result.failed && exitCode === undefined && !result.signal ? result.originalMessage : undefined;
     if (spawnError) {
-      await write(Buffer.from(`edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`));
+      write(Buffer.from(`edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`));
+      flush();
     }
     return {
       exitCode,
@@ -165,11 +204,14 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
       durationMs: Date.now() - started,
     };
   } finally {
+    flush();
     clearTimeout(killTimer);
     clearTimeout(lingerTimer);
     options.signal?.removeEventListener('abort', onAbort);
     process.off('exit', onExit);
-    log.end();
-    await once(log, 'close').catch(() => undefined);
+    if (!log.destroyed) {
+      log.end();
+      await once(log, 'close').catch(() => undefined);
+    }
   }
 }

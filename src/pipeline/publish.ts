@@ -44,9 +44,11 @@ export async function publish(input: PublishInput): Promise<Published> {
   await mkdir(outDir, { recursive: true });
   await removeStaleTemps(outDir, [isoFile, shaFile, MANIFEST_NAME]);
   const temps: string[] = [];
+  let movedFrom: string | undefined;
   try {
     const staged = await stageFile(input.iso.path, finals.iso);
     temps.push(staged.temp);
+    if (!staged.copied) movedFrom = input.iso.path;
     // A copy across file systems is checked again; a rename cannot change the bytes.
     if (staged.copied) {
       const copy = await sha256File(staged.temp, signal);
@@ -68,6 +70,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     await rename(temps[1]!, finals.sha);
     await rename(temps[2]!, finals.manifest);
     temps.length = 0;
+    movedFrom = undefined;
     await fsyncDir(outDir);
     return {
       artifacts: artifacts.map((a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size })),
@@ -75,6 +78,8 @@ export async function publish(input: PublishInput): Promise<Published> {
       manifest,
     };
   } finally {
+    // A verified ISO that was moved, not published, goes back where the build left it.
+    if (movedFrom && temps[0]) await rename(temps[0], movedFrom).then(() => temps.shift(), () => undefined);
     await removeQuietly(temps);
   }
 }

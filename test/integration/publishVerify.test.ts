@@ -11,6 +11,7 @@ import type { ManifestInput } from '../../src/core/manifest.js';
 import { sha256 } from '../../src/core/userData.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
+import { InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
@@ -92,6 +93,18 @@ describe('publish', () => {
     await publishIso(USER_DATA, out);
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(live)).toBe(true);
+  });
+
+  test('interrupted before the renames: nothing under a final name, no temp, the ISO back where it was', async () => {
+    const built = join(dir, 'build', 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const controller = new AbortController();
+    controller.abort(new Error('SIGINT'));
+    const out = join(dir, 'dist');
+    await expect(publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], signal: controller.signal })).rejects.toThrow(InterruptedError);
+    expect(readdirSync(out)).toEqual([]);
+    expect((await sha256File(built)).sha256).toBe(hashed.sha256);
   });
 
   test('the manifest never carries secrets given to it', async () => {
