@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
-import { CANVOS_ERROR_LINE, LineBlocks, Tail } from '../core/buildOutput.js';
+import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/buildOutput.js';
 
 export interface RunLoggedOptions {
   /** argv; never carries secrets (they go through `env`). */
@@ -42,6 +42,8 @@ export interface RunLoggedResult {
   tail: string[];
   /** CanvOS printed its failure line (some tags exit 0 after it). */
   printedError: boolean;
+  /** The end of the output shows CanvOS's broken error check catching a failure (and exiting 0). */
+  brokenErrorCheck: boolean;
   durationMs: number;
 }
 
@@ -200,6 +202,7 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
       aborted,
       bytes,
       tail: tail.lines(20),
+      brokenErrorCheck: brokenErrorCheck(tail.lines(400)),
       printedError,
       durationMs: Date.now() - started,
     };

@@ -35,8 +35,19 @@ export function lastStep(block: string, lookBack = 40): string | undefined {
   return undefined;
 }
 
-/** CanvOS's own failure message; printed even by the tags whose exit status lies. */
+/** CanvOS's own failure message. */
 export const CANVOS_ERROR_LINE = 'An error occurred while running the command.';
+
+/**
+ * What bash prints when CanvOS's broken error check (`if $? -ne 0 ; then`,
+ * v4.5.14..v4.6.24 and v4.7.2) runs after a failed Earthly run: the status
+ * is run as a command. The script then goes on and exits 0.
+ */
+const BROKEN_CHECK = /: line \d+: [1-9]\d*: command not found\s*$/;
+
+export function brokenErrorCheck(lines: readonly string[]): boolean {
+  return lines.some((l) => BROKEN_CHECK.test(l));
+}
 
 /** The start of the UTF-8 character that holds byte `i` (continuation bytes are 10xxxxxx). */
 function charStart(data: Buffer, i: number): number {

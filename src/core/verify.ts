@@ -90,6 +90,8 @@ export interface RunFacts {
   signal: string | undefined;
   /** CanvOS printed "An error occurred while running the command." */
   printedError: boolean;
+  /** bash printed "line N: 1: command not found": CanvOS's broken error check saw a failure. */
+  brokenErrorCheck?: boolean;
 }
 
 /** The build process's own verdict: only the first of the conditions. */
@@ -106,7 +108,12 @@ export function failureSummary(checks: readonly Check[], run?: RunFacts): string
   const failed = checks.filter((c) => !c.ok);
   if (failed.length === 0) return undefined;
   const first = failed[0]!.message;
-  const lied = run && run.exitCode === 0 && run.printedError ? ' — earthly.sh exited 0 but printed "An error occurred" (a CanvOS tag with the broken error check)' : '';
+  const lied =
+    run && run.exitCode === 0 && run.brokenErrorCheck
+      ? ' — earthly.sh exited 0 although its Earthly run failed (its log shows "<status>: command not found": the broken error check of CanvOS v4.5.14 to v4.6.24)'
+      : run && run.exitCode === 0 && run.printedError
+        ? ' — earthly.sh exited 0 but printed "An error occurred"'
+        : '';
   const more = failed.length > 1 ? ` (and ${failed.length - 1} more: ${failed.slice(1).map((c) => c.id).join(', ')})` : '';
   return `${first}${lied}${more}`;
 }

@@ -106,6 +106,7 @@ describeDocker('edgebuild iso end to end', () => {
 
     test.each([
       ['no-iso', 'iso-missing', /build\/palette-edge-installer\.iso does not exist.*printed "An error occurred"/],
+      ['broken-check', 'iso-missing', /does not exist — earthly\.sh exited 0 although its Earthly run failed/],
       ['fail', 'exit-status', /earthly\.sh exited with status 1/],
       ['bad-checksum', 'checksum-mismatch', /\.sha256 says [0-9a-f]{64} but the ISO's sha256 is/],
       ['no-user-data', 'user-data-missing', /the ISO has no files-iso\/config\.yaml/],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { LineBlocks, Tail, formatElapsed, lastStep, parseStep, stripAnsi } from '../../src/core/buildOutput.js';
+import { LineBlocks, Tail, brokenErrorCheck, formatElapsed, lastStep, parseStep, stripAnsi } from '../../src/core/buildOutput.js';
 
 describe('parseStep', () => {
   test.each([
@@ -20,6 +20,15 @@ describe('parseStep', () => {
     expect(lastStep(' +a | one\n +b | two\nplain line\n')).toBe('+b | two');
     expect(lastStep('nothing\nhere\n')).toBeUndefined();
   });
+});
+
+test.each([
+  ['./earthly.sh: line 138: 1: command not found', true],
+  ['./earthly.sh: line 320: 127: command not found\r', true],
+  ['./earthly.sh: line 138: 0: command not found', false], // the success case of the same broken check
+  ['bash: foo: command not found', false],
+])('brokenErrorCheck(%j) = %s', (line, found) => {
+  expect(brokenErrorCheck(['before', line, 'after'])).toBe(found);
 });
 
 test('stripAnsi removes colours and cursor moves', () => {

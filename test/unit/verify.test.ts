@@ -61,9 +61,14 @@ describe('checkRun and failureSummary', () => {
 
   test('a lying exit status is named in the summary', () => {
     const checks = checkIso({ ...good, iso: undefined });
-    expect(failureSummary(checks, { exitCode: 0, signal: undefined, printedError: true })).toMatch(/does not exist — earthly\.sh exited 0 but printed "An error occurred"/);
+    expect(failureSummary(checks, { exitCode: 0, signal: undefined, printedError: true })).toBe('build/installer.iso does not exist — earthly.sh exited 0 but printed "An error occurred"');
     expect(failureSummary(checks)).toBe('build/installer.iso does not exist');
     expect(failureSummary(checkIso(good))).toBeUndefined();
+  });
+
+  test('the broken CanvOS error check is named too', () => {
+    const checks = checkIso({ ...good, iso: undefined });
+    expect(failureSummary(checks, { exitCode: 0, signal: undefined, printedError: false, brokenErrorCheck: true })).toMatch(/exited 0 although its Earthly run failed/);
   });
 
   test('several failures: the first, then the others by id', () => {
