@@ -21,6 +21,7 @@ type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) =>
 const handlers: Record<string, () => Promise<Handler>> = {
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -84,6 +85,13 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .addOption(cacheDir)
     .option('--json', 'print JSON')
     .action(action('tags'));
+
+  program
+    .command('matrix')
+    .description('print the GitHub Actions build matrix of the build configs (default: build-configs/*.yaml)')
+    .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
+    .option('--json', 'print the matrix as an indented JSON document')
+    .action(action('matrix'));
 
   return program;
 }
