@@ -47,12 +47,18 @@ export function mirrorPath(cacheDir: string, url: string): string {
   return join(cacheDir, 'git', `${name}-${key}.git`);
 }
 
+/** What git needs from our environment; simple-git refuses editors, pagers and the like. */
+const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|XDG_CONFIG_HOME|SSH_AUTH_SOCK|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY|GIT_SSL_CAINFO|SSL_CERT_(FILE|DIR))$/;
+
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && PASSED_ENV.test(key)) env[key] = value;
+  env.GIT_TERMINAL_PROMPT = '0'; // never wait for a password on a terminal
+  return env;
+}
+
 function git(baseDir: string, signal?: AbortSignal): SimpleGit {
-  return simpleGit({ baseDir, timeout: { block: TIMEOUT_MS }, ...(signal ? { abort: signal } : {}) }).env({
-    ...process.env,
-    GIT_TERMINAL_PROMPT: '0', // never wait for a password on a terminal
-    GIT_ASKPASS: 'echo',
-  });
+  return simpleGit({ baseDir, timeout: { block: TIMEOUT_MS }, ...(signal ? { abort: signal } : {}) }).env(gitEnv());
 }
 
 const NETWORK_ERROR = /could not resolve host|connection (timed out|reset|refused)|early eof|rpc failed|unable to access|the remote end hung up|gnutls|ssl|operation timed out|HTTP 5\d\d|temporary failure/i;

@@ -97,6 +97,6 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
 }
 
 export function usageError(error: CommanderError): InputError {
-  const message = error.message.replace(/^error: /, '');
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   return new InputError(message, { code: 'usage', fix: 'see edgebuild --help' });
 }

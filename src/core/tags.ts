@@ -97,8 +97,8 @@ export function suggestTags(wanted: string, names: readonly string[], count = 3)
   const target = parseTag(wanted.startsWith('v') ? wanted : `v${wanted}`);
   const score = (t: TagInfo): number => {
     if (target.version && t.version && t.version[0] === target.version[0] && t.version[1] === target.version[1]) {
-      // Same release line: distance in patch numbers, stable before pre-release.
-      return Math.abs(t.version[2] - target.version[2]) * 2 + (t.kind === 'stable' ? 0 : 1);
+      // Same release line: stable releases first, nearest patch number first.
+      return Math.abs(t.version[2] - target.version[2]) + (t.kind === 'stable' ? 0 : 500);
     }
     return 1000 + editDistance(t.name, target.name);
   };

@@ -53,7 +53,7 @@ export function parseUserData(source: string, file: string): ParsedUserData {
     throw inputErrorAt({ file, line: 1, col: 1 }, `first line is ${JSON.stringify(firstLine.slice(0, 40))}, not "#cloud-config"`, { code: 'user-data-header', fix: FIX_HEADER });
   }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: true });
   if (!Array.isArray(docs) || docs.length === 0) {
     throw inputErrorAt({ file, line: 1 }, 'the file holds no YAML document', { code: 'user-data-empty', fix: 'add the stylus: settings below the #cloud-config line' });
   }
@@ -74,6 +74,13 @@ export function parseUserData(source: string, file: string): ParsedUserData {
       code: error.code === 'DUPLICATE_KEY' ? 'user-data-duplicate-key' : 'user-data-yaml',
       fix: error.code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
     });
+  }
+  try {
+    // Aliases are kept as written, but the reader on the edge host expands
+    // them: refuse an alias bomb here rather than hand it to cloud-init.
+    doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    throw inputErrorAt({ file, line: 1 }, `invalid YAML: ${(error as Error).message}`, { code: 'user-data-yaml', fix: 'write the values out instead of nesting aliases' });
   }
   if (!isMap(doc.contents)) {
     const offset = doc.contents?.range[0];

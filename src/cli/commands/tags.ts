@@ -22,10 +22,13 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
   const tags = sortTags(names).map((t) => ({
     name: t.name,
     commit: commits.get(t.name)!,
+    kind: t.kind,
+    /** Not a stable release: never chosen as latest. */
     prerelease: t.kind !== 'stable',
     latest: t.name === latest,
   }));
-  const human = tags.map((t) => `${t.name}${t.latest ? '  (latest)' : t.prerelease ? '  (pre-release)' : ''}`).join('\n');
+  const label = { stable: '', prerelease: '  (pre-release)', other: '  (not a semver release)' };
+  const human = tags.map((t) => `${t.name}${t.latest ? '  (latest)' : label[t.kind]}`).join('\n');
   out.result({ repo: displayUrl(repo), latest, tags }, human || 'no tags');
   return 0;
 }

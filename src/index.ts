@@ -1,0 +1,11 @@
+/**
+ * edgebuild's programmatic API: what the CLI uses, for other tools.
+ */
+export { EdgebuildError, ExitCode, InputError, InterruptedError, PreflightError, RuntimeError } from './errors.js';
+export { runIso, type PlannedResult } from './pipeline/iso.js';
+export type { IsoOptions } from './pipeline/options.js';
+export { prepareUserData, parseUserData, disableWebhook, webhookEnabled, type PreparedUserData } from './core/userData.js';
+export { renderArgFile, checkArgs, KNOWN_ARGS, DEFAULT_ARGS, type ArgValues } from './core/argFile.js';
+export { parseBuildConfig, type BuildConfig } from './core/buildConfig.js';
+export { parseTag, sortTags, latestStable, suggestTags, readPeVersion, type TagInfo } from './core/tags.js';
+export { version } from './version.js';

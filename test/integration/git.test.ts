@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
+import { resolveSource } from '../../src/pipeline/source.js';
+import { InputError, RuntimeError } from '../../src/errors.js';
+import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
+
+let repo: FixtureRepo;
+let scratch: string;
+
+beforeAll(() => {
+  repo = createCanvosRepo([...TYPICAL_TAGS, { name: 'v4.5.16', lightweight: true }]);
+  scratch = mkdtempSync(join(tmpdir(), 'edgebuild-git-'));
+});
+afterAll(() => {
+  repo.cleanup();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('mirror', () => {
+  test('lists every tag with the commit it points at (annotated and lightweight)', async () => {
+    const cache = join(scratch, 'cache1');
+    const mirror = await ensureMirror(repo.url, cache);
+    expect(mirror.offline).toBe(false);
+    expect(mirror.path).toBe(mirrorPath(cache, repo.url));
+    const tags = await listTags(mirror.path);
+    expect(Object.fromEntries(tags.map((t) => [t.name, t.commit]))).toEqual(repo.commits);
+  });
+
+  test('a later call fetches new tags; without the network the cached copy is used', async () => {
+    const repo = createCanvosRepo([{ name: 'v4.9.39' }]);
+    const cache = join(scratch, 'cache2');
+    await ensureMirror(repo.url, cache);
+    const commit = addTag(repo, { name: 'v4.9.40' });
+    const again = await ensureMirror(repo.url, cache);
+    expect((await listTags(again.path)).find((t) => t.name === 'v4.9.40')?.commit).toBe(commit);
+
+    renameSync(repo.path, `${repo.path}.away`);
+    try {
+      const source = await resolveSource(repo.url, 'v4.9.40', cache, { retryDelaysMs: [] });
+      expect(source.commit).toBe(commit);
+      expect(source.warnings[0]).toMatch(/^could not fetch file:\/\/.*; using the cached mirror last updated /);
+      await expect(resolveSource(repo.url, 'v9.9.9', cache, { retryDelaysMs: [] })).rejects.toThrow(/does not exist .*\(the cached mirror could not be updated\)/);
+    } finally {
+      renameSync(`${repo.path}.away`, repo.path);
+      repo.cleanup();
+    }
+  });
+
+  test('a repository that does not exist fails at once, leaving no half-made mirror', async () => {
+    const cache = join(scratch, 'cache3');
+    const missing = normalizeRepo(join(scratch, 'nope.git'), '/');
+    const error = await ensureMirror(missing, cache, { retryDelaysMs: [60_000] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as RuntimeError).message).toMatch(/^cannot fetch CanvOS from file:\/\/.*nope\.git: /);
+    expect(readdirSync(join(cache, 'git')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+  });
+});
+
+describe('resolveSource', () => {
+  test.each([
+    ['latest', 'v4.6.21', 'v4.6.21'],
+    ['v4.4.5', 'v4.4.5', 'v4.4.6'], // PE_VERSION differs from the tag name
+    ['4.5.15', 'v4.5.15', 'v4.5.15'],
+    ['v4.8.a', 'v4.8.a', 'v4.8.1'],
+  ])('%s → %s (PE_VERSION %s)', async (wanted, tag, peVersion) => {
+    const source = await resolveSource(repo.url, wanted, join(scratch, 'cache-resolve'));
+    expect(source.tag).toBe(tag);
+    expect(source.commit).toBe(repo.commits[tag]);
+    expect(source.peVersion).toBe(peVersion);
+  });
+
+  test('an unknown tag is exit 2 with the nearest tags', async () => {
+    const error = (await resolveSource(repo.url, 'v4.5.0', join(scratch, 'cache-resolve')).catch((e: unknown) => e)) as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.details.suggestions).toEqual(['v4.5.3', 'v4.5.14', 'v4.5.15']);
+  });
+});
+
+describe('checkoutTag', () => {
+  test('makes a clean checkout with every tag, replacing its own earlier checkout whole', async () => {
+    const cache = join(scratch, 'cache4');
+    const mirror = await ensureMirror(repo.url, cache);
+    const dest = join(scratch, 'work', 'canvos');
+    mkdirSync(join(scratch, 'work'), { recursive: true });
+    await checkoutTag(mirror.path, 'v4.5.14', dest, repo.url);
+    writeFileSync(join(dest, 'leftover.iso'), 'old build');
+    await checkoutTag(mirror.path, 'v4.5.15', dest, repo.url);
+    expect(existsSync(join(dest, 'leftover.iso'))).toBe(false);
+    expect(git(dest, 'describe', '--tags')).toBe('v4.5.15');
+    expect(git(dest, 'status', '--porcelain')).toBe('');
+    expect(git(dest, 'tag').split('\n').sort()).toEqual(Object.keys(repo.commits).sort());
+    expect(readdirSync(join(scratch, 'work'))).toEqual(['canvos']); // no temp dirs left
+  });
+
+  test('refuses to replace a folder edgebuild did not make', async () => {
+    const mirror = await ensureMirror(repo.url, join(scratch, 'cache4'));
+    const dest = join(scratch, 'mine');
+    mkdirSync(dest);
+    writeFileSync(join(dest, 'precious'), 'x');
+    await expect(checkoutTag(mirror.path, 'v4.5.15', dest, repo.url)).rejects.toThrow(InputError);
+    expect(readdirSync(dest)).toEqual(['precious']);
+  });
+});
+
+test.each([
+  ['https://user:tok@github.com/x/CanvOS.git', 'https://***@github.com/x/CanvOS.git'],
+  ['https://github.com/x/CanvOS.git', 'https://github.com/x/CanvOS.git'],
+  ['file:///tmp/c.git', 'file:///tmp/c.git'],
+])('displayUrl(%s)', (url, shown) => {
+  expect(displayUrl(url)).toBe(shown);
+});

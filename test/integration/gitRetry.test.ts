@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ensureMirror, listTags } from '../../src/adapters/git.js';
+import { RuntimeError } from '../../src/errors.js';
+import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { startGitHttpServer, type GitHttpServer } from '../fixtures/gitHttpServer.js';
+
+let repo: FixtureRepo;
+let server: GitHttpServer;
+let cache: string;
+beforeAll(async () => {
+  repo = createCanvosRepo([{ name: 'v4.5.15' }]);
+  server = await startGitHttpServer(dirname(repo.path));
+  cache = mkdtempSync(join(tmpdir(), 'edgebuild-retry-'));
+});
+afterAll(async () => {
+  await server.close();
+  repo.cleanup();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+test('a flaky server is retried with backoff until the fetch goes through', async () => {
+  const url = server.url(basename(repo.path));
+  server.failNext(2);
+  const retries: string[] = [];
+  const mirror = await ensureMirror(url, join(cache, 'a'), { retryDelaysMs: [10, 20, 40], onRetry: (n, e) => retries.push(`${n}: ${e}`) });
+  expect(retries).toHaveLength(2);
+  expect(retries[0]).toMatch(/^1: .*503/);
+  expect((await listTags(mirror.path)).map((t) => t.name)).toEqual(['v4.5.15']);
+});
+
+test('when retries run out the failure names the URL, without its credentials', async () => {
+  const url = server.url(basename(repo.path)).replace('http://', 'http://user:s3cret@');
+  server.failNext(100);
+  const error = (await ensureMirror(url, join(cache, 'b'), { retryDelaysMs: [5, 5] }).catch((e: unknown) => e)) as RuntimeError;
+  server.failNext(0);
+  expect(error).toBeInstanceOf(RuntimeError);
+  expect(error.message).toMatch(/^cannot fetch CanvOS from http:\/\/\*\*\*@127\.0\.0\.1:\d+\/CanvOS\.git: .*503/);
+  expect(error.message).not.toContain('s3cret');
+  expect(error.fix).toMatch(/network or proxy/);
+});

@@ -1,0 +1,116 @@
+/**
+ * `edgebuild iso --dry-run` end to end, as a subprocess, against a
+ * CanvOS-like fixture repository: the checkout it leaves and the plan it prints.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { runCli } from './cli.js';
+
+const TOKEN = 'tok-5ecret-value';
+let repo: FixtureRepo;
+let dir: string;
+
+beforeAll(() => {
+  repo = createCanvosRepo(TYPICAL_TAGS);
+  dir = mkdtempSync(join(tmpdir(), 'edgebuild-dry-'));
+  cpSync('user-data', join(dir, 'user-data'), { recursive: true });
+  cpSync('build-configs', join(dir, 'build-configs'), { recursive: true });
+});
+afterAll(() => {
+  repo.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = () => ({ EDGE_HOST_TOKEN: TOKEN, XDG_CACHE_HOME: join(dir, 'cache') });
+
+describe('iso --dry-run --json', () => {
+  test('plans latest and leaves a checkout whose user-data and .arg are ready for earthly.sh', async () => {
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'latest', '--arg', 'CUSTOM_TAG=lab one'], { cwd: dir, env: env() });
+    expect(result.stderr).not.toContain(TOKEN);
+    expect(result.stdout).not.toContain(TOKEN);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { userData: { sha256: string } };
+    const canvos = join(dir, '.edgebuild', 'canvos');
+    expect(plan).toMatchObject({
+      status: 'planned',
+      tag: 'v4.6.21',
+      commit: repo.commits['v4.6.21'],
+      peVersion: 'v4.6.21',
+      canvosDir: canvos,
+      target: '+iso',
+      command: ['./earthly.sh', '+iso', '--ARCH=amd64'],
+      userData: { source: join(dir, 'user-data', 'default.yaml'), path: join(canvos, 'user-data'), imageRedirectWebhook: false },
+      arg: { CUSTOM_TAG: 'lab one', ARCH: 'amd64', ISO_NAME: 'palette-edge-installer', OS_VERSION: '22.04' },
+    });
+
+    // The checkout: at the tag, all tags present, clean but for our two files.
+    expect(git(canvos, 'describe', '--tags')).toBe('v4.6.21');
+    expect(git(canvos, 'status', '--porcelain').split('\n').sort()).toEqual(['?? .arg', '?? user-data']);
+    const userData = readFileSync(join(canvos, 'user-data'), 'utf8');
+    expect(statSync(join(canvos, 'user-data')).mode & 0o777).toBe(0o600);
+    expect(userData.split('\n', 1)[0]).toBe('#cloud-config');
+    const doc = parse(userData) as { stylus: { site: Record<string, string>; imageRedirectWebhook: { enable: unknown } } };
+    expect(doc.stylus.imageRedirectWebhook.enable).toBe(false);
+    expect(doc.stylus.site.edgeHostToken).toBe(TOKEN);
+    expect(plan.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // .arg as bash reads it (earthly.sh does `source .arg`).
+    const bash = (await import('node:child_process')).execFileSync('bash', ['-c', 'source .arg; printf "%s|%s|%s" "$CUSTOM_TAG" "$ARCH" "$K8S_DISTRIBUTION"'], { cwd: canvos, encoding: 'utf8' });
+    expect(bash).toBe('lab one|amd64|k3s');
+  });
+
+  test('an exact tag whose Earthfile pins another PE_VERSION reports it', async () => {
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.4.5'], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ tag: 'v4.4.5', peVersion: 'v4.4.6' });
+  });
+
+  test('an unknown tag is exit 2 with suggestions, and nothing is checked out', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'edgebuild-dry-'));
+    cpSync(join(dir, 'user-data'), join(fresh, 'user-data'), { recursive: true });
+    try {
+      const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.0', '--user-data', 'user-data/default.yaml'], { cwd: fresh, env: env() });
+      expect(result.code).toBe(2);
+      const body = JSON.parse(result.stdout) as { status: string; error: { code: string; message: string; suggestions: string[] } };
+      expect(body.status).toBe('error');
+      expect(body.error.code).toBe('unknown-tag');
+      expect(body.error.suggestions).toEqual(['v4.5.3', 'v4.5.14', 'v4.5.15']);
+      expect(body.error.message).toMatch(/^tag v4\.5\.0 does not exist in file:\/\/.*\. Fix: use one of v4\.5\.3, v4\.5\.14, v4\.5\.15/);
+      expect(existsSync(join(fresh, '.edgebuild'))).toBe(false);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  test('human output names the plan; warnings go to stderr', async () => {
+    writeFileSync(join(dir, 'ud-placeholder.yaml'), '#cloud-config\nstylus:\n  site:\n    edgeHostToken: XXXXXXXXXX\n');
+    const result = await runCli(['iso', '--dry-run', '--repo', repo.path, '--tag', 'v4.5.15', '--user-data', 'ud-placeholder.yaml'], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Planned: CanvOS v4\.5\.15 /);
+    expect(result.stderr).toMatch(/warning: ud-placeholder\.yaml: stylus\.site\.paletteEndpoint is not set/);
+    expect(result.stderr).toMatch(/warning: ud-placeholder\.yaml: stylus\.site\.edgeHostToken looks like a placeholder/);
+  });
+});
+
+describe('tags', () => {
+  test('--json lists newest first, marks pre-releases and latest', async () => {
+    const result = await runCli(['tags', '--json', '--repo', repo.url], { cwd: dir, env: env() });
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout) as { latest: string; tags: { name: string; kind: string; prerelease: boolean; latest: boolean; commit: string }[] };
+    expect(body.latest).toBe('v4.6.21');
+    expect(body.tags.map((t) => t.name)).toEqual(['v4.9.38-rc.1', 'v4.8.10-alpha1', 'v4.8.a', 'v4.6.21', 'v4.6.21-patch.6', 'v4.5.15', 'v4.5.14', 'v4.5.14-rc.1', 'v4.5.3', 'v4.4.5']);
+    expect(body.tags.filter((t) => t.prerelease).map((t) => t.name)).toEqual(['v4.9.38-rc.1', 'v4.8.10-alpha1', 'v4.8.a', 'v4.6.21-patch.6', 'v4.5.14-rc.1']);
+    expect(body.tags.find((t) => t.latest)?.name).toBe('v4.6.21');
+    expect(body.tags.find((t) => t.name === 'v4.8.a')).toMatchObject({ kind: 'other', prerelease: true });
+    expect(body.tags.find((t) => t.name === 'v4.4.5')?.commit).toBe(repo.commits['v4.4.5']);
+  });
+
+  test('human output', async () => {
+    const result = await runCli(['tags', '--repo', repo.url], { cwd: dir, env: env() });
+    expect(result.stdout.split('\n').slice(0, 4)).toEqual(['v4.9.38-rc.1  (pre-release)', 'v4.8.10-alpha1  (pre-release)', 'v4.8.a  (not a semver release)', 'v4.6.21  (latest)']);
+  });
+});

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { parseBuildConfig } from '../../src/core/buildConfig.js';
+import { InputError } from '../../src/errors.js';
+
+describe('parseBuildConfig', () => {
+  test('the shipped example is valid and keeps OS_VERSION as written', () => {
+    const config = parseBuildConfig(readFileSync('build-configs/default.yaml', 'utf8'), 'build-configs/default.yaml');
+    expect(config.canvos?.tag).toBe('v4.5.15');
+    expect(config.arg?.OS_VERSION).toBe('22.04');
+    expect(config.preflight).toEqual({ minCpus: 4, minMemoryGB: 8, minDiskGB: 150 });
+  });
+
+  test('numbers keep their source text, booleans become words', () => {
+    const config = parseBuildConfig('arg:\n  OS_VERSION: 22.10\n  UPDATE_KERNEL: true\n  K8S_VERSION: 1.30\n', 'c.yaml');
+    expect(config.arg).toEqual({ OS_VERSION: '22.10', UPDATE_KERNEL: 'true', K8S_VERSION: '1.30' });
+  });
+
+  test('an empty file is an empty config', () => {
+    expect(parseBuildConfig('# nothing yet\n', 'c.yaml')).toEqual({});
+  });
+
+  test.each([
+    ['canvos:\n  tagg: v1\n', 'c.yaml:2:3: unknown key "tagg" in canvos'],
+    ['arg:\n  ARCH: x86\n', 'c.yaml:2:9: arg.ARCH must be one of amd64, arm64'],
+    ['preflight:\n  minCpus: four\n', 'c.yaml:2:12: preflight.minCpus must be integer'],
+    ['target: iso\n', 'c.yaml:1:9: target must match pattern'],
+    ['files:\n  - from: a\n', 'c.yaml:2:5: files.0 is missing "to"'],
+    ['canvos: [1]\n', 'c.yaml:1:9: canvos must be object'],
+    ['a: 1\na: 2\n', 'c.yaml:2:1: invalid YAML: Map keys must be unique'],
+    ['canvos:\n  tag: [\n', 'c.yaml:3:1: invalid YAML'],
+    ['- 1\n', 'c.yaml:1:1: the config must be object'],
+  ])('%j → %s', (source, message) => {
+    const run = () => parseBuildConfig(source, 'c.yaml');
+    expect(run).toThrow(InputError);
+    try {
+      run();
+    } catch (error) {
+      expect((error as InputError).message.startsWith(message)).toBe(true);
+      expect((error as InputError).fix).toBeTruthy();
+      expect((error as InputError).line).not.toContain('\n');
+    }
+  });
+});
