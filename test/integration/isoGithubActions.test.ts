@@ -3,14 +3,12 @@
  * outputs in $GITHUB_OUTPUT, a table in $GITHUB_STEP_SUMMARY. CLI as a
  * subprocess against a fixture CanvOS repository (run `npm run build` first).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
-
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+import { runCli } from './cli.js';
 
 let repo: FixtureRepo;
 let dir: string;
@@ -31,18 +29,16 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-test('a dry run writes status planned, tag and commit to the step outputs and a summary table', () => {
+test('a dry run writes status planned, tag and commit to the step outputs and a summary table', async () => {
   const output = join(dir, 'output');
   const summary = join(dir, 'summary');
   writeFileSync(output, 'earlier=1\n');
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
-  const r = spawnSync(
-    process.execPath,
-    [CLI, 'iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work'],
-    { cwd: dir, encoding: 'utf8', env: { ...base, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } },
+  const r = await runCli(
+    ['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work'],
+    { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } },
   );
   expect(r.stderr).not.toContain('error');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ status: 'planned', tag: 'v4.5.15' });
 
   const text = readFileSync(output, 'utf8');
