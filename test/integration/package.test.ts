@@ -158,7 +158,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     const { stdout } = await run('npx', ['--yes', `file:${tarball}`, '--version'], empty);
     expect(stdout.trim()).toBe(pkg.version);
     expect(readdirSync(empty)).toEqual([]);
-  });
+  }, 180_000);
 
   test('edgebuild iso --dry-run --json against a CanvOS fixture', async () => {
     writeFileSync(join(app, 'user-data.yaml'), '#cloud-config\nstylus:\n  site:\n    edgeHostToken: ${env:EDGE_HOST_TOKEN}\n');
