@@ -51,6 +51,16 @@ describe.each(files)('%s', (file) => {
   });
 });
 
+test('the README\'s workflow example passes actionlint', async () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```yaml\n(jobs:\n[\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(examples.length).toBeGreaterThan(0);
+  for (const example of examples) {
+    const findings = await runLint(`name: example\non: push\n${example}`, 'README.md');
+    expect(findings.map((f) => `${f.line - 2}: ${f.message}`)).toEqual([]);
+  }
+});
+
 describe('ci.yml', () => {
   const { data } = readYaml<Workflow>('.github/workflows/ci.yml');
   test('tests on Node.js 20, 22 and 24 through .ci/run with the runner\'s Docker engine', () => {
