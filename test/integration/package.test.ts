@@ -35,6 +35,39 @@ function npmEnv(): NodeJS.ProcessEnv {
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = npmEnv()) =>
   exec(cmd, args, { cwd, env, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
 
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return (x![i] ?? 0) - (y![i] ?? 0);
+  return 0;
+}
+
+/**
+ * The lowest Node.js 20.x.y an `engines.node` range accepts, or null for none.
+ * Knows the forms packages use (>=V, ^V, N.*, N.x, alternatives with ||);
+ * anything else fails the test so a person looks at it.
+ */
+function lowestNode20(range: string): string | null {
+  const candidates: string[] = [];
+  for (const alternative of range.split('||').map((a) => a.trim().replace(/^>=\s+/, '>='))) {
+    const full = (v: string) => [...v.split('.'), '0', '0'].slice(0, 3).map((n) => (/^\d+$/.test(n) ? n : '0')).join('.');
+    let m: RegExpExecArray | null;
+    if ((m = /^>=\s*v?([\d.x*]+)$/.exec(alternative))) {
+      const v = full(m[1]!);
+      candidates.push(compareVersions(v, '20.0.0') > 0 ? v : '20.0.0');
+    } else if ((m = /^\^v?([\d.]+)$/.exec(alternative))) {
+      if (full(m[1]!).startsWith('20.')) candidates.push(full(m[1]!));
+    } else if ((m = /^(\d+)\.[x*](\.[x*])?$/.exec(alternative)) || (m = /^(\d+)$/.exec(alternative))) {
+      if (m[1] === '20') candidates.push('20.0.0');
+    } else if (alternative === '*' || alternative === '') {
+      candidates.push('20.0.0');
+    } else {
+      throw new Error(`unknown engines.node form: ${range}`);
+    }
+  }
+  const on20 = candidates.filter((c) => c.startsWith('20.')).sort(compareVersions);
+  return on20[0] ?? null;
+}
+
 interface PackResult {
   filename: string;
   files: { path: string }[];
@@ -71,7 +104,7 @@ describe('package.json', () => {
     expect(pkg.license).toBe('Apache-2.0');
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
     expect(pkg.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/[^/]+\/[^/]+\.git$/) });
-    expect(pkg.engines.node).toBe('>=20');
+    expect(pkg.engines.node).toMatch(/^>=20\.\d+\.\d+$/);
   });
 
   test('test and build tools are dev dependencies only', () => {
@@ -145,6 +178,27 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
     const installed = readdirSync(join(app, 'node_modules', 'edgebuild')).sort();
     expect(installed).toEqual(['LICENSE', 'README.md', 'build-configs', 'dist', 'package.json']);
+  });
+
+  test('engines.node is no looser than what any installed runtime package needs on Node.js 20', () => {
+    const ours = pkg.engines.node.replace('>=', '');
+    const needs: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const path = join(dir, entry.name);
+        if (entry.name.startsWith('@')) walk(path);
+        else if (existsSync(join(path, 'package.json'))) {
+          const { name, engines } = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { name: string; engines?: { node?: string } };
+          const min = engines?.node ? lowestNode20(engines.node) : '20.0.0';
+          expect(min, `${name} needs node ${engines?.node}`).not.toBeNull();
+          if (compareVersions(min!, ours) > 0) needs.push(`${name} (${engines!.node})`);
+          if (existsSync(join(path, 'node_modules'))) walk(join(path, 'node_modules'));
+        }
+      }
+    };
+    walk(join(app, 'node_modules'));
+    expect(needs, `engines.node ${pkg.engines.node} is too low for`).toEqual([]);
   });
 
   test('npx edgebuild --version', async () => {
