@@ -66,10 +66,10 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Holds an exclusive lock file while `fn` runs. A lock whose holder process
- * is gone is stale and taken over.
+ * Takes an exclusive lock file and returns its release. A lock whose holder
+ * process is gone is stale and taken over.
  */
-export async function withLock<T>(path: string, description: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+export async function acquireLock(path: string, description: string, options: LockOptions): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true });
   let waited = false;
   for (;;) {
@@ -77,7 +77,7 @@ export async function withLock<T>(path: string, description: string, options: Lo
       const handle = await open(path, 'wx');
       await handle.writeFile(JSON.stringify({ pid: process.pid, description, since: new Date().toISOString() }));
       await handle.close();
-      break;
+      return () => rm(path, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readFile(path, 'utf8').catch(() => '');
@@ -100,9 +100,14 @@ export async function withLock<T>(path: string, description: string, options: Lo
       await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
     }
   }
+}
+
+/** Holds an exclusive lock file while `fn` runs. */
+export async function withLock<T>(path: string, description: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireLock(path, description, options);
   try {
     return await fn();
   } finally {
-    await rm(path, { force: true });
+    await release();
   }
 }

@@ -22,6 +22,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
+  registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -92,6 +93,16 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
     .option('--json', 'print the matrix as an indented JSON document')
     .action(action('matrix'));
+
+  program
+    .command('registries')
+    .description('generate cluster profile stages for registry mirrors and credentials (webhook off): containerd + kubelet credential provider for PXK-E, registries.yaml for K3s/RKE2')
+    .option('-c, --config <file>', 'registries file (default: build-configs/registries.yaml when present)')
+    .addOption(new Option('--distro <distribution>', 'Kubernetes distribution (overrides the file)').choices(['pxk-e', 'k3s', 'rke2']))
+    .option('-o, --out <dir>', 'write stages.yaml (and kubeadm-config.yaml for PXK-E) into <dir> instead of printing them')
+    .option('--strict', 'exit 2 when there are warnings')
+    .option('--json', 'print one JSON document on stdout (literal passwords redacted)')
+    .action(action('registries'));
 
   return program;
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { makePlan, type Plan } from '../core/plan.js';
+import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { applyPlan } from './apply.js';
 import { loadInputs, type Inputs } from './inputs.js';
@@ -17,6 +18,8 @@ export interface IsoContext {
   source?: Source;
   plan?: Plan;
   warnings: string[];
+  /** Releases the work-dir lock taken before the checkout is touched. */
+  release?: () => Promise<void>;
 }
 
 export interface PlannedResult {
@@ -104,6 +107,12 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Pl
       {
         title: 'Prepare the CanvOS checkout',
         task: async (c, task) => {
+          // Two runs sharing a work dir would replace each other's checkout mid-build.
+          c.release = await acquireLock(join(c.inputs!.workDir, '.lock'), `edgebuild iso ${c.plan!.tag}`, {
+            wait: options.wait !== false,
+            onWait: (holder) => (task.output = `waiting for another edgebuild using ${c.inputs!.workDir}: ${holder}`),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
           await applyPlan(c.plan!, c.source!.mirror, options.signal);
           task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
         },
@@ -111,6 +120,10 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Pl
     ],
     listrOptions<IsoContext>(stderr, options.env),
   );
-  await tasks.run(ctx);
+  try {
+    await tasks.run(ctx);
+  } finally {
+    await ctx.release?.();
+  }
   return plannedResult(ctx.plan!, ctx.warnings);
 }

@@ -23,13 +23,13 @@ describe('parseBuildConfig', () => {
   test.each([
     ['canvos:\n  tagg: v1\n', 'c.yaml:2:3: unknown key "tagg" in canvos'],
     ['arg:\n  ARCH: x86\n', 'c.yaml:2:9: arg.ARCH must be one of amd64, arm64'],
-    ['preflight:\n  minCpus: four\n', 'c.yaml:2:12: preflight.minCpus must be integer'],
-    ['target: iso\n', 'c.yaml:1:9: target must match pattern'],
-    ['files:\n  - from: a\n', 'c.yaml:2:5: files.0 is missing "to"'],
-    ['canvos: [1]\n', 'c.yaml:1:9: canvos must be object'],
+    ['preflight:\n  minCpus: four\n', 'c.yaml:2:12: preflight.minCpus must be an integer'],
+    ['target: iso\n', 'c.yaml:1:9: target has an invalid format'],
+    ['files:\n  - from: a\n', 'c.yaml:2:3: files[0] is missing "to"'],
+    ['canvos: [1]\n', 'c.yaml:1:9: canvos must be a mapping'],
     ['a: 1\na: 2\n', 'c.yaml:2:1: invalid YAML: Map keys must be unique'],
     ['canvos:\n  tag: [\n', 'c.yaml:3:1: invalid YAML'],
-    ['- 1\n', 'c.yaml:1:1: the config must be object'],
+    ['- 1\n', 'c.yaml:1:1: the file must be a mapping'],
   ])('%j → %s', (source, message) => {
     const run = () => parseBuildConfig(source, 'c.yaml');
     expect(run).toThrow(InputError);
