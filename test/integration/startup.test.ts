@@ -36,7 +36,7 @@ function packagesLoaded(args: string[]): { code: number | null; packages: string
   return { code: r.status, packages: [...packages].sort() };
 }
 
-test.each([[['--version']], [['-V']], [['--help']], [['iso', '--help']], [['tags', '--help']], [['matrix', '--help']]])(
+test.each([[['--version']], [['-V']], [['--help']], [['iso', '--help']], [['tags', '--help']], [['matrix', '--help']], [['registries', '--help']]])(
   'edgebuild %j loads commander and nothing heavier',
   (args) => {
     const { code, packages } = packagesLoaded(args);
