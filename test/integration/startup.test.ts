@@ -36,7 +36,16 @@ function packagesLoaded(args: string[]): { code: number | null; packages: string
   return { code: r.status, packages: [...packages].sort() };
 }
 
-test.each([[['--version']], [['-V']], [['--help']], [['iso', '--help']], [['tags', '--help']], [['matrix', '--help']], [['registries', '--help']]])(
+/** Every command the program lists, so a command added later is covered without editing this test. */
+const commands = [...spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)]
+  .map((m) => m[1]!)
+  .filter((c) => c !== 'help');
+
+test('the command list was read', () => {
+  expect(commands).toEqual(expect.arrayContaining(['iso', 'tags', 'matrix']));
+});
+
+test.each([['--version'], ['-V'], ['--help'], ...commands.map((c) => [c, '--help'])].map((args) => [args]))(
   'edgebuild %j loads commander and nothing heavier',
   (args) => {
     const { code, packages } = packagesLoaded(args);
