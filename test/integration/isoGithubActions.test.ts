@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
+import { SKIP_HOST_CHECKS } from './hostChecks.js';
 
 let repo: FixtureRepo;
 let dir: string;
@@ -34,7 +35,7 @@ test('a dry run writes status planned, tag and commit to the step outputs and a 
   const summary = join(dir, 'summary');
   writeFileSync(output, 'earlier=1\n');
   const r = await runCli(
-    ['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work'],
+    ['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work', ...SKIP_HOST_CHECKS],
     { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } },
   );
   expect(r.stderr).not.toContain('error');

@@ -11,6 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { SKIP_HOST_CHECKS } from './hostChecks.js';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -217,7 +218,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
 
   test('edgebuild iso --dry-run --json against a CanvOS fixture', async () => {
     writeFileSync(join(app, 'user-data.yaml'), '#cloud-config\nstylus:\n  site:\n    edgeHostToken: ${env:EDGE_HOST_TOKEN}\n');
-    const { stdout } = await edgebuild(['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work']);
+    const { stdout } = await edgebuild(['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.15', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work', ...SKIP_HOST_CHECKS]);
     const result = JSON.parse(stdout) as { status: string; tag: string; commit: string; canvosDir: string };
     expect(result).toMatchObject({ status: 'planned', tag: 'v4.5.15', commit: repo.commits['v4.5.15'] });
     expect(stdout).not.toContain('token-from-env');
