@@ -19,6 +19,7 @@ type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) =>
  * `--version` load no heavy modules (dockerode, listr2, ...).
  */
 const handlers: Record<string, () => Promise<Handler>> = {
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand as Handler,
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
@@ -78,6 +79,15 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('iso'));
+
+  program
+    .command('doctor')
+    .description('check the build host: CPUs, memory, disk, git, Docker engine and privileged containers (exit 3 when a check fails)')
+    .option('-c, --config <file>', 'build config whose preflight: thresholds apply (default: build-configs/default.yaml when present)')
+    .option('--work-dir <dir>', 'the work dir whose filesystem is checked (default: .edgebuild)')
+    .option('--skip-check <ids>', 'checks to skip, comma-separated (repeatable)', commaList)
+    .option('--json', 'print one JSON document on stdout')
+    .action(action('doctor'));
 
   program
     .command('tags')

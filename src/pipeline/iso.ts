@@ -5,11 +5,13 @@
 import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { makePlan, type Plan } from '../core/plan.js';
+import { parseSkipIds, preflightSettings, type Check } from '../core/preflight.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { applyPlan } from './apply.js';
 import { loadInputs, type Inputs } from './inputs.js';
 import type { IsoOptions } from './options.js';
+import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
 import { listrOptions, type ProgressStream } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
 
@@ -17,6 +19,7 @@ export interface IsoContext {
   inputs?: Inputs;
   source?: Source;
   plan?: Plan;
+  preflight?: PreflightReport;
   warnings: string[];
   /** Releases the work-dir lock taken before the checkout is touched. */
   release?: () => Promise<void>;
@@ -33,10 +36,11 @@ export interface PlannedResult {
   command: string[];
   userData: { source: string; path: string; sha256: string; imageRedirectWebhook: boolean };
   arg: Record<string, string>;
+  checks: Check[];
   warnings: string[];
 }
 
-export function plannedResult(plan: Plan, warnings: string[]): PlannedResult {
+export function plannedResult(plan: Plan, warnings: string[], checks: Check[] = []): PlannedResult {
   return {
     status: 'planned',
     tag: plan.tag,
@@ -48,6 +52,7 @@ export function plannedResult(plan: Plan, warnings: string[]): PlannedResult {
     command: plan.command,
     userData: { ...plan.userData, path: join(plan.canvosDir, 'user-data') },
     arg: plan.arg,
+    checks,
     warnings,
   };
 }
@@ -60,6 +65,7 @@ export interface IsoRun {
 }
 
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<PlannedResult> {
+  parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
   const ctx: IsoContext = { warnings: [] };
   const warn = (w: string): void => {
     ctx.warnings.push(w);
@@ -105,6 +111,23 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Pl
         },
       },
       {
+        title: 'Check the build host',
+        task: async (c, task) => {
+          const { inputs } = c as Required<IsoContext>;
+          c.preflight = await runPreflight({
+            ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
+            workDir: inputs.workDir,
+            skip: options.skipCheck,
+            env: options.env,
+            signal: options.signal,
+            onProgress: (line) => (task.output = line),
+          });
+          c.preflight.warnings.forEach(warn);
+          task.title = `Build host checked: ${summarize(c.preflight.checks)}`;
+          assertPreflight(c.preflight);
+        },
+      },
+      {
         title: 'Prepare the CanvOS checkout',
         task: async (c, task) => {
           // Two runs sharing a work dir would replace each other's checkout mid-build.
@@ -125,5 +148,5 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Pl
   } finally {
     await ctx.release?.();
   }
-  return plannedResult(ctx.plan!, ctx.warnings);
+  return plannedResult(ctx.plan!, ctx.warnings, ctx.preflight?.checks);
 }

@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
+import { CHECK_IDS } from '../../src/core/preflight.js';
+
+// These tests are about the plan, not the build host: the preflight has its own (preflight*.test.ts).
+const SKIP_HOST = ['--skip-check', CHECK_IDS.join(',')];
 
 const TOKEN = 'tok-5ecret-value';
 let repo: FixtureRepo;
@@ -29,7 +33,7 @@ const env = () => ({ EDGE_HOST_TOKEN: TOKEN, XDG_CACHE_HOME: join(dir, 'cache') 
 
 describe('iso --dry-run --json', () => {
   test('plans latest and leaves a checkout whose user-data and .arg are ready for earthly.sh', async () => {
-    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'latest', '--arg', 'CUSTOM_TAG=lab one'], { cwd: dir, env: env() });
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'latest', '--arg', 'CUSTOM_TAG=lab one', ...SKIP_HOST], { cwd: dir, env: env() });
     expect(result.stderr).not.toContain(TOKEN);
     expect(result.stdout).not.toContain(TOKEN);
     expect(result.code).toBe(0);
@@ -64,7 +68,7 @@ describe('iso --dry-run --json', () => {
   });
 
   test('an exact tag whose Earthfile pins another PE_VERSION reports it', async () => {
-    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.4.5'], { cwd: dir, env: env() });
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.4.5', ...SKIP_HOST], { cwd: dir, env: env() });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ tag: 'v4.4.5', peVersion: 'v4.4.6' });
   });
@@ -88,7 +92,7 @@ describe('iso --dry-run --json', () => {
 
   test('human output names the plan; warnings go to stderr', async () => {
     writeFileSync(join(dir, 'ud-placeholder.yaml'), '#cloud-config\nstylus:\n  site:\n    edgeHostToken: XXXXXXXXXX\n');
-    const result = await runCli(['iso', '--dry-run', '--repo', repo.path, '--tag', 'v4.5.15', '--user-data', 'ud-placeholder.yaml'], { cwd: dir, env: env() });
+    const result = await runCli(['iso', '--dry-run', '--repo', repo.path, '--tag', 'v4.5.15', '--user-data', 'ud-placeholder.yaml', ...SKIP_HOST], { cwd: dir, env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Planned: CanvOS v4\.5\.15 /);
     expect(result.stderr).toMatch(/warning: ud-placeholder\.yaml: stylus\.site\.paletteEndpoint is not set/);

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import type { CommandContext } from '../program.js';
+import { formatChecks } from '../checkTable.js';
+import { ExitCode } from '../../errors.js';
+import { parseSkipIds, preflightSettings } from '../../core/preflight.js';
+import { loadConfig } from '../../pipeline/inputs.js';
+import { runPreflight } from '../../pipeline/preflight.js';
+
+interface Flags {
+  config?: string;
+  workDir?: string;
+  skipCheck?: string[];
+  json?: boolean;
+}
+
+/** `edgebuild doctor`: step 4 alone. Exit 0 when no check fails, 3 otherwise. */
+export async function doctorCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
+  parseSkipIds(options.skipCheck ?? []); // a typo is exit 2 before anything slow
+  const { config } = await loadConfig({ config: options.config, cwd: io.cwd });
+  const report = await runPreflight({
+    ...preflightSettings(config),
+    workDir: resolve(io.cwd, options.workDir ?? '.edgebuild'),
+    skip: options.skipCheck,
+    env: io.env,
+    signal: io.signal,
+    onProgress: (line) => out.info(line),
+  });
+  report.warnings.forEach((w) => out.warn(w));
+  const verdict = report.status === 'ok' ? 'The host is ready to build.' : 'The host is not ready to build: fix the failed checks above.';
+  out.result({ status: report.status, checks: report.checks }, `${formatChecks(report.checks)}\n\n${verdict}`);
+  return report.status === 'ok' ? ExitCode.ok : ExitCode.preflight;
+}
