@@ -22,6 +22,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as Handler,
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
 };
@@ -96,6 +97,13 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .addOption(cacheDir)
     .option('--json', 'print JSON')
     .action(action('tags'));
+
+  program
+    .command('matrix')
+    .description('print the GitHub Actions build matrix of the build configs (default: build-configs/*.yaml)')
+    .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
+    .option('--json', 'print the matrix as an indented JSON document')
+    .action(action('matrix'));
 
   program
     .command('registries')

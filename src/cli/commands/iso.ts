@@ -1,4 +1,5 @@
 import type { CommandContext } from '../program.js';
+import { appendToGithub, isoReport } from '../githubActions.js';
 import { runIso } from '../../pipeline/iso.js';
 import type { IsoOptions } from '../../pipeline/options.js';
 
@@ -17,5 +18,7 @@ export async function isoCommand({ options, io, out }: CommandContext<Flags>): P
     `  build      (cd ${result.canvosDir} && ${result.command.join(' ')})`,
   ].join('\n');
   out.result(result, human);
+  // Later steps read iso/sha256/manifest/status; a dry run reports status "planned".
+  await appendToGithub(io.env, isoReport(result));
   return 0;
 }
