@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 /**
  * Benchmark: `edgebuild sites` for N sites against two baselines run side by
  * side on the same rows, in alternating order:

@@ -16,3 +16,4 @@ export { renderArgFile, checkArgs, KNOWN_ARGS, DEFAULT_ARGS, type ArgValues } fr
 export { parseBuildConfig, type BuildConfig } from './core/buildConfig.js';
 export { parseTag, sortTags, latestStable, suggestTags, readPeVersion, type TagInfo } from './core/tags.js';
 export { version } from './version.js';
+export { buildMatrix, selectBuildConfigs, declaredSchema, type Matrix, type MatrixEntry } from './core/matrix.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import { buildEnv } from '../core/buildEnv.js';
 import { StepTracker, formatElapsed } from '../core/buildOutput.js';
-import { closeGroup, openGroup } from '../core/githubActions.js';
+import { closeGroup, openGroup } from '../core/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, removeContainers, startedByBuild } from '../adapters/dockerBuild.js';

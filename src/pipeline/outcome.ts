@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { isEdgebuildError } from '../errors.js';
 import { buildKey } from '../core/buildKey.js';
-import { errorAnnotation } from '../core/githubActions.js';
+import { errorAnnotation } from '../core/workflowCommands.js';
 import type { Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
 import { sha256Tree } from '../adapters/checksum.js';

@@ -4,12 +4,29 @@
 # machine is touched. Prints `export DOCKER_HOST=...` on start.
 #
 #   eval "$(test/setup/docker-engine.sh start)"   # start, build the test image
+#   eval "$(test/setup/docker-engine.sh image)"   # an engine already running: the test image only
 #   test/setup/docker-engine.sh stop
 set -euo pipefail
 
 root=${EDGEBUILD_TEST_DOCKER_ROOT:-/tmp/edgebuild-dockerd}
 sock="unix://$root/docker.sock"
 image=${EDGEBUILD_TEST_IMAGE:-edgebuild-test/busybox:latest}
+
+# The test image on the engine at $1: a one-binary image made from Debian's
+# busybox-static, because no registry is reachable.
+ensure_image() {
+  local host=$1
+  if ! docker -H "$host" image inspect "$image" >/dev/null 2>&1; then
+    rootfs=$(mktemp -d)
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/work"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in sh cat echo ls mkdir rm sleep true false env cp mv sha256sum wc head tail printf test grep sed; do
+      ln -s busybox "$rootfs/bin/$applet"
+    done
+    tar -C "$rootfs" -c . | docker -H "$host" import --change 'ENV PATH=/bin' - "$image" >/dev/null
+    rm -rf "$rootfs"
+  fi
+}
 
 start() {
   mkdir -p "$root"
@@ -25,18 +42,18 @@ start() {
     done
     docker -H "$sock" version >/dev/null 2>&1 || { echo "dockerd did not start; see $root/dockerd.log" >&2; tail -20 "$root/dockerd.log" >&2; exit 1; }
   fi
-  if ! docker -H "$sock" image inspect "$image" >/dev/null 2>&1; then
-    # No registry is reachable: make a one-binary image from Debian's busybox-static.
-    rootfs=$(mktemp -d)
-    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/work"
-    cp /bin/busybox "$rootfs/bin/busybox"
-    for applet in sh cat echo ls mkdir rm sleep true false env cp mv sha256sum wc head tail printf test grep sed; do
-      ln -s busybox "$rootfs/bin/$applet"
-    done
-    tar -C "$rootfs" -c . | docker -H "$sock" import --change 'ENV PATH=/bin' - "$image" >/dev/null
-    rm -rf "$rootfs"
-  fi
+  ensure_image "$sock"
   echo "export DOCKER_HOST=$sock"
+  echo "export EDGEBUILD_TEST_IMAGE=$image"
+}
+
+# Use an engine that is already running (DOCKER_HOST, else the default socket),
+# e.g. a GitHub-hosted runner's: only make sure the test image is there.
+image() {
+  local host=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  docker -H "$host" version >/dev/null 2>&1 || { echo "no Docker engine answers at $host" >&2; exit 1; }
+  ensure_image "$host"
+  echo "export DOCKER_HOST=$host"
   echo "export EDGEBUILD_TEST_IMAGE=$image"
 }
 
@@ -50,6 +67,7 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  image) image ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|image|stop" >&2; exit 2 ;;
 esac

@@ -1,0 +1,63 @@
+/**
+ * `edgebuild --version` and `--help` must stay light: no Docker client, task
+ * renderer, git wrapper, process runner, validator or YAML parser. The CLI
+ * runs as a subprocess with a preloaded probe (test/fixtures/loadProbe) that
+ * logs every module loaded, ESM and CommonJS. Run `npm run build` first.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, expect, test } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const PROBE = pathToFileURL(join(ROOT, 'test/fixtures/loadProbe/register.mjs')).href;
+const HEAVY = ['dockerode', 'listr2', 'simple-git', 'execa', 'ajv', 'yaml'];
+
+const dir = mkdtempSync(join(tmpdir(), 'edgebuild-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The npm packages a run of the CLI loaded, by name. */
+function packagesLoaded(args: string[]): { code: number | null; packages: string[] } {
+  const log = join(dir, `load-${args.join('_').replace(/\W/g, '')}.log`);
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--import', PROBE, CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir, EDGEBUILD_LOAD_LOG: log },
+  });
+  const packages = new Set<string>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(decodeURIComponent(line));
+    if (m) packages.add(m[1]!);
+  }
+  return { code: r.status, packages: [...packages].sort() };
+}
+
+/** Every command the program lists, so a command added later is covered without editing this test. */
+const commands = [...spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)]
+  .map((m) => m[1]!)
+  .filter((c) => c !== 'help');
+
+test('the command list was read', () => {
+  expect(commands).toEqual(expect.arrayContaining(['iso', 'tags', 'matrix']));
+});
+
+test.each([['--version'], ['-V'], ['--help'], ...commands.map((c) => [c, '--help'])].map((args) => [args]))(
+  'edgebuild %j loads commander and nothing heavier',
+  (args) => {
+    const { code, packages } = packagesLoaded(args);
+    expect(code).toBe(0);
+    expect(packages).toEqual(['commander']);
+  },
+);
+
+test('the probe sees heavy modules when a command does load them', () => {
+  // `iso` with no tag imports its handler (listr2, simple-git, ajv, yaml), then fails on input.
+  const { code, packages } = packagesLoaded(['iso']);
+  expect(code).toBe(2);
+  expect(packages).toEqual(expect.arrayContaining(['commander', 'listr2', 'simple-git', 'ajv', 'yaml']));
+  expect(HEAVY.filter((p) => packages.includes(p)).length).toBeGreaterThanOrEqual(4);
+});
