@@ -22,11 +22,8 @@ const handlers: Record<string, () => Promise<Handler>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as Handler,
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
-<<<<<<< HEAD
   verify: async () => (await import('./commands/verify.js')).verifyCommand as Handler,
-=======
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
->>>>>>> main
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
 };
@@ -103,19 +100,18 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .action(action('tags'));
 
   program
-<<<<<<< HEAD
     .command('verify')
     .description('re-check a published ISO against its .sha256, manifest.json and the user-data embedded in it')
     .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
-=======
+
+  program
     .command('matrix')
     .description('print the GitHub Actions build matrix of the build configs (default: build-configs/*.yaml)')
     .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
     .option('--json', 'print the matrix as an indented JSON document')
     .action(action('matrix'));
->>>>>>> main
 
   program
     .command('registries')

@@ -1,11 +1,7 @@
 import type { CommandContext } from '../program.js';
-<<<<<<< HEAD
+import { appendToGithub, isoReport } from '../githubActions.js';
 import { runIso, type PlannedResult } from '../../pipeline/iso.js';
 import type { BuiltResult } from '../../pipeline/outcome.js';
-=======
-import { appendToGithub, isoReport } from '../githubActions.js';
-import { runIso } from '../../pipeline/iso.js';
->>>>>>> main
 import type { IsoOptions } from '../../pipeline/options.js';
 
 type Flags = Omit<IsoOptions, 'cwd' | 'env' | 'signal'> & { json?: boolean };
@@ -36,18 +32,8 @@ export async function isoCommand({ options, io, out }: CommandContext<Flags>): P
     stderr: io.stderr,
     onWarning: (w) => out.warn(w),
   });
-<<<<<<< HEAD
   out.result(result, result.status === 'planned' ? plannedText(result) : builtText(result));
-=======
-  const human = [
-    `Planned: CanvOS ${result.tag} (${result.commit.slice(0, 12)}), PE_VERSION ${result.peVersion ?? 'unknown'}`,
-    `  checkout   ${result.canvosDir}`,
-    `  user-data  ${result.userData.path} (imageRedirectWebhook.enable: ${result.userData.imageRedirectWebhook})`,
-    `  build      (cd ${result.canvosDir} && ${result.command.join(' ')})`,
-  ].join('\n');
-  out.result(result, human);
   // Later steps read iso/sha256/manifest/status; a dry run reports status "planned".
-  await appendToGithub(io.env, isoReport(result));
->>>>>>> main
+  await appendToGithub(io.env, isoReport(result.status === 'planned' ? result : { ...result, log: result.log ?? undefined }));
   return 0;
 }
