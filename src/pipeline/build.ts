@@ -174,6 +174,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
     const leftovers = startedByBuild(before, await listContainers(docker));
     const failures = await removeContainers(docker, leftovers);
     removed.push(...leftovers.map((c) => c.name || c.id.slice(0, 12)));
+    if (removed.length) options.onWarning(`removed ${removed.length} container(s) the build left behind: ${removed.join(', ')}`);
     for (const f of failures) options.onWarning(`could not remove container ${f}; remove it with docker rm -f`);
   } catch (error) {
     options.onWarning(`could not list the build's containers: ${error instanceof Error ? error.message : String(error)}; check docker ps -a for earthly-buildkitd`);

@@ -120,6 +120,8 @@ describeDocker('edgebuild iso end to end', () => {
       expect(run.stderr).toContain(String(error.log));
       expect(run.stderr).toMatch(/last lines of the build log/);
       expect(filesUnder(join(ws.root, mode, 'dist'))).toEqual([]);
+      // These modes end before the fixture stops its earthly-buildkitd: edgebuild removes it.
+      if (mode === 'fail' || mode === 'no-iso' || mode === 'broken-check') expect(run.stderr).toContain('removed 1 container(s) the build left behind: earthly-buildkitd');
       noSecretIn(run.stdout, run.stderr, readFileSync(String(error.log), 'utf8'));
       await noBuildContainers();
     });
