@@ -4,7 +4,7 @@
  * and the CLI run as a subprocess.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,7 @@ export function makeWorkspace(): Workspace {
   writeFileSync(proxyConfig, `arg:\n  HTTPS_PROXY: http://bob:${PROXY_PASSWORD}@127.0.0.1:9\n`);
   const cache = join(root, 'cache');
   mkdirSync(cache);
-  return { root, repo, userData, proxyConfig, cache, cleanup: () => repo.cleanup() };
+  return { root, repo, userData, proxyConfig, cache, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 export interface RunOutput {
