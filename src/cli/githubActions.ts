@@ -21,6 +21,8 @@ export interface IsoResultShape {
   manifest?: string;
   log?: string;
   durationMs?: number;
+  /** The one-line message of a failed run (status `error`). */
+  error?: string;
 }
 
 export interface GithubReport {
@@ -51,6 +53,7 @@ export function isoOutputs(result: IsoResultShape): Record<string, string> {
     sha256: iso?.sha256 ?? '',
     manifest: result.manifest ?? '',
     log: result.log ?? '',
+    error: result.error ?? '',
   };
 }
 
@@ -91,6 +94,7 @@ export function formatBytes(bytes: number): string {
 /** The job summary: what was built (or planned) from which CanvOS commit, and each artifact's checksum. */
 export function isoSummary(result: IsoResultShape): string {
   const rows: [string, string][] = [['Status', `**${cell(result.status)}**`]];
+  if (result.error) rows.push(['Error', cell(result.error)]);
   if (result.tag) rows.push(['CanvOS tag', code(result.tag)]);
   if (result.commit) rows.push(['Commit', code(result.commit)]);
   if (result.peVersion) rows.push(['PE_VERSION', code(result.peVersion)]);

@@ -53,8 +53,23 @@ test('a dry run writes status planned, tag and commit to the step outputs and a 
     sha256: '',
     manifest: '',
     log: '',
+    error: '',
   });
   const table = readFileSync(summary, 'utf8');
   expect(table).toContain('| Status | **planned** |');
   expect(table).toContain(`| Commit | \`${repo.commits['v4.5.15']}\` |`);
+});
+
+test('a failed run still writes status error and the message for later steps', async () => {
+  const output = join(dir, 'output-error');
+  const summary = join(dir, 'summary-error');
+  const r = await runCli(
+    ['iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'v4.5.0', '--user-data', 'user-data.yaml', '--cache-dir', 'cache', '--work-dir', 'work', ...SKIP_HOST_CHECKS],
+    { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } },
+  );
+  expect(r.code).toBe(2);
+  const outputs = parseOutputs(readFileSync(output, 'utf8'));
+  expect(outputs).toMatchObject({ status: 'error', tag: 'v4.5.0', iso: '' });
+  expect(outputs.error).toMatch(/^tag v4\.5\.0 does not exist in .*\. Fix: use one of v4\.5\.15/);
+  expect(readFileSync(summary, 'utf8')).toContain('| Status | **error** |');
 });

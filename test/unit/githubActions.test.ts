@@ -21,7 +21,7 @@ describe('isoOutputs', () => {
     [
       'planned (dry run): no artifacts yet',
       { status: 'planned', tag: 'v4.5.15', commit: 'abc', peVersion: null },
-      { status: 'planned', tag: 'v4.5.15', commit: 'abc', 'pe-version': '', iso: '', sha256: '', manifest: '', log: '' },
+      { status: 'planned', tag: 'v4.5.15', commit: 'abc', 'pe-version': '', iso: '', sha256: '', manifest: '', log: '', error: '' },
     ],
     [
       'built: the ISO, not its .sha256, is the iso output',
@@ -35,9 +35,15 @@ describe('isoOutputs', () => {
         sha256: 'a'.repeat(64),
         manifest: 'dist/manifest.json',
         log: '.edgebuild/build.log',
+        error: '',
       },
     ],
-    ['status only', { status: 'up-to-date' }, { status: 'up-to-date', tag: '', commit: '', 'pe-version': '', iso: '', sha256: '', manifest: '', log: '' }],
+    ['status only', { status: 'up-to-date' }, { status: 'up-to-date', tag: '', commit: '', 'pe-version': '', iso: '', sha256: '', manifest: '', log: '', error: '' }],
+    [
+      'a failed run names its error',
+      { status: 'error', tag: 'v4.5.0', error: 'tag v4.5.0 does not exist' },
+      { status: 'error', tag: 'v4.5.0', commit: '', 'pe-version': '', iso: '', sha256: '', manifest: '', log: '', error: 'tag v4.5.0 does not exist' },
+    ],
   ])('%s', (_name, result, expected) => {
     expect(isoOutputs(result)).toEqual(expected);
   });

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../program.js';
 import { appendToGithub, isoReport } from '../githubActions.js';
+import { isEdgebuildError } from '../../errors.js';
 import { runIso, type PlannedResult } from '../../pipeline/iso.js';
 import type { BuiltResult } from '../../pipeline/outcome.js';
 import type { IsoOptions } from '../../pipeline/options.js';
@@ -27,11 +28,19 @@ function builtText(result: BuiltResult): string {
 }
 
 export async function isoCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
-  const result = await runIso({
-    options: { ...options, cwd: io.cwd, env: io.env, signal: io.signal },
-    stderr: io.stderr,
-    onWarning: (w) => out.warn(w),
-  });
+  let result: Awaited<ReturnType<typeof runIso>>;
+  try {
+    result = await runIso({
+      options: { ...options, cwd: io.cwd, env: io.env, signal: io.signal },
+      stderr: io.stderr,
+      onWarning: (w) => out.warn(w),
+    });
+  } catch (error) {
+    // A failed release step still tells later steps (and the run page) what went wrong.
+    const message = isEdgebuildError(error) ? error.line : 'internal error';
+    await appendToGithub(io.env, isoReport({ status: 'error', error: message, tag: options.tag })).catch(() => undefined);
+    throw error;
+  }
   out.result(result, result.status === 'planned' ? plannedText(result) : builtText(result));
   // Later steps read iso/sha256/manifest/status; a dry run reports status "planned".
   await appendToGithub(io.env, isoReport(result.status === 'planned' ? result : { ...result, log: result.log ?? undefined }));
