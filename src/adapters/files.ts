@@ -56,7 +56,8 @@ export interface LockOptions {
   pollMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (EPERM: it exists but is not ours). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -87,7 +88,7 @@ export async function acquireLock(path: string, description: string, options: Lo
       } catch {
         pid = undefined; // being written right now
       }
-      if (pid !== undefined && !alive(pid)) {
+      if (pid !== undefined && !processAlive(pid)) {
         await rm(path, { force: true });
         continue;
       }

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { copyFile, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempSibling } from './files.js';
+import { processAlive, tempSibling } from './files.js';
 
 /** Stages `from` as a temporary sibling of `dest`: a rename when possible, a copy across file systems. */
 export async function stageFile(from: string, dest: string): Promise<{ temp: string; copied: boolean }> {
@@ -62,15 +62,6 @@ export async function removeQuietly(paths: readonly string[]): Promise<void> {
   await Promise.all(paths.map((p) => unlink(p).catch(() => undefined)));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temporary siblings of `names` in `dir` left by edgebuild processes that no longer exist (killed with SIGKILL). */
 export async function removeStaleTemps(dir: string, names: readonly string[]): Promise<void> {
   let entries: string[];
@@ -81,6 +72,6 @@ export async function removeStaleTemps(dir: string, names: readonly string[]): P
   }
   for (const entry of entries) {
     const match = /^\.(.+)\.tmp-(\d+)-[0-9a-f]+$/.exec(entry);
-    if (match && names.includes(match[1]!) && !alive(Number(match[2]))) await rm(join(dir, entry), { force: true });
+    if (match && names.includes(match[1]!) && !processAlive(Number(match[2]))) await rm(join(dir, entry), { force: true });
   }
 }
