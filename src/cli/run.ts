@@ -17,7 +17,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (thrown) {
     // --help and --version end by "throwing" with exit code 0.
     if (thrown instanceof CommanderError && thrown.exitCode === 0) return ExitCode.ok;
-    let error = thrown instanceof CommanderError ? usageError(thrown) : thrown;
+    // The subcommand is the first word of argv; commander has no option before it.
+    const command = program.commands.find((c) => c.name() === argv[0])?.name();
+    let error = thrown instanceof CommanderError ? usageError(thrown, command) : thrown;
     if (io.signal.aborted && !isEdgebuildError(error)) error = new InterruptedError();
     new Output(io, argv.includes('--json')).error(error);
     return isEdgebuildError(error) ? error.exitCode : ExitCode.runtime;
