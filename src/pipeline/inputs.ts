@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
@@ -76,7 +76,9 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   if (!userDataPath) {
     throw new InputError('no user-data given', { code: 'no-user-data', fix: 'pass --user-data <file>, or set userData: in the build config' });
   }
-  const shownUserData = options.userData ?? config.userData!;
+  // Messages name the file as the user can open it from where they ran edgebuild,
+  // not relative to the config file that named it.
+  const shownUserData = options.userData ?? relative(options.cwd, userDataPath);
   const source = await readUserFile(userDataPath, 'user-data');
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);

@@ -60,6 +60,7 @@ const cases: Case[] = [
   { name: 'config: files escape the checkout', files: { ...cfg('userData: ud.yaml\nfiles:\n  - from: ud.yaml\n    to: ../../etc/passwd\n') }, args: C, code: 2, message: /^c\.yaml: files: destination "\.\.\/\.\.\/etc\/passwd" is outside the CanvOS checkout/ },
   { name: 'config: files overwrite user-data', files: cfg('userData: ud.yaml\nfiles:\n  - from: ud.yaml\n    to: user-data\n'), args: C, code: 2, message: /files: destination "user-data" is written by edgebuild itself/ },
   { name: 'config: files source missing', files: cfg('userData: ud.yaml\nfiles:\n  - from: nope.txt\n    to: x\n'), args: C, code: 2, message: /^c\.yaml: files: "nope\.txt" does not exist/ },
+  { name: 'config in a folder: bad user-data it names', files: { 'ud/site.yaml': 'stylus: {}\n', 'configs/c.yaml': 'userData: ../ud/site.yaml\n' }, args: ['--config', 'configs/c.yaml'], code: 2, message: /^ud\/site\.yaml:1:1: first line is "stylus: \{\}", not "#cloud-config"/ },
   { name: 'config: bad target', files: cfg('userData: ud.yaml\ntarget: "iso; rm -rf /"\n'), args: C, code: 2, message: /^c\.yaml:2:9: target has an invalid format\. Fix: see the description of target/ },
   { name: 'config file missing', files: { 'ud.yaml': GOOD_UD }, args: C, code: 2, message: /c\.yaml: build config does not exist/ },
   { name: '--arg without =', files: ud(GOOD_UD), args: [...U, '--arg', 'ARCH'], code: 2, message: /^--arg "ARCH" is not KEY=VALUE\. Fix: write it as --arg KEY=VALUE/ },
