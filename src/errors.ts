@@ -38,7 +38,8 @@ export abstract class EdgebuildError extends Error {
 
   /** The single line shown to a human: what is wrong, then how to fix it. */
   get line(): string {
-    return this.fix ? `${this.message}. Fix: ${this.fix}` : this.message;
+    // Messages quoted from git, Docker or commander often end with a period already.
+    return this.fix ? `${this.message.replace(/\.+$/, '')}. Fix: ${this.fix}` : this.message;
   }
 }
 
