@@ -92,7 +92,7 @@ test.each(cases)('$name', async ({ files, args, code, message, env }) => {
     writeFileSync(file, content);
   }
   const before = Object.fromEntries(Object.keys(files).map((p) => [p, readFileSync(join(dir, p))]));
-  const tagArgs = args.includes('--config') ? ['--tag', 'v4.5.15'] : ['--tag', 'v4.5.15'];
+  const tagArgs = ['--tag', 'v4.5.15'];
   const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, ...tagArgs, ...args], {
     cwd: dir,
     env: { EDGE_HOST_TOKEN: 'tok', XDG_CACHE_HOME: join(dir, 'cache'), ...env },
