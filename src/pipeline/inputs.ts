@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
-import { DEFAULT_TARGET, checkDestination } from '../core/plan.js';
+import { DEFAULT_TARGET, TARGET_PATTERN, checkDestination } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
@@ -53,6 +53,9 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   const tag = options.tag ?? config.canvos?.tag;
   if (!tag) {
     throw new InputError('no CanvOS tag given', { code: 'no-tag', fix: 'pass --tag vX.Y.Z (or --tag latest), or set canvos.tag in the build config' });
+  }
+  if (options.target !== undefined && !TARGET_PATTERN.test(options.target)) {
+    throw new InputError(`--target ${JSON.stringify(options.target)} is not an Earthly target`, { code: 'usage', fix: 'write it as + and a name, e.g. --target +iso' });
   }
   const repo = normalizeRepo(options.repo ?? config.canvos?.repo ?? DEFAULT_REPO, options.repo ? options.cwd : configDir);
 

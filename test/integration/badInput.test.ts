@@ -65,6 +65,8 @@ const cases: Case[] = [
   { name: 'config file missing', files: { 'ud.yaml': GOOD_UD }, args: C, code: 2, message: /c\.yaml: build config does not exist/ },
   { name: '--arg without =', files: ud(GOOD_UD), args: [...U, '--arg', 'ARCH'], code: 2, message: /^--arg "ARCH" is not KEY=VALUE\. Fix: write it as --arg KEY=VALUE/ },
   { name: '--arg bad boolean', files: ud(GOOD_UD), args: [...U, '--arg', 'UPDATE_KERNEL=yes'], code: 2, message: /^--arg UPDATE_KERNEL: UPDATE_KERNEL=yes is not a boolean\. Fix: set UPDATE_KERNEL to true or false/ },
+  { name: '--target with a shell command', files: ud(GOOD_UD), args: [...U, '--target', '+iso; rm -rf /'], code: 2, message: /^--target "\+iso; rm -rf \/" is not an Earthly target\. Fix: write it as \+ and a name, e\.g\. --target \+iso$/ },
+  { name: '--target without +', files: ud(GOOD_UD), args: [...U, '--target', 'iso'], code: 2, message: /^--target "iso" is not an Earthly target/ },
   { name: 'unknown flag', files: ud(GOOD_UD), args: [...U, '--tga', 'v1'], code: 2, message: /^unknown option '--tga' \(Did you mean --tag\?\)\. Fix: see edgebuild iso --help$/ },
   { name: 'no tag at all', files: ud(GOOD_UD), args: ['--user-data', 'ud.yaml', '--no-tag-here'], code: 2, message: /unknown option/ },
 ];
