@@ -114,6 +114,16 @@ describe('tags', () => {
     expect(body.tags.find((t) => t.name === 'v4.4.5')?.commit).toBe(repo.commits['v4.4.5']);
   });
 
+  test('a --cache-dir that cannot be made is exit 1 with one line naming it, not an internal error', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const result = await runCli(['tags', '--json', '--repo', repo.url, '--cache-dir', join(dir, 'a-file', 'cache')], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('file-system');
+    expect(body.error.message).toMatch(/^cannot mkdir .*a-file\/cache\/git: a parent of it is not a directory\. Fix: /);
+    expect(result.stderr).toBe(`error: ${body.error.message}\n`);
+  });
+
   test('human output', async () => {
     const result = await runCli(['tags', '--repo', repo.url], { cwd: dir, env: env() });
     expect(result.stdout.split('\n').slice(0, 4)).toEqual(['v4.9.38-rc.1  (pre-release)', 'v4.8.10-alpha1  (pre-release)', 'v4.8.a  (not a semver release)', 'v4.6.21  (latest)']);
