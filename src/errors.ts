@@ -109,6 +109,8 @@ const SYSTEM_ERROR_WORDS: Record<string, string> = {
 export function fromSystemError(error: unknown): RuntimeError | undefined {
   const e = error as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   if (!(error instanceof Error) || typeof e?.code !== 'string' || typeof e.path !== 'string' || !(e.code in SYSTEM_ERROR_WORDS)) return undefined;
+  // A program that cannot be started (spawn git ENOENT) is the adapters' to explain.
+  if (e.syscall?.startsWith('spawn')) return undefined;
   const target = e.dest ? `${e.path} -> ${e.dest}` : e.path;
   return new RuntimeError(`cannot ${e.syscall ?? 'use'} ${target}: ${SYSTEM_ERROR_WORDS[e.code]}`, {
     code: 'file-system',

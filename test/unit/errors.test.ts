@@ -18,6 +18,7 @@ test.each([
   [Object.assign(new Error('EXDEV'), { code: 'EXDEV', syscall: 'rename', path: '/a', dest: '/b' }), undefined], // not one the user can fix by a path: stays internal
   [Object.assign(new Error('no path'), { code: 'EACCES' }), undefined],
   [new TypeError('x is undefined'), undefined],
+  [Object.assign(new Error('spawn git ENOENT'), { code: 'ENOENT', syscall: 'spawn git', path: 'git' }), undefined],
 ])('fromSystemError(%s)', (error, message) => {
   const converted = fromSystemError(error);
   expect(converted?.message).toBe(message);
