@@ -38,7 +38,8 @@ export abstract class EdgebuildError extends Error {
 
   /** The single line shown to a human: what is wrong, then how to fix it. */
   get line(): string {
-    return this.fix ? `${this.message}. Fix: ${this.fix}` : this.message;
+    // Messages quoted from git, Docker or commander often end with a period already.
+    return this.fix ? `${this.message.replace(/\.+$/, '')}. Fix: ${this.fix}` : this.message;
   }
 }
 
@@ -87,4 +88,34 @@ export function inputErrorAt(place: Place, message: string, options: ErrorOption
 
 export function isEdgebuildError(error: unknown): error is EdgebuildError {
   return error instanceof EdgebuildError;
+}
+
+const SYSTEM_ERROR_WORDS: Record<string, string> = {
+  ENOTDIR: 'a parent of it is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EISDIR: 'it is a directory',
+  ENOENT: 'no such file or directory',
+};
+
+/**
+ * A file-system error from Node (an unwritable --cache-dir, a full disk) is
+ * the host's problem, not an edgebuild bug: one line naming the path, exit 1,
+ * instead of "internal error" and a stack trace.
+ */
+export function fromSystemError(error: unknown): RuntimeError | undefined {
+  const e = error as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  if (!(error instanceof Error) || typeof e?.code !== 'string' || typeof e.path !== 'string' || !(e.code in SYSTEM_ERROR_WORDS)) return undefined;
+  // A program that cannot be started (spawn git ENOENT) is the adapters' to explain.
+  if (e.syscall?.startsWith('spawn')) return undefined;
+  const target = e.dest ? `${e.path} -> ${e.dest}` : e.path;
+  return new RuntimeError(`cannot ${e.syscall ?? 'use'} ${target}: ${SYSTEM_ERROR_WORDS[e.code]}`, {
+    code: 'file-system',
+    fix: 'check that path, its parent folders and their permissions, or choose another path (--cache-dir, --work-dir, --out)',
+    details: { errno: e.code, path: e.path },
+    cause: error,
+  });
 }

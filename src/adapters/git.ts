@@ -63,9 +63,15 @@ function git(baseDir: string, signal?: AbortSignal): SimpleGit {
 
 const NETWORK_ERROR = /could not resolve host|connection (timed out|reset|refused)|early eof|rpc failed|unable to access|the remote end hung up|gnutls|ssl|operation timed out|HTTP 5\d\d|temporary failure/i;
 
+/**
+ * One line of git's error output. git says the cause on its first `fatal:`
+ * line and ends with generic advice ("...and the repository exists."), so the
+ * first fatal/error line wins over the last line.
+ */
 function errorText(error: unknown, url: string): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split(url).join(displayUrl(url)).trim().split('\n').filter(Boolean).slice(-1)[0] ?? text;
+  const lines = text.split(url).join(displayUrl(url)).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.at(-1) ?? text;
 }
 
 async function fetchWithRetry(dir: string, url: string, options: GitOptions): Promise<void> {

@@ -40,7 +40,6 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
   const program = new Command('edgebuild')
     .description('Build Palette Edge installer ISOs with CanvOS, verified end to end.')
     .version(version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -135,7 +134,11 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
   return program;
 }
 
-export function usageError(error: CommanderError): InputError {
-  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-  return new InputError(message, { code: 'usage', fix: 'see edgebuild --help' });
+/**
+ * Commander's own parse errors as one line naming the command's help. Its
+ * messages end with a period; the `. Fix:` suffix adds its own.
+ */
+export function usageError(error: CommanderError, command?: string): InputError {
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.+$/, '');
+  return new InputError(message, { code: 'usage', fix: `see edgebuild ${command ? `${command} ` : ''}--help` });
 }

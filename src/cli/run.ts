@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import type { Io } from './io.js';
 import { Output } from './output.js';
 import { buildProgram, usageError } from './program.js';
-import { ExitCode, InterruptedError, isEdgebuildError } from '../errors.js';
+import { ExitCode, InterruptedError, fromSystemError, isEdgebuildError } from '../errors.js';
 
 /**
  * Runs the CLI with the given argv (without `node` and the script path) and
@@ -17,8 +17,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (thrown) {
     // --help and --version end by "throwing" with exit code 0.
     if (thrown instanceof CommanderError && thrown.exitCode === 0) return ExitCode.ok;
-    let error = thrown instanceof CommanderError ? usageError(thrown) : thrown;
+    // The subcommand is the first word of argv; commander has no option before it.
+    const command = program.commands.find((c) => c.name() === argv[0])?.name();
+    let error = thrown instanceof CommanderError ? usageError(thrown, command) : thrown;
     if (io.signal.aborted && !isEdgebuildError(error)) error = new InterruptedError();
+    error = fromSystemError(error) ?? error;
     new Output(io, argv.includes('--json')).error(error);
     return isEdgebuildError(error) ? error.exitCode : ExitCode.runtime;
   }

@@ -8,6 +8,8 @@ import { renderArgFile } from './argFile.js';
 import type { PreparedUserData } from './userData.js';
 
 export const DEFAULT_TARGET = '+iso';
+/** The same pattern as `target` in build-config.schema.json: `--target` must not accept more than the config does. */
+export const TARGET_PATTERN = /^\+[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export interface PlanInput {
   repo: string;

@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
-import { DEFAULT_TARGET, checkDestination } from '../core/plan.js';
+import { DEFAULT_TARGET, TARGET_PATTERN, checkDestination } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
@@ -54,6 +54,9 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   if (!tag) {
     throw new InputError('no CanvOS tag given', { code: 'no-tag', fix: 'pass --tag vX.Y.Z (or --tag latest), or set canvos.tag in the build config' });
   }
+  if (options.target !== undefined && !TARGET_PATTERN.test(options.target)) {
+    throw new InputError(`--target ${JSON.stringify(options.target)} is not an Earthly target`, { code: 'usage', fix: 'write it as + and a name, e.g. --target +iso' });
+  }
   const repo = normalizeRepo(options.repo ?? config.canvos?.repo ?? DEFAULT_REPO, options.repo ? options.cwd : configDir);
 
   // .arg: CanvOS defaults < build config < --arg flags.
@@ -76,7 +79,9 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   if (!userDataPath) {
     throw new InputError('no user-data given', { code: 'no-user-data', fix: 'pass --user-data <file>, or set userData: in the build config' });
   }
-  const shownUserData = options.userData ?? config.userData!;
+  // Messages name the file as the user can open it from where they ran edgebuild,
+  // not relative to the config file that named it.
+  const shownUserData = options.userData ?? relative(options.cwd, userDataPath);
   const source = await readUserFile(userDataPath, 'user-data');
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);

@@ -60,11 +60,14 @@ const cases: Case[] = [
   { name: 'config: files escape the checkout', files: { ...cfg('userData: ud.yaml\nfiles:\n  - from: ud.yaml\n    to: ../../etc/passwd\n') }, args: C, code: 2, message: /^c\.yaml: files: destination "\.\.\/\.\.\/etc\/passwd" is outside the CanvOS checkout/ },
   { name: 'config: files overwrite user-data', files: cfg('userData: ud.yaml\nfiles:\n  - from: ud.yaml\n    to: user-data\n'), args: C, code: 2, message: /files: destination "user-data" is written by edgebuild itself/ },
   { name: 'config: files source missing', files: cfg('userData: ud.yaml\nfiles:\n  - from: nope.txt\n    to: x\n'), args: C, code: 2, message: /^c\.yaml: files: "nope\.txt" does not exist/ },
+  { name: 'config in a folder: bad user-data it names', files: { 'ud/site.yaml': 'stylus: {}\n', 'configs/c.yaml': 'userData: ../ud/site.yaml\n' }, args: ['--config', 'configs/c.yaml'], code: 2, message: /^ud\/site\.yaml:1:1: first line is "stylus: \{\}", not "#cloud-config"/ },
   { name: 'config: bad target', files: cfg('userData: ud.yaml\ntarget: "iso; rm -rf /"\n'), args: C, code: 2, message: /^c\.yaml:2:9: target has an invalid format\. Fix: see the description of target/ },
   { name: 'config file missing', files: { 'ud.yaml': GOOD_UD }, args: C, code: 2, message: /c\.yaml: build config does not exist/ },
   { name: '--arg without =', files: ud(GOOD_UD), args: [...U, '--arg', 'ARCH'], code: 2, message: /^--arg "ARCH" is not KEY=VALUE\. Fix: write it as --arg KEY=VALUE/ },
   { name: '--arg bad boolean', files: ud(GOOD_UD), args: [...U, '--arg', 'UPDATE_KERNEL=yes'], code: 2, message: /^--arg UPDATE_KERNEL: UPDATE_KERNEL=yes is not a boolean\. Fix: set UPDATE_KERNEL to true or false/ },
-  { name: 'unknown flag', files: ud(GOOD_UD), args: [...U, '--tga', 'v1'], code: 2, message: /^unknown option '--tga' \(Did you mean --tag\?\)\. Fix: see edgebuild --help$/ },
+  { name: '--target with a shell command', files: ud(GOOD_UD), args: [...U, '--target', '+iso; rm -rf /'], code: 2, message: /^--target "\+iso; rm -rf \/" is not an Earthly target\. Fix: write it as \+ and a name, e\.g\. --target \+iso$/ },
+  { name: '--target without +', files: ud(GOOD_UD), args: [...U, '--target', 'iso'], code: 2, message: /^--target "iso" is not an Earthly target/ },
+  { name: 'unknown flag', files: ud(GOOD_UD), args: [...U, '--tga', 'v1'], code: 2, message: /^unknown option '--tga' \(Did you mean --tag\?\)\. Fix: see edgebuild iso --help$/ },
   { name: 'no tag at all', files: ud(GOOD_UD), args: ['--user-data', 'ud.yaml', '--no-tag-here'], code: 2, message: /unknown option/ },
 ];
 
@@ -91,7 +94,7 @@ test.each(cases)('$name', async ({ files, args, code, message, env }) => {
     writeFileSync(file, content);
   }
   const before = Object.fromEntries(Object.keys(files).map((p) => [p, readFileSync(join(dir, p))]));
-  const tagArgs = args.includes('--config') ? ['--tag', 'v4.5.15'] : ['--tag', 'v4.5.15'];
+  const tagArgs = ['--tag', 'v4.5.15'];
   const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, ...tagArgs, ...args], {
     cwd: dir,
     env: { EDGE_HOST_TOKEN: 'tok', XDG_CACHE_HOME: join(dir, 'cache'), ...env },

@@ -54,7 +54,8 @@ describe('mirror', () => {
     const missing = normalizeRepo(join(scratch, 'nope.git'), '/');
     const error = await ensureMirror(missing, cache, { retryDelaysMs: [60_000] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeError);
-    expect((error as RuntimeError).message).toMatch(/^cannot fetch CanvOS from file:\/\/.*nope\.git: /);
+    // git's first fatal line names the cause; its closing advice is not the message.
+    expect((error as RuntimeError).message).toMatch(/^cannot fetch CanvOS from file:\/\/.*nope\.git: fatal: '.*nope\.git' does not appear to be a git repository$/);
     expect(readdirSync(join(cache, 'git')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureMirror, listTags } from '../../src/adapters/git.js';
 import { RuntimeError } from '../../src/errors.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { runCli } from './cli.js';
 import { startGitHttpServer, type GitHttpServer } from '../fixtures/gitHttpServer.js';
 
 let repo: FixtureRepo;
@@ -40,4 +41,13 @@ test('when retries run out the failure names the URL, without its credentials', 
   expect(error.message).toMatch(/^cannot fetch CanvOS from http:\/\/\*\*\*@127\.0\.0\.1:\d+\/CanvOS\.git: .*503/);
   expect(error.message).not.toContain('s3cret');
   expect(error.fix).toMatch(/network or proxy/);
+});
+
+test('edgebuild tags says on stderr that it retries, and still prints one JSON document', async () => {
+  const url = server.url(basename(repo.path));
+  server.failNext(1);
+  const result = await runCli(['tags', '--json', '--repo', url, '--cache-dir', join(cache, 'c')], { cwd: cache });
+  expect(result.code).toBe(0);
+  expect(result.stderr).toMatch(/^retry 1: .*503/m);
+  expect(JSON.parse(result.stdout)).toMatchObject({ latest: 'v4.5.15' });
 });

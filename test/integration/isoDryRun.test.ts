@@ -60,7 +60,8 @@ describe('iso --dry-run --json', () => {
     const doc = parse(userData) as { stylus: { site: Record<string, string>; imageRedirectWebhook: { enable: unknown } } };
     expect(doc.stylus.imageRedirectWebhook.enable).toBe(false);
     expect(doc.stylus.site.edgeHostToken).toBe(TOKEN);
-    expect(plan.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The plan's checksum is that of the file in the checkout, not just any hash.
+    expect(plan.userData.sha256).toBe((await import('node:crypto')).createHash('sha256').update(readFileSync(join(canvos, 'user-data'))).digest('hex'));
 
     // .arg as bash reads it (earthly.sh does `source .arg`).
     const bash = (await import('node:child_process')).execFileSync('bash', ['-c', 'source .arg; printf "%s|%s|%s" "$CUSTOM_TAG" "$ARCH" "$K8S_DISTRIBUTION"'], { cwd: canvos, encoding: 'utf8' });
@@ -111,6 +112,16 @@ describe('tags', () => {
     expect(body.tags.find((t) => t.latest)?.name).toBe('v4.6.21');
     expect(body.tags.find((t) => t.name === 'v4.8.a')).toMatchObject({ kind: 'other', prerelease: true });
     expect(body.tags.find((t) => t.name === 'v4.4.5')?.commit).toBe(repo.commits['v4.4.5']);
+  });
+
+  test('a --cache-dir that cannot be made is exit 1 with one line naming it, not an internal error', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const result = await runCli(['tags', '--json', '--repo', repo.url, '--cache-dir', join(dir, 'a-file', 'cache')], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('file-system');
+    expect(body.error.message).toMatch(/^cannot mkdir .*a-file\/cache\/git: a parent of it is not a directory\. Fix: /);
+    expect(result.stderr).toBe(`error: ${body.error.message}\n`);
   });
 
   test('human output', async () => {

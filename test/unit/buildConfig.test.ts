@@ -42,3 +42,9 @@ describe('parseBuildConfig', () => {
     }
   });
 });
+
+test('--target is checked with the schema\'s own target pattern', async () => {
+  const { TARGET_PATTERN } = await import('../../src/core/plan.js');
+  const schema = JSON.parse(readFileSync('build-configs/build-config.schema.json', 'utf8')) as { properties: { target: { pattern: string } } };
+  expect(TARGET_PATTERN.source).toBe(schema.properties.target.pattern);
+});
