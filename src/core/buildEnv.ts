@@ -5,20 +5,9 @@
  * argv. Pure.
  */
 import type { ArgValues } from './argFile.js';
+import { urlCredentials } from './secrets.js';
 
 const PROXY_KEYS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'] as const;
-
-/** The user-info part of URLs in `value` (`user:pass@`), and the password alone. */
-export function urlCredentials(value: string): string[] {
-  const found: string[] = [];
-  for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^@/\s]+)@/gi)) {
-    const userinfo = m[1]!;
-    found.push(userinfo);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0 && colon < userinfo.length - 1) found.push(userinfo.slice(colon + 1));
-  }
-  return found;
-}
 
 export function buildEnv(arg: ArgValues, env: Record<string, string | undefined>, secrets: readonly string[]): { env: Record<string, string | undefined>; secrets: string[] } {
   const out: Record<string, string | undefined> = { ...env };

@@ -4,7 +4,7 @@
  * secrets (values are redacted, URL credentials masked). Pure.
  */
 import { RuntimeError } from '../errors.js';
-import { redact } from './placeholders.js';
+import { cleanValue, maskUrlCredentials } from './secrets.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_SCHEMA = 1;
@@ -37,13 +37,10 @@ export interface Manifest {
 export type ManifestInput = Omit<Manifest, 'schemaVersion'>;
 
 /** `scheme://user:pass@host` → `scheme://***@host`, wherever it appears in a value. */
-export function maskUrlCredentials(value: string): string {
-  return value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]+@/gi, '$1***@');
-}
 
 /** The manifest with every value that could carry a secret cleaned. */
 export function makeManifest(input: ManifestInput, secrets: readonly string[]): Manifest {
-  const clean = (v: string): string => maskUrlCredentials(redact(v, secrets));
+  const clean = (v: string): string => cleanValue(v, secrets);
   return {
     schemaVersion: MANIFEST_SCHEMA,
     ...input,

@@ -5,6 +5,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { inputErrorAt } from '../errors.js';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
+import { urlCredentials } from './secrets.js';
 import type { PreparedUserData } from './userData.js';
 
 export const DEFAULT_TARGET = '+iso';
@@ -20,6 +21,8 @@ export interface PlanInput {
   target: string;
   arg: ArgValues;
   userData: PreparedUserData & { source: string };
+  /** Values substituted into `arg` from the environment. */
+  argSecrets?: string[];
   /** Extra files: absolute source, destination relative to the checkout. */
   files: { from: string; to: string }[];
   configFile: string | undefined;
@@ -54,7 +57,9 @@ export function checkDestination(to: string, configFile: string): string {
 }
 
 export function makePlan(input: PlanInput): Plan {
-  const { userData, ...rest } = input;
+  const { userData, argSecrets = [], ...rest } = input;
+  // Everything that must never be shown: env values and credentials in URLs (proxies).
+  const secrets = [...new Set([...userData.secrets, ...argSecrets, ...Object.values(input.arg).flatMap(urlCredentials)])];
   return {
     ...rest,
     userData: { source: userData.source, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
@@ -62,6 +67,6 @@ export function makePlan(input: PlanInput): Plan {
     argText: renderArgFile(input.arg),
     command: buildCommand(input.target, input.arg),
     isoName: input.arg.ISO_NAME ?? 'palette-edge-installer',
-    secrets: userData.secrets,
+    secrets,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Step 5: apply the plan to a fresh checkout: user-data (0600), .arg and the
+ * Step 5: apply the plan to a fresh checkout: user-data (0600), .arg (0600 when it holds a secret) and the
  * extra files. The first step that writes anything.
  */
 import { cp, mkdir } from 'node:fs/promises';
@@ -17,5 +17,7 @@ export async function applyPlan(plan: Plan, mirror: string, signal?: AbortSignal
     await cp(file.from, dest, { recursive: true, force: true });
   }
   await atomicWriteFile(join(plan.canvosDir, 'user-data'), plan.userDataText, 0o600);
-  await atomicWriteFile(join(plan.canvosDir, '.arg'), plan.argText, 0o644);
+  // .arg carries proxy credentials and ${env:...} values when there are any.
+  const argSecret = plan.secrets.some((secret) => plan.argText.includes(secret));
+  await atomicWriteFile(join(plan.canvosDir, '.arg'), plan.argText, argSecret ? 0o600 : 0o644);
 }

@@ -10,6 +10,7 @@ import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/a
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
 import { DEFAULT_TARGET, TARGET_PATTERN, checkDestination } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
+import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
 import { readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
@@ -21,6 +22,8 @@ export interface Inputs {
   tag: string;
   target: string;
   arg: ArgValues;
+  /** Values substituted into `arg` from the environment. */
+  argSecrets: string[];
   userData: PreparedUserData & { source: string };
   files: { from: string; to: string }[];
   cacheDir: string;
@@ -66,12 +69,32 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     if (!parsed) throw new InputError(`--arg ${JSON.stringify(flag)} is not KEY=VALUE`, { code: 'usage', fix: 'write it as --arg KEY=VALUE, e.g. --arg K8S_DISTRIBUTION=rke2' });
     arg[parsed[0]] = parsed[1];
   }
+  const argSource = (key: string): string =>
+    (options.arg ?? []).some((f) => f.startsWith(`${key}=`)) ? `--arg ${key}` : configFile ? `${shownConfig}: arg.${key}` : key;
+  // ${env:NAME} in a value (a proxy password, say) comes from the environment and is a secret.
+  const argSecrets: string[] = [];
+  for (const [key, value] of Object.entries(arg)) {
+    if (!value.includes('${')) continue;
+    try {
+      const expanded = expand(value, { env: (name) => options.env[name] });
+      arg[key] = expanded.text;
+      argSecrets.push(...expanded.secrets);
+    } catch (error) {
+      if (error instanceof MissingValueError) {
+        throw new InputError(`${argSource(key)}: environment variable ${error.key} is not set`, { code: 'arg-env', fix: `export ${error.key}=... (in CI: pass it from a secret)`, details: { variable: error.key } });
+      }
+      if (error instanceof UnknownPlaceholderError) {
+        throw new InputError(`${argSource(key)}: unknown placeholder ${error.placeholder}`, { code: 'arg-placeholder', fix: 'use ${env:NAME} for an environment variable' });
+      }
+      throw error;
+    }
+  }
   const checked = checkArgs(arg);
   const argError = checked.errors[0];
   if (argError) {
     const fromFlag = (options.arg ?? []).some((f) => f.startsWith(`${argError.key}=`));
     const where = fromFlag ? `--arg ${argError.key}` : configFile ? shownConfig : 'defaults';
-    throw new InputError(`${where}: ${argError.message}`, { code: 'arg-invalid', fix: argError.fix });
+    throw new InputError(`${where}: ${redact(argError.message, argSecrets)}`, { code: 'arg-invalid', fix: argError.fix });
   }
   warnings.push(...checked.warnings.map((w) => w.message));
 
@@ -101,6 +124,7 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     tag,
     target: options.target ?? config.target ?? DEFAULT_TARGET,
     arg,
+    argSecrets,
     userData: { ...prepared, source: userDataPath },
     files,
     cacheDir: resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env)),

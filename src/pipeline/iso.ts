@@ -8,6 +8,7 @@ import { makePlan, type Plan } from '../core/plan.js';
 import { parseSkipIds, preflightSettings, type Check } from '../core/preflight.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
+import { cleanValue } from '../core/secrets.js';
 import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
@@ -66,9 +67,9 @@ export function plannedResult(plan: Plan, warnings: string[], checks: Check[] = 
     repo: displayUrl(plan.repo),
     canvosDir: plan.canvosDir,
     target: plan.target,
-    command: plan.command,
+    command: plan.command.map((c) => cleanValue(c, plan.secrets)),
     userData: { ...plan.userData, path: join(plan.canvosDir, 'user-data') },
-    arg: plan.arg,
+    arg: Object.fromEntries(Object.entries(plan.arg).map(([k, v]) => [k, cleanValue(v, plan.secrets)])),
     checks,
     warnings,
   };
@@ -124,6 +125,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             canvosDir: join(inputs.workDir, 'canvos'),
             target: inputs.target,
             arg: inputs.arg,
+            argSecrets: inputs.argSecrets,
             userData: inputs.userData,
             files: inputs.files,
             configFile: inputs.configFile,

@@ -67,6 +67,7 @@ const cases: Case[] = [
   { name: '--arg bad boolean', files: ud(GOOD_UD), args: [...U, '--arg', 'UPDATE_KERNEL=yes'], code: 2, message: /^--arg UPDATE_KERNEL: UPDATE_KERNEL=yes is not a boolean\. Fix: set UPDATE_KERNEL to true or false/ },
   { name: '--target with a shell command', files: ud(GOOD_UD), args: [...U, '--target', '+iso; rm -rf /'], code: 2, message: /^--target "\+iso; rm -rf \/" is not an Earthly target\. Fix: write it as \+ and a name, e\.g\. --target \+iso$/ },
   { name: '--target without +', files: ud(GOOD_UD), args: [...U, '--target', 'iso'], code: 2, message: /^--target "iso" is not an Earthly target/ },
+  { name: '--arg from an unset variable', files: ud(GOOD_UD), args: [...U, '--arg', 'HTTPS_PROXY=http://u:${env:NO_SUCH_PROXY_PW}@p:3128'], code: 2, message: /^--arg HTTPS_PROXY: environment variable NO_SUCH_PROXY_PW is not set\. Fix: export NO_SUCH_PROXY_PW=/ },
   { name: 'unknown flag', files: ud(GOOD_UD), args: [...U, '--tga', 'v1'], code: 2, message: /^unknown option '--tga' \(Did you mean --tag\?\)\. Fix: see edgebuild iso --help$/ },
   { name: 'no tag at all', files: ud(GOOD_UD), args: ['--user-data', 'ud.yaml', '--no-tag-here'], code: 2, message: /unknown option/ },
 ];

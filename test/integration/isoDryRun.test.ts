@@ -68,6 +68,26 @@ describe('iso --dry-run --json', () => {
     expect(bash).toBe('lab one|amd64|k3s');
   });
 
+  test('proxy credentials and ${env:...} in .arg values reach .arg (0600) but no output', async () => {
+    const password = 'pr0xy-pa55';
+    const result = await runCli(
+      ['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.15', ...SKIP_HOST, '--arg', 'HTTPS_PROXY=http://edge:${env:PROXY_PASSWORD}@proxy.example:3128', '--arg', 'HTTP_PROXY=http://edge:literal-pw@proxy.example:3128'],
+      { cwd: dir, env: { ...env(), PROXY_PASSWORD: password } },
+    );
+    expect(result.code).toBe(0);
+    for (const text of [result.stdout, result.stderr]) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain('literal-pw');
+    }
+    const plan = JSON.parse(result.stdout) as { arg: Record<string, string> };
+    expect(plan.arg.HTTPS_PROXY).toBe('http://***@proxy.example:3128');
+    expect(plan.arg.HTTP_PROXY).toBe('http://***@proxy.example:3128');
+    const canvos = join(dir, '.edgebuild', 'canvos');
+    expect(statSync(join(canvos, '.arg')).mode & 0o777).toBe(0o600);
+    const bash = (await import('node:child_process')).execFileSync('bash', ['-c', 'source .arg; printf "%s" "$HTTPS_PROXY"'], { cwd: canvos, encoding: 'utf8' });
+    expect(bash).toBe(`http://edge:${password}@proxy.example:3128`);
+  });
+
   test('an exact tag whose Earthfile pins another PE_VERSION reports it', async () => {
     const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.4.5', ...SKIP_HOST], { cwd: dir, env: env() });
     expect(result.code).toBe(0);

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { buildEnv, urlCredentials } from '../../src/core/buildEnv.js';
+import { buildEnv } from '../../src/core/buildEnv.js';
+import { urlCredentials } from '../../src/core/secrets.js';
 import { startedByBuild } from '../../src/adapters/dockerBuild.js';
 
 test.each([

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { makeManifest, maskUrlCredentials, parseManifest, renderManifest, upToDate, type ManifestInput } from '../../src/core/manifest.js';
+import { makeManifest, parseManifest, renderManifest, upToDate, type ManifestInput } from '../../src/core/manifest.js';
+import { maskUrlCredentials } from '../../src/core/secrets.js';
 import { RuntimeError } from '../../src/errors.js';
 
 const input: ManifestInput = {
