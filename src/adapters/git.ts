@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError, RuntimeError } from '../errors.js';
+import { maskUrlCredentials } from '../core/secrets.js';
 import { withLock } from './files.js';
 
 const TIMEOUT_MS = 10 * 60_000; // a git call with no output for this long is hung
@@ -32,7 +33,7 @@ export interface GitOptions {
 
 /** A URL without its user-info, safe to print. */
 export function displayUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+  return maskUrlCredentials(url);
 }
 
 /** Local paths become absolute file:// URLs; URLs pass through. */
@@ -50,15 +51,36 @@ export function mirrorPath(cacheDir: string, url: string): string {
 /** What git needs from our environment; simple-git refuses editors, pagers and the like. */
 const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|XDG_CONFIG_HOME|SSH_AUTH_SOCK|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY|GIT_SSL_CAINFO|SSL_CERT_(FILE|DIR))$/;
 
-function gitEnv(): Record<string, string> {
+function gitEnv(authorization?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && PASSED_ENV.test(key)) env[key] = value;
   env.GIT_TERMINAL_PROMPT = '0'; // never wait for a password on a terminal
+  if (authorization) {
+    // Credentials from the URL reach git through its environment: never in argv, never in the mirror's config.
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    env.GIT_CONFIG_VALUE_0 = `Authorization: ${authorization}`;
+  }
   return env;
 }
 
-function git(baseDir: string, signal?: AbortSignal): SimpleGit {
-  return simpleGit({ baseDir, timeout: { block: TIMEOUT_MS }, ...(signal ? { abort: signal } : {}) }).env(gitEnv());
+function git(baseDir: string, signal?: AbortSignal, authorization?: string): SimpleGit {
+  return simpleGit({
+    baseDir,
+    timeout: { block: TIMEOUT_MS },
+    ...(signal ? { abort: signal } : {}),
+    // Our own GIT_CONFIG_* (the one extraHeader above) only; the caller's environment is filtered.
+    ...(authorization ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
+  }).env(gitEnv(authorization));
+}
+
+/** An http(s) URL without its user-info, and that user-info as a Basic authorization value. */
+export function splitCredentials(url: string): { url: string; authorization?: string } {
+  const m = /^(https?:\/\/)([^@/]*)@(.*)$/i.exec(url);
+  if (!m) return { url };
+  const [user = '', password = ''] = m[2]!.split(/:(.*)/s);
+  const basic = Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64');
+  return { url: `${m[1]}${m[3]}`, authorization: `Basic ${basic}` };
 }
 
 const NETWORK_ERROR = /could not resolve host|connection (timed out|reset|refused)|early eof|rpc failed|unable to access|the remote end hung up|gnutls|ssl|operation timed out|HTTP 5\d\d|temporary failure/i;
@@ -78,7 +100,7 @@ async function fetchWithRetry(dir: string, url: string, options: GitOptions): Pr
   const delays = options.retryDelaysMs ?? [2_000, 5_000, 15_000];
   for (let attempt = 0; ; attempt++) {
     try {
-      await git(dir, options.signal).fetch(['--prune', '--prune-tags', '--force', 'origin']);
+      await git(dir, options.signal, splitCredentials(url).authorization).fetch(['--prune', '--prune-tags', '--force', 'origin']);
       return;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -124,7 +146,7 @@ export async function ensureMirror(url: string, cacheDir: string, options: GitOp
     try {
       const g = git(temp, options.signal);
       await g.init(true);
-      await g.addRemote('origin', url);
+      await g.addRemote('origin', splitCredentials(url).url);
       await g.raw(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
       await g.raw(['config', '--add', 'remote.origin.fetch', '+refs/tags/*:refs/tags/*']);
       await g.raw(['config', 'gc.auto', '0']);
@@ -186,7 +208,7 @@ export async function checkoutTag(mirror: string, tag: string, dest: string, ori
     await git(temp, signal).clone(mirror, '.', ['--no-checkout', '--quiet']);
     const g = git(temp, signal);
     await g.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `refs/tags/${tag}`]);
-    await g.remote(['set-url', 'origin', displayUrl(originUrl)]);
+    await g.remote(['set-url', 'origin', splitCredentials(originUrl).url]);
     await writeFile(join(temp, '.git', CHECKOUT_MARKER), `${tag}\n`);
     await rm(dest, { recursive: true, force: true });
     await rename(temp, dest);

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureMirror, listTags } from '../../src/adapters/git.js';
+import { ensureMirror, listTags, splitCredentials } from '../../src/adapters/git.js';
 import { RuntimeError } from '../../src/errors.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
@@ -50,4 +50,36 @@ test('edgebuild tags says on stderr that it retries, and still prints one JSON d
   expect(result.code).toBe(0);
   expect(result.stderr).toMatch(/^retry 1: .*503/m);
   expect(JSON.parse(result.stdout)).toMatchObject({ latest: 'v4.5.15' });
+});
+
+test('credentials in the URL reach a private server but neither the mirror config nor the printed URL', async () => {
+  const privateServer = await startGitHttpServer(dirname(repo.path), 'robot:pa55:w0rd');
+  try {
+    const name = basename(repo.path);
+    const withCredentials = privateServer.url(name).replace('http://', 'http://robot:pa55%3Aw0rd@');
+    const mirror = await ensureMirror(withCredentials, join(cache, 'private'), { retryDelaysMs: [] });
+    expect((await listTags(mirror.path)).map((t) => t.name)).toEqual(['v4.5.15']);
+    const config = readFileSync(join(mirror.path, 'config'), 'utf8');
+    expect(config).toContain(`url = ${privateServer.url(name)}`);
+    expect(config).not.toContain('pa55');
+    // A second fetch (the mirror exists) authenticates the same way.
+    await expect(ensureMirror(withCredentials, join(cache, 'private'), { retryDelaysMs: [] })).resolves.toMatchObject({ offline: false });
+
+    const anonymous = (await ensureMirror(privateServer.url(name), join(cache, 'anon'), { retryDelaysMs: [] }).catch((e: unknown) => e)) as RuntimeError;
+    expect(anonymous).toBeInstanceOf(RuntimeError);
+    expect(anonymous.message).toMatch(/^cannot fetch CanvOS from http:\/\/127\.0\.0\.1:\d+\/CanvOS\.git: /);
+  } finally {
+    await privateServer.close();
+  }
+});
+
+test.each([
+  ['https://user:tok@github.com/x/CanvOS.git', 'https://github.com/x/CanvOS.git', 'user:tok'],
+  ['https://x-access-token:a%40b@github.com/x', 'https://github.com/x', 'x-access-token:a@b'],
+  ['https://github.com/x/CanvOS.git', 'https://github.com/x/CanvOS.git', undefined],
+  ['file:///tmp/c.git', 'file:///tmp/c.git', undefined],
+])('splitCredentials(%s)', (url, bare, userinfo) => {
+  const split = splitCredentials(url);
+  expect(split.url).toBe(bare);
+  expect(split.authorization).toBe(userinfo === undefined ? undefined : `Basic ${Buffer.from(userinfo).toString('base64')}`);
 });
