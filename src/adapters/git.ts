@@ -156,10 +156,10 @@ export async function ensureMirror(url: string, cacheDir: string, options: GitOp
       await rm(temp, { recursive: true, force: true });
       if (options.signal?.aborted) throw options.signal.reason;
       if (error instanceof FetchError) {
-        throw new RuntimeError(`cannot fetch CanvOS from ${displayUrl(url)}: ${error.message}`, {
-          code: 'git-fetch',
-          fix: error.network ? 'check the network or proxy, or pass --repo with a reachable mirror' : 'check --repo: it must be a git repository URL or path',
-        });
+        const message = `cannot fetch CanvOS from ${displayUrl(url)}: ${error.message}`;
+        // The network failing is a runtime failure (1); a URL or path that is no repository is bad input (2).
+        if (error.network) throw new RuntimeError(message, { code: 'git-fetch', fix: 'check the network or proxy, or pass --repo with a reachable mirror' });
+        throw new InputError(message, { code: 'git-repo', fix: 'check --repo (or canvos.repo): it must be a git repository URL or path you can read' });
       }
       throw error;
     }
@@ -182,6 +182,23 @@ export async function listTags(mirror: string): Promise<TagRef[]> {
       const [name, object, peeled] = line.split(' ');
       return { name: name!, commit: peeled || object! };
     });
+}
+
+/** Lines matching `pattern` (extended regex) in `path` at each commit, in one git call. */
+export async function grepAt(mirror: string, commits: readonly string[], pattern: string, path: string): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (commits.length === 0) return found;
+  let out = '';
+  try {
+    out = await git(mirror).raw(['grep', '-E', '-e', pattern, ...new Set(commits), '--', path]);
+  } catch {
+    return found; // exit 1: no match anywhere
+  }
+  for (const line of out.split('\n')) {
+    const m = /^([0-9a-f]{40,64}):[^:]*:(.*)$/.exec(line);
+    if (m) found.set(m[1]!, [...(found.get(m[1]!) ?? []), m[2]!]);
+  }
+  return found;
 }
 
 /** A file's content at a revision, or undefined when it does not exist there. */

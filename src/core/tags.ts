@@ -109,6 +109,9 @@ export function suggestTags(wanted: string, names: readonly string[], count = 3)
     .map((t) => t.name);
 }
 
+/** An extended regex for the lines readPeVersion reads (to find them with git grep). */
+export const PE_VERSION_PATTERN = '^[[:space:]]*ARG[[:space:]]+(--global[[:space:]]+)?PE_VERSION[[:space:]]*=';
+
 /** `ARG PE_VERSION=v4.5.15` in the tag's Earthfile (first global declaration). */
 export function readPeVersion(earthfile: string): string | undefined {
   const m = /^\s*ARG\s+(?:--global\s+)?PE_VERSION\s*=\s*"?([^"\s]+)"?\s*$/m.exec(earthfile);

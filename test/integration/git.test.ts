@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
 import { resolveSource } from '../../src/pipeline/source.js';
-import { InputError, RuntimeError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 
 let repo: FixtureRepo;
@@ -53,9 +53,9 @@ describe('mirror', () => {
     const cache = join(scratch, 'cache3');
     const missing = normalizeRepo(join(scratch, 'nope.git'), '/');
     const error = await ensureMirror(missing, cache, { retryDelaysMs: [60_000] }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error).toBeInstanceOf(InputError); // not a repository: bad input, exit 2
     // git's first fatal line names the cause; its closing advice is not the message.
-    expect((error as RuntimeError).message).toMatch(/^cannot fetch CanvOS from file:\/\/.*nope\.git: fatal: '.*nope\.git' does not appear to be a git repository$/);
+    expect((error as InputError).message).toMatch(/^cannot fetch CanvOS from file:\/\/.*nope\.git: fatal: '.*nope\.git' does not appear to be a git repository$/);
     expect(readdirSync(join(cache, 'git')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureMirror, listTags, splitCredentials } from '../../src/adapters/git.js';
-import { RuntimeError } from '../../src/errors.js';
+import { InputError, RuntimeError } from '../../src/errors.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
 import { startGitHttpServer, type GitHttpServer } from '../fixtures/gitHttpServer.js';
@@ -65,8 +65,8 @@ test('credentials in the URL reach a private server but neither the mirror confi
     // A second fetch (the mirror exists) authenticates the same way.
     await expect(ensureMirror(withCredentials, join(cache, 'private'), { retryDelaysMs: [] })).resolves.toMatchObject({ offline: false });
 
-    const anonymous = (await ensureMirror(privateServer.url(name), join(cache, 'anon'), { retryDelaysMs: [] }).catch((e: unknown) => e)) as RuntimeError;
-    expect(anonymous).toBeInstanceOf(RuntimeError);
+    const anonymous = (await ensureMirror(privateServer.url(name), join(cache, 'anon'), { retryDelaysMs: [] }).catch((e: unknown) => e)) as InputError;
+    expect(anonymous).toBeInstanceOf(InputError); // no credentials: the user's to fix, exit 2
     expect(anonymous.message).toMatch(/^cannot fetch CanvOS from http:\/\/127\.0\.0\.1:\d+\/CanvOS\.git: /);
   } finally {
     await privateServer.close();

@@ -125,12 +125,14 @@ describe('tags', () => {
   test('--json lists newest first, marks pre-releases and latest', async () => {
     const result = await runCli(['tags', '--json', '--repo', repo.url], { cwd: dir, env: env() });
     expect(result.code).toBe(0);
-    const body = JSON.parse(result.stdout) as { latest: string; tags: { name: string; kind: string; prerelease: boolean; latest: boolean; commit: string }[] };
+    const body = JSON.parse(result.stdout) as { latest: string; tags: { name: string; kind: string; peVersion: string | null; prerelease: boolean; latest: boolean; commit: string }[] };
     expect(body.latest).toBe('v4.6.21');
     expect(body.tags.map((t) => t.name)).toEqual(['v4.9.38-rc.1', 'v4.8.10-alpha1', 'v4.8.a', 'v4.6.21', 'v4.6.21-patch.6', 'v4.5.15', 'v4.5.14', 'v4.5.14-rc.1', 'v4.5.3', 'v4.4.5']);
     expect(body.tags.filter((t) => t.prerelease).map((t) => t.name)).toEqual(['v4.9.38-rc.1', 'v4.8.10-alpha1', 'v4.8.a', 'v4.6.21-patch.6', 'v4.5.14-rc.1']);
     expect(body.tags.find((t) => t.latest)?.name).toBe('v4.6.21');
-    expect(body.tags.find((t) => t.name === 'v4.8.a')).toMatchObject({ kind: 'other', prerelease: true });
+    expect(body.tags.find((t) => t.name === 'v4.8.a')).toMatchObject({ kind: 'other', prerelease: true, peVersion: 'v4.8.1' });
+    expect(body.tags.find((t) => t.name === 'v4.4.5')).toMatchObject({ peVersion: 'v4.4.6' });
+    expect(body.tags.find((t) => t.name === 'v4.5.15')).toMatchObject({ peVersion: 'v4.5.15' });
     expect(body.tags.find((t) => t.name === 'v4.4.5')?.commit).toBe(repo.commits['v4.4.5']);
   });
 
@@ -146,6 +148,13 @@ describe('tags', () => {
 
   test('human output', async () => {
     const result = await runCli(['tags', '--repo', repo.url], { cwd: dir, env: env() });
-    expect(result.stdout.split('\n').slice(0, 4)).toEqual(['v4.9.38-rc.1  (pre-release)', 'v4.8.10-alpha1  (pre-release)', 'v4.8.a  (not a semver release)', 'v4.6.21  (latest)']);
+    expect(result.stdout.split('\n').slice(0, 4)).toEqual([
+      'v4.9.38-rc.1     (pre-release)',
+      'v4.8.10-alpha1   (pre-release)',
+      'v4.8.a           (not a semver release)  PE_VERSION v4.8.1',
+      'v4.6.21          (latest)',
+    ]);
+    // A PE_VERSION is shown only where it is not the tag's own name.
+    expect(result.stdout).toContain('v4.4.5           PE_VERSION v4.4.6\n');
   });
 });
