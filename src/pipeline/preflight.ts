@@ -6,7 +6,8 @@
 import { PreflightError } from '../errors.js';
 import { applySkips, evaluatePreflight, parseSkipIds, preflightStatus, type Check, type CheckId, type PreflightSettings } from '../core/preflight.js';
 import type { EngineFacts, PathSpace, ProbeFacts } from '../core/preflightFacts.js';
-import { DockerUnavailable, connectDocker, engineFacts, probePrivileged, type DockerClient } from '../adapters/docker.js';
+import { DockerUnavailable, connectDocker, engineFacts, type DockerClient } from '../adapters/docker.js';
+import { probePrivileged } from '../adapters/dockerProbe.js';
 import { hostFacts, pathSpace } from '../adapters/host.js';
 
 export interface PreflightInput extends PreflightSettings {

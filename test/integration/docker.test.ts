@@ -9,7 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { DockerUnavailable, connectDocker, dockerCall, engineFacts, probePrivileged } from '../../src/adapters/docker.js';
+import { DockerUnavailable, connectDocker, dockerCall, engineFacts } from '../../src/adapters/docker.js';
+import { probePrivileged } from '../../src/adapters/dockerProbe.js';
 import { dockerHost, describeDocker, testImage } from './dockerGuard.js';
 
 let dir: string;
