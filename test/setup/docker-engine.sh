@@ -30,9 +30,12 @@ ensure_image() {
 
 start() {
   mkdir -p "$root"
-  if [ -f "$root/dockerd.pid" ] && kill -0 "$(cat "$root/dockerd.pid")" 2>/dev/null; then
+  # Running means answering: a killed dockerd can linger as a zombie with its pid.
+  if docker -H "$sock" version >/dev/null 2>&1; then
     echo "dockerd already running on $sock" >&2
   else
+    # A dockerd killed with its session leaves its socket and pid file behind.
+    rm -f "$root/docker.sock" "$root/dockerd.pid"
     dockerd --host "$sock" --data-root "$root/data" --exec-root "$root/exec" \
       --pidfile "$root/dockerd.pid" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
       >"$root/dockerd.log" 2>&1 &
