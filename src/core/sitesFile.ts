@@ -7,6 +7,7 @@ import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
 import { InputError, inputErrorAt } from '../errors.js';
+import { yamlSyntaxError } from './yamlSchema.js';
 
 export interface SiteRow {
   /** 1-based data row (the CSV header and YAML list are not counted). */
@@ -127,10 +128,7 @@ function yamlRows(text: string, file: string): { rows: RawRow[]; columns: string
   }
   const doc: Document.Parsed = docs[0]!;
   const error = doc.errors[0];
-  if (error) {
-    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]); // prettyErrors: false leaves linePos unset
-    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `invalid YAML: ${error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { code: 'sites-yaml', fix: 'correct the YAML syntax at that place' });
-  }
+  if (error) throw yamlSyntaxError(error, file, lines, 'sites');
   const at = (node: { range?: [number, number, number] | null | undefined } | null | undefined): { file: string; line?: number; col?: number } => {
     const offset = node?.range?.[0];
     return offset === undefined ? { file } : { file, ...lines.linePos(offset) };

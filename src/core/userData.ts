@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Node, Scalar, YAMLMap , Document} from 'yaml';
 import { inputErrorAt } from '../errors.js';
 import { MissingValueError, UnknownPlaceholderError, expand } from './placeholders.js';
+import { yamlSyntaxError } from './yamlSchema.js';
 
 export const WEBHOOK_PATH = ['stylus', 'imageRedirectWebhook', 'enable'] as const;
 
@@ -66,15 +67,7 @@ export function parseUserData(source: string, file: string): ParsedUserData {
   }
   const doc = docs[0]!;
   const error = doc.errors[0];
-  if (error) {
-    const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]); // prettyErrors: false leaves linePos unset
-    const what = error.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'invalid YAML';
-    const detail = error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `${what}: ${detail}`, {
-      code: error.code === 'DUPLICATE_KEY' ? 'user-data-duplicate-key' : 'user-data-yaml',
-      fix: error.code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
-    });
-  }
+  if (error) throw yamlSyntaxError(error, file, lines, 'user-data');
   try {
     // Aliases are kept as written, but the reader on the edge host expands
     // them: refuse an alias bomb here rather than hand it to cloud-init.

@@ -5,8 +5,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
-import { inputErrorAt, type Place } from '../errors.js';
+import type { Document, Node, Pair, YAMLError } from 'yaml';
+import { inputErrorAt, type InputError, type Place } from '../errors.js';
 
 export type YamlPath = (string | number)[];
 
@@ -102,6 +102,20 @@ function pick(errors: ErrorObject[]): ErrorObject {
   }, pool[0]!);
 }
 
+/**
+ * A YAML syntax error as one line at file:line:col. `prettyErrors: false`
+ * leaves `linePos` unset, so the position also comes from the line counter.
+ */
+export function yamlSyntaxError(error: YAMLError, file: string, lines: LineCounter, code: string): InputError {
+  const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+  const duplicate = error.code === 'DUPLICATE_KEY';
+  const detail = error.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return inputErrorAt({ file, line: pos.line, col: pos.col }, `${duplicate ? 'duplicate key' : 'invalid YAML'}: ${detail}`, {
+    code: `${code}-yaml`,
+    fix: duplicate ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
+  });
+}
+
 const validators = new WeakMap<object, ValidateFunction>();
 
 export function parseYamlWithSchema<T>(source: string, file: string, spec: SchemaFile): ParsedYaml<T> {
@@ -112,13 +126,7 @@ export function parseYamlWithSchema<T>(source: string, file: string, spec: Schem
     return { file, line: pos?.line, col: pos?.col };
   };
   const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    throw inputErrorAt({ file, line: pos?.line, col: pos?.col }, `invalid YAML: ${first.message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
-      code: `${spec.code}-yaml`,
-      fix: first.code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : 'correct the YAML syntax at that place',
-    });
-  }
+  if (first) throw yamlSyntaxError(first, file, lines, spec.code);
   let data: unknown;
   try {
     data = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });

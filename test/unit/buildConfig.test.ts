@@ -27,7 +27,7 @@ describe('parseBuildConfig', () => {
     ['target: iso\n', 'c.yaml:1:9: target has an invalid format'],
     ['files:\n  - from: a\n', 'c.yaml:2:3: files[0] is missing "to"'],
     ['canvos: [1]\n', 'c.yaml:1:9: canvos must be a mapping'],
-    ['a: 1\na: 2\n', 'c.yaml:2:1: invalid YAML: Map keys must be unique'],
+    ['a: 1\na: 2\n', 'c.yaml:2:1: duplicate key: Map keys must be unique'],
     ['canvos:\n  tag: [\n', 'c.yaml:3:1: invalid YAML'],
     ['- 1\n', 'c.yaml:1:1: the file must be a mapping'],
   ])('%j → %s', (source, message) => {
