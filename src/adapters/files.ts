@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
 
@@ -33,6 +33,15 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
+  }
+}
+
+/** The names in a directory, sorted; undefined when it does not exist or is no directory. */
+export async function listDir(path: string): Promise<string[] | undefined> {
+  try {
+    return (await readdir(path)).sort();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,16 +1,11 @@
 import type { CommanderError} from 'commander';
 import { Command, Option } from 'commander';
 import type { Io } from './io.js';
+import type { CommandContext } from './context.js';
 import { Output } from './output.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
 
-/** What every command handler receives: parsed options plus the process surface. */
-export interface CommandContext<O> {
-  options: O;
-  io: Io;
-  out: Output;
-}
 
 type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
 

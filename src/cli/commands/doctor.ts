@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { formatChecks } from '../checkTable.js';
 import { ExitCode } from '../../errors.js';
 import { parseSkipIds, preflightSettings } from '../../core/preflight.js';

@@ -1,4 +1,4 @@
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { appendToGithub, isoReport } from '../githubActions.js';
 import { isEdgebuildError } from '../../errors.js';
 import { runIso, type PlannedResult } from '../../pipeline/iso.js';

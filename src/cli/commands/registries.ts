@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { InputError, formatPlace } from '../../errors.js';
 import { redact } from '../../core/placeholders.js';
 import { parseRegistries } from '../../core/registries/parse.js';

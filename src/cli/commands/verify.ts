@@ -1,4 +1,4 @@
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
 import { verifyPublished } from '../../pipeline/verify.js';
 

@@ -1,0 +1,59 @@
+/**
+ * `edgebuild tags`: the CanvOS tags of a repository, newest first, with the
+ * PE_VERSION each tag's Earthfile pins.
+ */
+import { resolve } from 'node:path';
+import { PE_VERSION_PATTERN, latestStable, readPeVersion, sortTags, type TagKind } from '../core/tags.js';
+import { DEFAULT_REPO, displayUrl, ensureMirror, grepAt, listTags, normalizeRepo } from '../adapters/git.js';
+import { defaultCacheDir } from './inputs.js';
+
+export interface TagsInput {
+  repo?: string;
+  cacheDir?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  /** A fetch retried with backoff takes up to 22 s: say so instead of hanging silently. */
+  onRetry: (attempt: number, error: string) => void;
+  onWarning: (warning: string) => void;
+}
+
+export interface TagEntry {
+  name: string;
+  commit: string;
+  peVersion: string | null;
+  kind: TagKind;
+  /** Not a stable release: never chosen as latest. */
+  prerelease: boolean;
+  latest: boolean;
+}
+
+export interface TagsReport {
+  repo: string;
+  latest: string | null;
+  tags: TagEntry[];
+}
+
+export async function listCanvosTags(input: TagsInput): Promise<TagsReport> {
+  const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
+  const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
+  const mirror = await ensureMirror(repo, cacheDir, { signal: input.signal, onRetry: (attempt, error) => input.onRetry(attempt, error) });
+  mirror.warnings.forEach(input.onWarning);
+  const refs = await listTags(mirror.path);
+  const commits = new Map(refs.map((r) => [r.name, r.commit]));
+  const latest = latestStable(refs.map((r) => r.name)) ?? null;
+  // The agent version each tag's Earthfile pins; on some tags it is not the tag's name.
+  const pinned = await grepAt(mirror.path, [...commits.values()], PE_VERSION_PATTERN, 'Earthfile');
+  const tags = sortTags(refs.map((r) => r.name)).map((t): TagEntry => {
+    const commit = commits.get(t.name) ?? '';
+    return {
+      name: t.name,
+      commit,
+      peVersion: readPeVersion((pinned.get(commit) ?? []).join('\n')) ?? null,
+      kind: t.kind,
+      prerelease: t.kind !== 'stable',
+      latest: t.name === latest,
+    };
+  });
+  return { repo: displayUrl(repo), latest, tags };
+}
