@@ -22,6 +22,9 @@ describe('checkArgs', () => {
     [{ CUSTOM_TAG: 'a\\b' }, ['CUSTOM_TAG contains "\\", which bash and Earthly cannot both read from .arg'], []],
     [{ MY_KEY: 'x' }, [], ['MY_KEY is not a .arg key edgebuild knows; it is passed through unchanged']],
     [{ '1BAD': 'x' }, ['"1BAD" is not a valid .arg key'], []],
+    [{ ISO_NAME: 'edge-v1.2_lab' }, [], []],
+    [{ ISO_NAME: '.hidden' }, [], []],
+    ...['../../escaped', 'a/b', '/tmp/x', '.', '..', '', 'a b', 'ñ'].map((name) => [{ ISO_NAME: name }, [`ISO_NAME=${name} is not a plain file name`], []] as const),
   ])('%j', (values, errors, warnings) => {
     const result = checkArgs(values);
     expect(result.errors.map((e) => e.message)).toEqual(errors);
