@@ -5,8 +5,23 @@
  */
 import { constants } from 'node:fs';
 import { copyFile, open, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InternalError } from '../errors.js';
 import { processAlive, tempSibling } from './files.js';
+
+/**
+ * `name` in `dir`, for a file published there. A name that would land
+ * anywhere else (`../x`, `a/b`) is an edgebuild bug: ISO_NAME is validated
+ * in step 1, and this guard keeps a missed case from renaming over any
+ * writable file.
+ */
+export function targetIn(dir: string, name: string): string {
+  const target = join(dir, name);
+  if (dirname(target) !== resolve(dir) || basename(target) !== name) {
+    throw new InternalError(`publish target ${dir}/${name} is not directly in --out ${dir}`);
+  }
+  return target;
+}
 
 /** Stages `from` as a temporary sibling of `dest`: a rename when possible, a copy across file systems. */
 export async function stageFile(from: string, dest: string): Promise<{ temp: string; copied: boolean }> {

@@ -1,8 +1,6 @@
 /**
  * Step 3: the whole plan of a build, computed before the first write. Pure.
  */
-import { isAbsolute, normalize } from 'node:path';
-import { inputErrorAt } from '../errors.js';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
 import { urlCredentials } from './secrets.js';
@@ -42,18 +40,6 @@ export interface Plan extends Omit<PlanInput, 'userData'> {
 /** earthly.sh passes its arguments to Earthly; ARCH is given as a build arg as CanvOS documents. */
 export function buildCommand(target: string, arg: ArgValues): string[] {
   return ['./earthly.sh', target, `--ARCH=${arg.ARCH ?? 'amd64'}`];
-}
-
-/** A destination inside the checkout: relative, no `..`, not the files edgebuild writes. */
-export function checkDestination(to: string, configFile: string): string {
-  const clean = normalize(to);
-  if (isAbsolute(to) || clean === '..' || clean.startsWith('../') || clean === '.') {
-    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is outside the CanvOS checkout`, { code: 'config-files', fix: 'give "to" as a path relative to the checkout, without ..' });
-  }
-  if (clean === 'user-data' || clean === '.arg' || clean === '.git' || clean.startsWith('.git/')) {
-    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is written by edgebuild itself`, { code: 'config-files', fix: 'set user-data with userData: and .arg values with arg:' });
-  }
-  return clean;
 }
 
 export function makePlan(input: PlanInput): Plan {

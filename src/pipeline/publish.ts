@@ -5,14 +5,15 @@
  * rename and the new one comes last, so a manifest never describes files
  * that are not there.
  */
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InterruptedError, RuntimeError } from '../errors.js';
+import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
-import { MANIFEST_NAME, makeManifest, parseManifest, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
+import { MANIFEST_NAME, checkManifest, makeManifest, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
 import { sha256 } from '../core/userData.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
-import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText } from '../adapters/publishFiles.js';
+import { readOwnManifest } from '../adapters/ownManifest.js';
+import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText, targetIn } from '../adapters/publishFiles.js';
 
 export interface PublishInput {
   outDir: string;
@@ -36,11 +37,26 @@ export interface Published {
   manifest: Manifest;
 }
 
+/**
+ * Refuses (exit 2) an --out whose manifest.json edgebuild did not write (a
+ * web app's): publishing replaces manifest.json. Checked in step 1 and again
+ * just before the replacement.
+ */
+export async function refuseForeignManifest(outDir: string): Promise<void> {
+  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
+  if (found.state === 'foreign') {
+    throw new InputError(`${outDir}: --out holds a ${MANIFEST_NAME} edgebuild did not write (${found.reason})`, {
+      code: 'out-foreign',
+      fix: `choose another --out, or move that ${MANIFEST_NAME} away`,
+    });
+  }
+}
+
 export async function publish(input: PublishInput): Promise<Published> {
   const { outDir, isoName, signal } = input;
   const isoFile = `${isoName}.iso`;
   const shaFile = `${isoFile}.sha256`;
-  const finals = { iso: join(outDir, isoFile), sha: join(outDir, shaFile), manifest: join(outDir, MANIFEST_NAME) };
+  const finals = { iso: targetIn(outDir, isoFile), sha: targetIn(outDir, shaFile), manifest: targetIn(outDir, MANIFEST_NAME) };
   await mkdir(outDir, { recursive: true });
   await removeStaleTemps(outDir, [isoFile, shaFile, MANIFEST_NAME]);
   const temps: string[] = [];
@@ -65,6 +81,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     const manifest = makeManifest({ ...input.manifest, artifacts }, input.secrets);
     temps.push(await stageText(renderManifest(manifest), finals.manifest));
     if (signal?.aborted) throw new InterruptedError();
+    await refuseForeignManifest(outDir);
     await rm(finals.manifest, { force: true });
     await rename(temps[0]!, finals.iso);
     await rename(temps[1]!, finals.sha);
@@ -86,13 +103,9 @@ export async function publish(input: PublishInput): Promise<Published> {
 
 /** The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only. */
 export async function findUpToDate(outDir: string, key: string): Promise<Manifest | undefined> {
-  const path = join(outDir, MANIFEST_NAME);
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(await readFile(path, 'utf8'), path);
-  } catch {
-    return undefined; // missing or not ours: build
-  }
+  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
+  if (found.state !== 'ours') return undefined; // missing or not ours: build
+  const { manifest } = found;
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
   return upToDate(manifest, key, sizes) ? manifest : undefined;

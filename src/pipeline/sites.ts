@@ -9,6 +9,7 @@ import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/isoImage.js';
 import { compileTemplate, renderSite } from '../core/siteTemplate.js';
 import { parseSitesFile } from '../core/sitesFile.js';
+import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
 import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
@@ -80,6 +81,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
 
+  await directoryPath(out, '--out'); // a regular file (or one on the way) is exit 2, not a failed mkdir
   const state = await inspectOut(out);
   const staging = await createStaging(out);
   const sites: SiteResult[] = [];

@@ -11,7 +11,7 @@ import type { ManifestInput } from '../../src/core/manifest.js';
 import { sha256 } from '../../src/core/userData.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
-import { InterruptedError } from '../../src/errors.js';
+import { InternalError, InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
@@ -104,6 +104,33 @@ describe('publish', () => {
     const out = join(dir, 'dist');
     await expect(publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], signal: controller.signal })).rejects.toThrow(InterruptedError);
     expect(readdirSync(out)).toEqual([]);
+    expect((await sha256File(built)).sha256).toBe(hashed.sha256);
+  });
+
+  test('an ISO name that is not a plain file name never leaves --out: internal error, nothing written, the ISO where the build left it', async () => {
+    const built = join(dir, 'build', 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const attempt = publish({ outDir: join(dir, 'dist'), isoName: '../escaped', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [] });
+    await expect(attempt).rejects.toThrow(InternalError);
+    await expect(attempt).rejects.toThrow(/^publish target .*\/dist\/\.\.\/escaped\.iso is not directly in --out/);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('stage-'))).toEqual(['build']);
+    expect(readdirSync(join(dir, 'build'))).toEqual(['installer.iso']);
+    expect((await sha256File(built)).sha256).toBe(hashed.sha256);
+  });
+
+  test('a manifest.json edgebuild did not write is refused at publish too: exit 2, left byte for byte, the ISO back in the checkout', async () => {
+    const built = join(dir, 'build', 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const out = join(dir, 'dist');
+    mkdirSync(out);
+    const foreign = '{"name":"My PWA","start_url":"/"}\n';
+    writeFileSync(join(out, 'manifest.json'), foreign);
+    const attempt = publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [] });
+    await expect(attempt).rejects.toMatchObject({ exitCode: 2, code: 'out-foreign' });
+    expect(readdirSync(out)).toEqual(['manifest.json']);
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(foreign);
     expect((await sha256File(built)).sha256).toBe(hashed.sha256);
   });
 

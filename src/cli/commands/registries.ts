@@ -7,6 +7,7 @@ import { parseRegistries } from '../../core/registries/parse.js';
 import { generateRegistries } from '../../core/registries/generate.js';
 import type { Distribution } from '../../core/registries/types.js';
 import { readCredentialProviderScript } from '../../adapters/assets.js';
+import { directoryPath } from '../../adapters/dirPath.js';
 import { atomicWriteFile, readUserFile } from '../../adapters/files.js';
 
 interface Flags {
@@ -48,6 +49,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   const written: string[] = [];
   if (options.out) {
     const dir = resolve(io.cwd, options.out);
+    await directoryPath(dir, '--out'); // a regular file is exit 2, not a failed mkdir
     // Literal passwords end up in the stages: keep such files private to their owner.
     const mode = generated.secrets.length ? 0o600 : 0o644;
     for (const o of outputs) {
