@@ -14,7 +14,7 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
   const repo = normalizeRepo(options.repo ?? DEFAULT_REPO, io.cwd);
   const cacheDir = resolve(io.cwd, options.cacheDir ?? defaultCacheDir(io.env));
   // A fetch retried with backoff takes up to 22 s: say so instead of hanging silently.
-  const mirror = await ensureMirror(repo, cacheDir, { signal: io.signal, onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`) });
+  const mirror = await ensureMirror(repo, cacheDir, { signal: io.signal, onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`), onWait: (line) => out.warn(line) });
   mirror.warnings.forEach((w) => out.warn(w));
   const refs = await listTags(mirror.path);
   const commits = new Map(refs.map((r) => [r.name, r.commit]));
