@@ -10,7 +10,7 @@ import { buildIsoParts } from '../core/isoImage.js';
 import { compileTemplate, renderSite } from '../core/siteTemplate.js';
 import { parseSitesFile } from '../core/sitesFile.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'dist/sites';
@@ -81,6 +81,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
 
   const state = await inspectOut(out);
+  await sweepStaging(out);
   const staging = await createStaging(out);
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
