@@ -176,7 +176,7 @@ export async function ensureMirror(url: string, cacheDir: string, options: GitOp
         return { path, offline: false, warnings };
       } catch (error) {
         if (!(error instanceof FetchError)) throw error;
-        if (CORRUPT.test(error.message)) throw damagedMirror(path, error);
+        if (!error.network && CORRUPT.test(error.message)) throw damagedMirror(path, error);
         const age = (await stat(path)).mtime.toISOString();
         return { path, offline: true, warnings: [...warnings, `could not fetch ${displayUrl(url)} (${error.message}); using the cached mirror last updated ${age}`] };
       }
