@@ -100,8 +100,8 @@ async function readLock(path: string): Promise<{ record: LockRecord | undefined;
 }
 
 /**
- * Why a lock no longer protects anything, or undefined while its holder may
- * still run. A holder on another host cannot be checked: it is waited for.
+ * Whether a lock protects nothing any more. A holder in another container
+ * cannot be checked: it is waited for, within the bound.
  */
 function isStale(lock: { record: LockRecord | undefined; ageMs: number }, graceMs: number): boolean {
   if (!lock.record) return lock.ageMs >= graceMs;
@@ -120,8 +120,14 @@ function describeLock(path: string, record: LockRecord | undefined): string {
 async function tryCreate(path: string, description: string): Promise<boolean> {
   const temp = tempSibling(path);
   const record: LockRecord = { ...selfId(), host: hostname(), description, since: new Date().toISOString() };
-  await atomicWriteFile(temp, JSON.stringify(record), 0o644);
   try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(JSON.stringify(record));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await link(temp, path);
     return true;
   } catch (error) {
@@ -139,12 +145,15 @@ async function tryCreate(path: string, description: string): Promise<boolean> {
  */
 export async function acquireLock(path: string, description: string, options: LockOptions): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true });
+  await sweepLeftovers(dirname(path), [`.${basename(path)}.tmp-`]); // lock files of killed runs, never linked
   const deadline = Date.now() + maxWait(options);
   let waitingOn: string | undefined;
   for (;;) {
-    if (await tryCreate(path, description)) return () => rm(path, { force: true });
     const lock = await readLock(path);
-    if (!lock) continue; // released between our attempt and the read
+    if (!lock) {
+      if (await tryCreate(path, description)) return () => rm(path, { force: true });
+      continue; // taken by another run between the read and our attempt
+    }
     if (isStale(lock, options.graceMs ?? DEFAULT_GRACE_MS)) {
       // Another waiter may have taken it over already: remove only the file we judged.
       await removeIfSame(path, lock);
