@@ -10,7 +10,6 @@ import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
 import { OWNER_TAG, ownerOf, ownerTag, processCommand, processState, selfId, stillRunning, type ProcessId } from './processIdentity.js';
 
-
 /** A sibling temporary name in the same directory, so rename() is atomic. */
 export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${ownerTag()}-${randomBytes(4).toString('hex')}`);
