@@ -5,11 +5,13 @@
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { readOwnManifest } from './ownManifest.js';
+import { sweepLeftovers } from './files.js';
+import { ownerTag } from './processIdentity.js';
 
 export const MANIFEST = 'sites.json';
 
@@ -52,8 +54,20 @@ export async function inspectOut(out: string): Promise<OutState> {
   return 'previous';
 }
 
+/** `.<out>.<tag>-<owner>-<hex>`: the owner (pid and start time) tells a later run whether the writer is gone. */
 function sibling(out: string, tag: string): string {
-  return join(dirname(out), `.${basename(out)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(out), `.${basename(out)}.${tag}-${ownerTag()}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Removes staging directories of runs that were killed: they hold rendered
+ * user-data, registration tokens included. A previous --out set aside by a
+ * run killed before its new output was in place is the user's last good
+ * output: it goes only when --out exists again.
+ */
+export async function sweepStaging(out: string): Promise<string[]> {
+  const prefix = `.${basename(out)}.`;
+  return sweepLeftovers(dirname(out), existsSync(out) ? [`${prefix}tmp-`, `${prefix}old-`] : [`${prefix}tmp-`]);
 }
 
 /** A fresh staging directory on the same file system as --out, so rename() is atomic. */

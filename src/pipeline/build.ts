@@ -51,15 +51,6 @@ export function lockPathFor(cacheDir: string, engine: string): string {
   return join(cacheDir, 'locks', `docker-${createHash('sha256').update(engine).digest('hex').slice(0, 16)}.lock`);
 }
 
-function describeHolder(holder: string): string {
-  try {
-    const h = JSON.parse(holder) as { pid?: number; description?: string; since?: string };
-    return `pid ${h.pid}, ${h.description ?? 'building'}, since ${h.since ?? '?'}`;
-  } catch {
-    return 'starting';
-  }
-}
-
 type Mode = 'tty' | 'plain' | 'github';
 
 export function progressMode(stderr: ProgressStream, env: Record<string, string | undefined>): Mode {
@@ -122,8 +113,8 @@ export async function runBuildStep(options: BuildStepOptions, task: TaskReporter
       {
         wait: options.wait,
         ...(signal ? { signal } : {}),
-        onWait: (holder) => {
-          const line = `another edgebuild is building on this Docker engine (${describeHolder(holder)}); waiting for it to finish (--no-wait fails instead)`;
+        onWait: (holder, until) => {
+          const line = `another edgebuild is building on this Docker engine (${holder}); waiting for it to finish, until ${until.toISOString()} at most (--no-wait fails instead)`;
           options.onWarning(line);
           task.output = line;
         },

@@ -108,6 +108,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           c.source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
             ...(options.signal ? { signal: options.signal } : {}),
             onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
+            onWait: warn,
           });
           c.source.warnings.forEach(warn);
           task.title = `CanvOS ${c.source.tag} at ${c.source.commit.slice(0, 12)} (PE_VERSION ${c.source.peVersion ?? 'unknown'}) from ${displayUrl(inputs.repo)}`;
@@ -167,7 +168,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           // Two runs sharing a work dir would replace each other's checkout mid-build.
           c.release = await acquireLock(join(c.inputs!.workDir, '.lock'), `edgebuild iso ${c.plan!.tag}`, {
             wait: options.wait !== false,
-            onWait: (holder) => (task.output = `waiting for another edgebuild using ${c.inputs!.workDir}: ${holder}`),
+            onWait: (holder, until) => warn(`another edgebuild is using ${c.inputs!.workDir} (${holder}); waiting for it to finish, until ${until.toISOString()} at most`),
             ...(options.signal ? { signal: options.signal } : {}),
           });
           await applyPlan(c.plan!, c.source!.mirror, options.signal);

@@ -11,7 +11,7 @@ import { compileTemplate, renderSite } from '../core/siteTemplate.js';
 import { parseSitesFile } from '../core/sitesFile.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'dist/sites';
@@ -83,6 +83,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
 
   await directoryPath(out, '--out'); // a regular file (or one on the way) is exit 2, not a failed mkdir
   const state = await inspectOut(out);
+  await sweepStaging(out);
   const staging = await createStaging(out);
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
