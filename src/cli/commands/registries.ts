@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CommandContext } from '../program.js';
 import { InputError, formatPlace } from '../../errors.js';
-import { redact } from '../../core/placeholders.js';
+import { redact } from '../../core/secrets.js';
 import { parseRegistries } from '../../core/registries/parse.js';
 import { generateRegistries } from '../../core/registries/generate.js';
 import type { Distribution } from '../../core/registries/types.js';
