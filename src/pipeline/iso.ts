@@ -224,6 +224,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             isoName: plan.isoName,
             iso: verified,
             secrets: plan.secrets,
+            isoMode: plan.privateIso ? 0o600 : 0o644,
             ...(options.signal ? { signal: options.signal } : {}),
             manifest: {
               edgebuild: { version },
