@@ -99,6 +99,10 @@ export class LineBlocks {
         this.pending = rest;
         return whole;
       }
+      if (rest.length > this.maxLine) {
+        // An endless partial line: memory comes first, the lines go out now and the partial line is cut.
+        return Buffer.concat([whole, this.cutLong(rest)]);
+      }
       // A line-spanning match ending after `whole` starts in its last spanBack bytes: hold their lines back.
       const from = whole.length - 1 - this.spanBack;
       const at = from < 0 ? 0 : whole.lastIndexOf(10, from) + 1;
@@ -109,6 +113,11 @@ export class LineBlocks {
       this.pending = data;
       return undefined;
     }
+    return this.cutLong(data);
+  }
+
+  /** A partial line longer than maxLine, without a newline: cut, keeping back what may start a secret. */
+  private cutLong(data: Buffer): Buffer {
     // Redact what is whole first (the last character may be incomplete),
     // then keep back as many bytes as a secret's unfinished start can have.
     const last = charStart(data, data.length - 1);

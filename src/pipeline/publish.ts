@@ -95,8 +95,11 @@ export function publishedArtifact(outDir: string): (a: Artifact) => PublishedArt
   return (a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size, ...(a.mode ? { mode: a.mode } : {}) });
 }
 
-/** The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only. */
-export async function findUpToDate(outDir: string, key: string): Promise<Manifest | undefined> {
+/**
+ * The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only.
+ * `privateIso`: the ISO embeds credentials; one published 0644 by an earlier edgebuild is made 0600.
+ */
+export async function findUpToDate(outDir: string, key: string, privateIso = false): Promise<Manifest | undefined> {
   const path = join(outDir, MANIFEST_NAME);
   let manifest: Manifest;
   try {
@@ -106,5 +109,7 @@ export async function findUpToDate(outDir: string, key: string): Promise<Manifes
   }
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
-  return upToDate(manifest, key, sizes) ? manifest : undefined;
+  if (!upToDate(manifest, key, sizes)) return undefined;
+  if (privateIso) await chmod(join(outDir, manifest.artifacts[0]!.name), 0o600);
+  return manifest;
 }

@@ -3,7 +3,7 @@
  * repository whose earthly.sh runs containers on the test engine and writes
  * real ISO 9660 images, one tag per failure mode.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
@@ -89,9 +89,12 @@ describeDocker('edgebuild iso end to end', () => {
       expect(parse(verified.stdout)).toMatchObject({ status: 'verified', sha256: manifest.artifacts[0]!.sha256 });
 
       // An engine that does not exist: the rerun must not need Docker at all.
+      // An ISO an earlier edgebuild published 0644 is made 0600 then.
+      chmodSync(join(out, 'palette-edge-installer.iso'), 0o644);
       const again = await runCli(args, cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
       expect(again.code, again.stderr).toBe(0);
       expect(parse(again.stdout)).toMatchObject({ status: 'up-to-date', buildKey: result.buildKey });
+      expect(statSync(join(out, 'palette-edge-installer.iso')).mode & 0o777).toBe(0o600);
 
       const forced = await runCli([...args, '--force'], cliEnv(), ws.root);
       expect(forced.code, forced.stderr).toBe(0);

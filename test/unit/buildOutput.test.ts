@@ -113,6 +113,11 @@ describe('LineBlocks', () => {
       const b = new LineBlocks([short]);
       expect(text(b.push(Buffer.from('one\ntwo\nthree\nfour\n')))).toBe('one\ntwo\n');
       expect(text(b.end())).toBe('three\nfour\n');
+      // An endless partial line after held lines is still cut: memory stays bounded.
+      const long = new LineBlocks([short], 16);
+      const out = text(long.push(Buffer.from(`one\n${'x'.repeat(100)}`)))!;
+      expect(out.startsWith('one\n')).toBe(true);
+      expect(out.length).toBeGreaterThan(80);
     });
   });
 
