@@ -14,6 +14,8 @@ export interface Artifact {
   name: string;
   size: number;
   sha256: string;
+  /** Permissions as octal text (`0600`): recorded for the ISO, which is private when it embeds credentials. */
+  mode?: string;
 }
 
 export interface Manifest {
@@ -32,6 +34,11 @@ export interface Manifest {
   durationMs: number;
   /** The first artifact is the ISO. */
   artifacts: Artifact[];
+}
+
+/** File permissions as octal text: 0o600 → `0600`. */
+export function octalMode(mode: number): string {
+  return `0${mode.toString(8)}`;
 }
 
 export type ManifestInput = Omit<Manifest, 'schemaVersion'>;

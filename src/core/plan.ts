@@ -1,6 +1,7 @@
 /**
  * Step 3: the whole plan of a build, computed before the first write. Pure.
  */
+import { parseDocument } from 'yaml';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
 import { urlCredentials } from './secrets.js';
@@ -35,6 +36,17 @@ export interface Plan extends Omit<PlanInput, 'userData'> {
   command: string[];
   isoName: string;
   secrets: string[];
+  /**
+   * The ISO embeds credentials (a substituted secret or a registration
+   * token in its user-data): it is published 0600, like site ISOs.
+   */
+  privateIso: boolean;
+}
+
+/** stylus.site.edgeHostToken is set: whoever reads the ISO can register edge hosts. */
+export function hasEdgeHostToken(userDataText: string): boolean {
+  const token: unknown = parseDocument(userDataText).getIn(['stylus', 'site', 'edgeHostToken']);
+  return token !== undefined && token !== null && String(token).trim() !== '';
 }
 
 /** earthly.sh passes its arguments to Earthly; ARCH is given as a build arg as CanvOS documents. */
@@ -54,5 +66,6 @@ export function makePlan(input: PlanInput): Plan {
     command: buildCommand(input.target, input.arg),
     isoName: input.arg.ISO_NAME ?? 'palette-edge-installer',
     secrets,
+    privateIso: userData.secrets.length > 0 || hasEdgeHostToken(userData.text),
   };
 }

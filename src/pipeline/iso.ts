@@ -139,7 +139,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
         enabled: () => building && !options.force,
         task: async (c, task) => {
           Object.assign(c, await buildKeyOf(c.plan!, options.signal));
-          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!);
+          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!, c.plan!.privateIso);
           task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
         },
       },
@@ -195,7 +195,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
               ...(options.env.EDGEBUILD_KILL_GRACE_MS ? { graceMs: Number(options.env.EDGEBUILD_KILL_GRACE_MS) } : {}),
               // Another edgebuild we waited for may have just published these very inputs.
-              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!)),
+              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!, plan.privateIso)),
             },
             task,
           );
@@ -225,6 +225,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             isoName: plan.isoName,
             iso: verified,
             secrets: plan.secrets,
+            isoMode: plan.privateIso ? 0o600 : 0o644,
             ...(options.signal ? { signal: options.signal } : {}),
             manifest: {
               edgebuild: { version },

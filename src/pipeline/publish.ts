@@ -5,11 +5,11 @@
  * rename and the new one comes last, so a manifest never describes files
  * that are not there.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
-import { MANIFEST_NAME, checkManifest, makeManifest, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
+import { MANIFEST_NAME, checkManifest, makeManifest, octalMode, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
 import { sha256 } from '../core/userData.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
 import { readOwnManifest } from '../adapters/ownManifest.js';
@@ -22,6 +22,8 @@ export interface PublishInput {
   iso: { path: string; size: number; sha256: string };
   manifest: Omit<ManifestInput, 'artifacts'>;
   secrets: readonly string[];
+  /** The ISO's permissions: 0o600 when it embeds credentials (Plan.privateIso). */
+  isoMode: number;
   signal?: AbortSignal;
 }
 
@@ -29,6 +31,8 @@ export interface PublishedArtifact {
   path: string;
   sha256: string;
   size: number;
+  /** Permissions, as octal text (`0600`); given for the ISO. */
+  mode?: string;
 }
 
 export interface Published {
@@ -65,6 +69,8 @@ export async function publish(input: PublishInput): Promise<Published> {
     const staged = await stageFile(input.iso.path, finals.iso);
     temps.push(staged.temp);
     if (!staged.copied) movedFrom = input.iso.path;
+    // Before the final name exists: an ISO embedding a token is never readable by others, not even briefly.
+    await chmod(staged.temp, input.isoMode);
     // A copy across file systems is checked again; a rename cannot change the bytes.
     if (staged.copied) {
       const copy = await sha256File(staged.temp, signal);
@@ -75,7 +81,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     const shaText = formatChecksumLine(input.iso.sha256, isoFile);
     temps.push(await stageText(shaText, finals.sha));
     const artifacts: Artifact[] = [
-      { name: isoFile, size: input.iso.size, sha256: input.iso.sha256 },
+      { name: isoFile, size: input.iso.size, sha256: input.iso.sha256, mode: octalMode(input.isoMode) },
       { name: shaFile, size: Buffer.byteLength(shaText), sha256: sha256(shaText) },
     ];
     const manifest = makeManifest({ ...input.manifest, artifacts }, input.secrets);
@@ -90,7 +96,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     movedFrom = undefined;
     await fsyncDir(outDir);
     return {
-      artifacts: artifacts.map((a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size })),
+      artifacts: artifacts.map(publishedArtifact(outDir)),
       manifestPath: finals.manifest,
       manifest,
     };
@@ -101,12 +107,22 @@ export async function publish(input: PublishInput): Promise<Published> {
   }
 }
 
-/** The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only. */
-export async function findUpToDate(outDir: string, key: string): Promise<Manifest | undefined> {
+/** A manifest's artifact as the result shows it: its path in --out (and its mode, when recorded). */
+export function publishedArtifact(outDir: string): (a: Artifact) => PublishedArtifact {
+  return (a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size, ...(a.mode ? { mode: a.mode } : {}) });
+}
+
+/**
+ * The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only.
+ * `privateIso`: the ISO embeds credentials; one published 0644 by an earlier edgebuild is made 0600.
+ */
+export async function findUpToDate(outDir: string, key: string, privateIso = false): Promise<Manifest | undefined> {
   const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
   if (found.state !== 'ours') return undefined; // missing or not ours: build
   const { manifest } = found;
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
-  return upToDate(manifest, key, sizes) ? manifest : undefined;
+  if (!upToDate(manifest, key, sizes)) return undefined;
+  if (privateIso) await chmod(join(outDir, manifest.artifacts[0]!.name), 0o600);
+  return manifest;
 }

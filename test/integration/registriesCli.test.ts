@@ -56,6 +56,24 @@ describe('edgebuild registries', () => {
     expect(r.stderr).toMatch(/^warning: literal\.yaml:8:15: the password for m\.local is a literal/m);
   });
 
+  test.each([
+    ['k3s', ''],
+    ['pxk-e', 'kubernetesVersion: "1.30.5"\n'],
+  ])('--json (%s): a password with quotes and backslashes is masked in every form the stages hold it', (distro, extra) => {
+    const password = 'p"w\\d\'q-Zq9x';
+    writeFileSync(join(cwd, `escaped-${distro}.yaml`), `distribution: ${distro}\n${extra}mirrors:\n  docker.io:\n    endpoints: [https://m.local]\ncredentials:\n  m.local:\n    username: u\n    password: ${JSON.stringify(password)}\n`);
+    const plain = cli('--config', `escaped-${distro}.yaml`);
+    expect(plain.code, plain.stderr).toBe(0);
+    // What the stages hold (escaped for YAML or JSON), so what must be masked.
+    const shown = [password, JSON.stringify(password).slice(1, -1), password.replace(/'/g, "''")].filter((f) => plain.stdout.includes(f));
+    expect(shown.length).toBeGreaterThan(0);
+    const r = cli('--config', `escaped-${distro}.yaml`, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const stages = (JSON.parse(r.stdout) as { stages: string }).stages;
+    expect(stages).toContain('***');
+    for (const text of [r.stdout, stages, r.stderr]) expect(text).not.toMatch(/Zq9x/);
+  });
+
   test('--strict turns warnings into exit 2', () => {
     const r = cli('--config', 'literal.yaml', '--strict');
     expect(r.code).toBe(2);

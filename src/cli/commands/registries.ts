@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { InputError, formatPlace } from '../../errors.js';
-import { redact } from '../../core/placeholders.js';
+import { octalMode } from '../../core/manifest.js';
+import { redact } from '../../core/secrets.js';
 import { parseRegistries } from '../../core/registries/parse.js';
 import { generateRegistries } from '../../core/registries/generate.js';
 import type { Distribution } from '../../core/registries/types.js';
@@ -19,10 +20,6 @@ interface Flags {
 }
 
 const DEFAULT_CONFIG = 'build-configs/registries.yaml';
-
-function octal(mode: number): string {
-  return `0${mode.toString(8)}`;
-}
 
 export async function registriesCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   const configArg = options.config ?? (existsSync(resolve(io.cwd, DEFAULT_CONFIG)) ? DEFAULT_CONFIG : undefined);
@@ -66,7 +63,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
     // JSON is for machines and logs: literal passwords never appear in it.
     stages: redact(generated.stagesYaml, generated.secrets),
     kubeadmConfig: generated.kubeadmConfig ?? null,
-    files: generated.files.map((f) => ({ stage: f.stage, path: f.path, permissions: octal(f.permissions), secret: f.secret })),
+    files: generated.files.map((f) => ({ stage: f.stage, path: f.path, permissions: octalMode(f.permissions), secret: f.secret })),
     warnings,
     written,
   };
