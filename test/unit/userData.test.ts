@@ -62,6 +62,7 @@ describe('user-data means what the user wrote, plus one key (issue 10)', () => {
     ['no trailing newline', '#cloud-config\nstylus:\n  site:\n    x: 1', '#cloud-config\nstylus:\n  site:\n    x: 1\n  imageRedirectWebhook:\n    enable: false'],
     ['document end marker', '#cloud-config\na: 1\n...\n', `#cloud-config\na: 1\n${STYLUS}...\n`],
     ['the file\'s own indentation', '#cloud-config\nstylus:\n    site:\n        x: 1\n', '#cloud-config\nstylus:\n    site:\n        x: 1\n    imageRedirectWebhook:\n        enable: false\n'],
+    ['a block scalar ending the file without a line break keeps its value: the key goes before it', '#cloud-config\nstylus:\n  x: 1\n  site: |\n    text', '#cloud-config\nstylus:\n  x: 1\n  imageRedirectWebhook:\n    enable: false\n  site: |\n    text'],
     ['a last block scalar keeps its kept line breaks', '#cloud-config\nstylus:\n  site:\n    script: |+\n      echo\n\n\n', '#cloud-config\nstylus:\n  site:\n    script: |+\n      echo\n\n\n  imageRedirectWebhook:\n    enable: false\n'],
   ])('%s', (_, input, expected) => {
     expect(prep(input).text).toBe(expected);
