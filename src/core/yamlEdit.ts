@@ -275,18 +275,18 @@ export function setScalarIn(ctx: SetContext, path: readonly string[], leaf: stri
       throw new YamlEditConflict(value.range![0], `${here} is an alias (*${value.source}) of the mapping at ${target?.range ? where(ctx, target.range[0]) : '?'}; setting ${dotted} would change that mapping too`, `write ${here} out as its own mapping here ("<<: *${value.source}" and ${rest.join('.')}: ${leaf} under it)`);
     }
     const aliases = value ? aliasesOf(ctx.doc, value) : [];
+    if (!value || (rest.length > 0 ? !isMap(value) && !(isScalar(value) && value.value === null) : !isScalar(value))) {
+      throw new YamlEditConflict(keyOffset, `${here} holds no ${rest.length > 0 ? 'mapping' : 'scalar'}`, `write ${dotted}: ${leaf} in the file yourself`);
+    }
     if (rest.length === 0) {
-      const scalar = value as Scalar;
-      if (done(scalar)) return [];
-      return replaceLeaf(ctx, pair, scalar, aliases, leaf, dotted);
+      if (done(value as Scalar)) return [];
+      return replaceLeaf(ctx, pair, value as Scalar, aliases, leaf, dotted);
     }
     if (aliases.length > 0) {
-      throw new YamlEditConflict(keyOffset, `${here} carries the anchor &${value!.anchor}, used at ${where(ctx, aliases[0]!.range![0])}; setting ${dotted} would change that place too`, `give the other place its own copy of the mapping, then run again`);
+      throw new YamlEditConflict(keyOffset, `${here} carries the anchor &${value.anchor}, used at ${where(ctx, aliases[0]!.range![0])}; setting ${dotted} would change that place too`, `give the other place its own copy of the mapping, then run again`);
     }
-    if (isScalar(value) || value === null) {
-      // parseUserData lets only null through here: a missing value becomes the mappings.
-      return [fillNull(ctx, pair, value ?? ({ range: [keyOffset, keyOffset, keyOffset] } as unknown as Scalar), rest, leaf, inFlow)];
-    }
+    // A missing value (null) becomes the mappings.
+    if (isScalar(value)) return [fillNull(ctx, pair, value, rest, leaf, inFlow)];
     map = value as YAMLMap;
     inFlow ||= map.flow ?? false;
   }
