@@ -26,7 +26,8 @@ export interface Manifest {
   target: string;
   command: string[];
   arg: Record<string, string>;
-  userData: { sha256: string; imageRedirectWebhook: boolean; isoPath: string };
+  /** `sha256`: the user-data in the ISO; `sourceSha256`: the user's file it was prepared from (absent in older manifests). */
+  userData: { sha256: string; sourceSha256?: string; imageRedirectWebhook: boolean; isoPath: string };
   files: { to: string; sha256: string }[];
   preflight: unknown;
   startedAt: string;
@@ -80,6 +81,7 @@ export function checkManifest(text: string): { manifest: Manifest } | { problem:
   if (!isString(m.buildKey)) return { problem: 'no buildKey' };
   const u = m.userData;
   if (!u || !isString(u.sha256) || typeof u.imageRedirectWebhook !== 'boolean' || !isString(u.isoPath)) return { problem: 'no userData' };
+  if (u.sourceSha256 !== undefined && !isString(u.sourceSha256)) return { problem: 'userData.sourceSha256 is not a string' };
   if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) return { problem: 'no artifacts' };
   for (const a of m.artifacts as unknown[]) {
     const art = a as Partial<Artifact>;
