@@ -116,3 +116,21 @@ export function mapGet(c: Canon, key: string): Canon | undefined {
   if (c === null || !('map' in c)) return undefined;
   return c.map.find(([k]) => k !== null && 'str' in k && k.str === key && !('time' in k))?.[1];
 }
+
+function label(key: Canon): string {
+  return key !== null && 'str' in key && !('time' in key) && /^[\w-]+$/.test(key.str) ? key.str : JSON.stringify(key);
+}
+
+/** One `path: value` line per leaf, so a failed comparison shows the paths that differ. */
+export function leaves(c: Canon, path = '', out: string[] = []): string[] {
+  if (c !== null && 'map' in c) {
+    if (c.map.length === 0) out.push(`${path}: {}`);
+    for (const [k, v] of (sortedCanon(c) as { map: [Canon, Canon][] }).map) leaves(v, path ? `${path}.${label(k)}` : label(k), out);
+  } else if (c !== null && 'seq' in c) {
+    if (c.seq.length === 0) out.push(`${path}: []`);
+    c.seq.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
+  } else {
+    out.push(`${path}: ${JSON.stringify(c)}`);
+  }
+  return out;
+}

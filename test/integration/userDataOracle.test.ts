@@ -1,0 +1,128 @@
+/**
+ * Issue 10 item 4: user-data means exactly what the user wrote, plus one key,
+ * as the edge host reads it. Every file of test/fixtures/userdata-corpus goes
+ * through prepareUserData; Go's yaml.v2 (the reader Kairos and yip use) reads
+ * input and output, and the output must mean the input with only
+ * stylus.imageRedirectWebhook.enable set to false and ${env:} values as strings.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { prepareUserData } from '../../src/core/userData.js';
+import { InputError } from '../../src/errors.js';
+import { buildGoYaml, haveGoYaml, leaves, type GoYaml, type Reading } from './goYaml.js';
+import { actualMeaning, expectRefusalWithPlace, expectedMeaning, onlyDocument } from './userDataOracle.js';
+
+const CORPUS = fileURLToPath(new URL('../fixtures/userdata-corpus', import.meta.url));
+const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
+
+/** Hostile environment values: each is something else than a string when written plain in YAML 1.1. */
+export const CORPUS_ENV: Record<string, string> = {
+  EDGE_HOST_TOKEN: 'yes',
+  REGISTRY_PASSWORD: 'p@ss"w\\rd: #1',
+  V_YES: 'yes',
+  V_ON: 'on',
+  V_NO: 'NO',
+  V_SEXA: '1:30',
+  V_UNDER: '1_000',
+  V_BIN: '0b101',
+  V_DATE: '2001-12-14',
+  V_OCT: '0644',
+  V_NULL: '~',
+  V_EMPTY: '',
+  V_QUOTE: `it's "quoted"`,
+  V_BACKSLASH: 'C:\\path\\n\\x41\\',
+  V_UNICODE: 'héllo ☃ 😀 \u00a0end',
+  V_HASH: 'a #b',
+  V_SPACES: '  lead and trail  ',
+  V_MULTILINE: 'line1\nline2\n',
+  V_CRLF: 'a\r\nb',
+  V_COLON: 'key: value',
+  V_TAB: 'a\tb',
+  V_HOST: 'registry.local',
+  V_PORT: '5000',
+};
+
+/**
+ * Where the webhook switch is shared through an alias or a merge key, the
+ * issue allows either a local edit that keeps every other path's meaning or
+ * exit 2 with file:line:col; these files accept both.
+ */
+const MAY_REFUSE = new Set(['13-anchor-on-enable.yaml', '15-merge-root.yaml', '16-merge-in-stylus.yaml', '43-enable-off-alias-map.yaml']);
+
+/** Files edgebuild must refuse with exit 2, with the error code. */
+const REFUSED: Record<string, string> = {
+  'no-header.yaml': 'user-data-header',
+  'two-documents.yaml': 'user-data-documents',
+  'root-sequence.yaml': 'user-data-root',
+  'stylus-scalar.yaml': 'user-data-shape',
+  'duplicate-keys.yaml': 'user-data-yaml',
+  'enable-map.yaml': 'user-data-shape',
+  'unknown-placeholder.yaml': 'user-data-placeholder',
+  'missing-env.yaml': 'user-data-env',
+  'syntax-error.yaml': 'user-data-yaml',
+};
+
+test('the corpus is large enough and every file is a #cloud-config text file', () => {
+  expect(files.length).toBeGreaterThanOrEqual(30);
+  for (const f of files) expect(readFileSync(join(CORPUS, f), 'utf8')).toMatch(/^#cloud-config\r?\n/);
+  expect(readdirSync(join(CORPUS, 'refused')).sort()).toEqual(Object.keys(REFUSED).sort());
+});
+
+describe.each(Object.entries(REFUSED))('refused: %s', (file, code) => {
+  test(`exit 2 with ${code}`, () => {
+    const source = readFileSync(join(CORPUS, 'refused', file), 'utf8');
+    let caught: unknown;
+    try {
+      prepareUserData(source, file, { env: CORPUS_ENV });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).exitCode).toBe(2);
+    expect((caught as InputError).code).toBe(code);
+  });
+});
+
+describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
+  let go: GoYaml;
+  const outcome = new Map<string, { input: Reading; output?: Reading; refusal?: unknown }>();
+
+  beforeAll(() => {
+    go = buildGoYaml();
+    const prepared = files.map((f) => {
+      try {
+        const text = prepareUserData(readFileSync(join(CORPUS, f), 'utf8'), f, { env: CORPUS_ENV }).text;
+        const path = join(go.dir, f);
+        writeFileSync(path, text);
+        return { path };
+      } catch (error) {
+        return { refusal: error };
+      }
+    });
+    // One Go process reads every input and every output.
+    const outputs = prepared.flatMap((p) => (p.path ? [p.path] : []));
+    const readings = go.read([...files.map((f) => join(CORPUS, f)), ...outputs]);
+    let next = files.length;
+    files.forEach((f, i) => {
+      const p = prepared[i]!;
+      outcome.set(f, p.path ? { input: readings[i]!, output: readings[next++]! } : { input: readings[i]!, refusal: p.refusal });
+    });
+  });
+  afterAll(() => go?.dispose());
+
+  test.each(files)('%s', (file) => {
+    const { input, output, refusal } = outcome.get(file)!;
+    const inputMeaning = onlyDocument(input, 'input');
+    if (refusal !== undefined) {
+      if (!MAY_REFUSE.has(file)) throw refusal;
+      expectRefusalWithPlace(refusal);
+      return;
+    }
+    const outputMeaning = onlyDocument(output!, 'output');
+    expect(leaves(actualMeaning(outputMeaning))).toEqual(leaves(expectedMeaning(inputMeaning, CORPUS_ENV, go)));
+    // yip decodes stages into typed fields: the output must decode wherever the input did.
+    if (input.yipError === undefined) expect(output!.yipError).toBeUndefined();
+  });
+});
