@@ -14,13 +14,9 @@ import { parseRegistries } from '../../src/core/registries/parse.js';
 import type { Distribution, RegistriesFile } from '../../src/core/registries/types.js';
 import { InputError } from '../../src/errors.js';
 import { buildGoYaml, haveGoYaml, mapGet, type Canon, type GoYaml } from './goYaml.js';
+import { CONTROL, HOSTILE } from './hostileValues.js';
 
 const SCRIPT = readFileSync(fileURLToPath(new URL('../../assets/edgebuild-credential-provider.py', import.meta.url)), 'utf8');
-
-/** Legitimate values that YAML 1.1 reads as something else when written plain. */
-export const HOSTILE = ['yes', 'on', 'NO', '0644', '0x1F', '1:30', '1_000', '0b101', '2001-12-14', '~', 'null', '', `it's "quoted"`, 'back\\slash\\n', 'ünï ☃ 😀', 'a #b', '#start', '  lead', 'trail  ', 'x: y', '- dash', '@at', '`tick`', '%pct', '!bang', '&amp', '*star', '{brace}', '[br]', '|pipe', '>gt', 'tab\there', '?q', '"', "'", '\\'];
-/** Characters a YAML or .arg reader cannot take literally (issue 11 item 8): refused, or quoted so they read back exactly. */
-export const CONTROL = ['\0', '\x01', '\x1b', '\x7f', '\u0085', '\u009b', '\u2028', '\u2029', '\ufeff', 'a\nb', 'a\r\nb', 'a\rb'];
 
 function registriesFile(distribution: Distribution, v: string): RegistriesFile {
   const nonEmpty = v === '' ? 'x' : v;

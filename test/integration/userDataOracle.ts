@@ -11,12 +11,15 @@ import { mapGet, sortedCanon, type Canon, type GoYaml, type Reading } from './go
 
 const WEBHOOK = ['stylus', 'imageRedirectWebhook', 'enable'] as const;
 
-/** `${env:NAME}` and the `$${` escape, as the README documents them (written out here, not imported). */
-export function expandEnv(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\$\{|\$\{env:([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (match, name: string | undefined) => {
+/** Values for `${namespace:NAME}`, e.g. { env: {...}, site: {...} }. */
+export type Values = Record<string, Record<string, string>>;
+
+/** `${env:NAME}` (`${site:FIELD}`) and the `$${` escape, as the README documents them (written out here, not imported). */
+export function expandPlaceholders(text: string, values: Values): string {
+  return text.replace(/\$\$\{|\$\{([a-z]+):([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (match, namespace: string | undefined, name: string | undefined) => {
     if (match === '$${') return '${';
-    const value = env[name!];
-    if (value === undefined) throw new Error(`test env lacks ${name}`);
+    const value = values[namespace!]?.[name!];
+    if (value === undefined) throw new Error(`the test gives no value for ${match}`);
     return value;
   });
 }
@@ -48,12 +51,16 @@ function setIn(c: Canon, path: readonly string[], value: Canon): Canon {
   return { map: map.map((pair, i) => (i === index ? [pair[0], setIn(pair[1], rest, value)] : pair)) };
 }
 
+/** The input's meaning with every placeholder-holding string scalar replaced by the string it expands to. */
+export function substitutedMeaning(input: Canon, values: Values, go: GoYaml): Canon {
+  const sites = substitutionSites(input);
+  const meanings = go.strings(sites.map((s) => expandPlaceholders(s.str, values)));
+  return sortedCanon(replaceNodes(input, new Map(sites.map((s, i) => [s as Canon, meanings[i]!]))));
+}
+
 /** The meaning the output must have, from the oracle's reading of the input. */
 export function expectedMeaning(input: Canon, env: Record<string, string>, go: GoYaml): Canon {
-  const sites = substitutionSites(input);
-  const values = go.strings(sites.map((s) => expandEnv(s.str, env)));
-  const replaced = replaceNodes(input, new Map(sites.map((s, i) => [s as Canon, values[i]!])));
-  return sortedCanon(setIn(replaced, WEBHOOK, { bool: false }));
+  return sortedCanon(setIn(substitutedMeaning(input, { env }, go), WEBHOOK, { bool: false }));
 }
 
 /**
