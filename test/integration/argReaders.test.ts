@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkArgs, renderArgFile, type ArgValues } from '../../src/core/argFile.js';
+import { CONTROL } from './hostileValues.js';
 
 const GOPATH = '/usr/share/gocode';
 const haveGodotenv = existsSync(join(GOPATH, 'src/github.com/joho/godotenv')) && (() => {
@@ -52,6 +53,21 @@ describe.skipIf(!haveGodotenv)('bash and Earthly read the same .arg', () => {
     [{ A: 'a b', B: 'x #y', C: '~root', D: 'semi;colon', E: 'amp&&amp', F: 'pipe|x', G: '*glob?', H: 'tab\tin' }],
   ])('%j', (values) => {
     expect(checkArgs(values).errors).toEqual([]);
+    const { bash, earthly } = readBoth(values);
+    expect(bash).toEqual(values);
+    expect(earthly).toEqual(values);
+  });
+
+  // Issue 11 item 8: a control character is refused with the key and the fix, or read back exactly by both.
+  test.each(CONTROL.flatMap((c) => [`a${c}b`, c]))('a value with %j', (value) => {
+    const values = { CUSTOM_TAG: value };
+    const { errors } = checkArgs(values);
+    if (errors.length > 0) {
+      expect(errors[0]!.key).toBe('CUSTOM_TAG');
+      expect(errors[0]!.message).toMatch(/^CUSTOM_TAG contains /);
+      expect(`${errors[0]!.message} ${errors[0]!.fix}`).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/);
+      return;
+    }
     const { bash, earthly } = readBoth(values);
     expect(bash).toEqual(values);
     expect(earthly).toEqual(values);
