@@ -65,6 +65,7 @@ describe.skipIf(!haveGodotenv)('bash and Earthly read the same .arg', () => {
     if (errors.length > 0) {
       expect(errors[0]!.key).toBe('CUSTOM_TAG');
       expect(errors[0]!.message).toMatch(/^CUSTOM_TAG contains /);
+      // eslint-disable-next-line no-control-regex -- the message must not carry the character itself
       expect(`${errors[0]!.message} ${errors[0]!.fix}`).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/);
       return;
     }
