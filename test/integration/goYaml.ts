@@ -57,7 +57,7 @@ export interface GoYaml {
   read(paths: string[]): Reading[];
   /** Reads texts (written to temp files) in one process. */
   readTexts(texts: (string | Buffer)[]): Reading[];
-  /** What each string means as a double-quoted YAML scalar. */
+  /** What each string means as a double-quoted YAML scalar (remembered: one Go process per batch of new strings). */
   strings(values: string[]): Canon[];
   dispose(): void;
 }
@@ -71,6 +71,7 @@ export function buildGoYaml(): GoYaml {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let batch = 0;
+  const meanings = new Map<string, Canon>();
   const run = (args: string[], input?: string): string =>
     execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...(input === undefined ? {} : { input }) });
   const read = (paths: string[]): Reading[] =>
@@ -92,7 +93,11 @@ export function buildGoYaml(): GoYaml {
       });
       return read(paths);
     },
-    strings: (values) => JSON.parse(run(['-strings'], JSON.stringify(values))) as Canon[],
+    strings(values) {
+      const missing = [...new Set(values.filter((v) => !meanings.has(v)))];
+      if (missing.length > 0) (JSON.parse(run(['-strings'], JSON.stringify(missing))) as Canon[]).forEach((c, i) => meanings.set(missing[i]!, c));
+      return values.map((v) => meanings.get(v)!);
+    },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -18,7 +18,7 @@ const CORPUS = fileURLToPath(new URL('../fixtures/userdata-corpus', import.meta.
 const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
 
 /** Hostile environment values: each is something else than a string when written plain in YAML 1.1. */
-export const CORPUS_ENV: Record<string, string> = {
+const CORPUS_ENV: Record<string, string> = {
   EDGE_HOST_TOKEN: 'yes',
   REGISTRY_PASSWORD: 'p@ss"w\\rd: #1',
   V_YES: 'yes',

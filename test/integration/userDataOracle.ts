@@ -51,10 +51,15 @@ function setIn(c: Canon, path: readonly string[], value: Canon): Canon {
   return { map: map.map((pair, i) => (i === index ? [pair[0], setIn(pair[1], rest, value)] : pair)) };
 }
 
+/** The strings the input's placeholders expand to, to ask the oracle about in one batch. */
+export function expandedStrings(input: Canon, values: Values): string[] {
+  return substitutionSites(input).map((s) => expandPlaceholders(s.str, values));
+}
+
 /** The input's meaning with every placeholder-holding string scalar replaced by the string it expands to. */
 export function substitutedMeaning(input: Canon, values: Values, go: GoYaml): Canon {
   const sites = substitutionSites(input);
-  const meanings = go.strings(sites.map((s) => expandPlaceholders(s.str, values)));
+  const meanings = go.strings(expandedStrings(input, values));
   return sortedCanon(replaceNodes(input, new Map(sites.map((s, i) => [s as Canon, meanings[i]!]))));
 }
 

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prepareUserData } from '../../src/core/userData.js';
 import { buildGoYaml, haveGoYaml, leaves, type GoYaml, type Reading } from './goYaml.js';
-import { actualMeaning, expectedMeaning, onlyDocument } from './userDataOracle.js';
+import { actualMeaning, expandedStrings, expectedMeaning, onlyDocument } from './userDataOracle.js';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 100);
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -129,7 +129,8 @@ describe.skipIf(!haveGoYaml)('generated user-data under the yaml.v2 oracle', () 
         return []; // the property reports it
       }
     });
-    readAll([...docs.map((d) => d.text), ...outputs]);
+    const readings = readAll([...docs.map((d) => d.text), ...outputs]);
+    go.strings(docs.flatMap((d, i) => (readings[i]!.docs?.length === 1 ? expandedStrings(readings[i]!.docs[0]!, { env: d.env }) : [])));
   });
   afterAll(() => go?.dispose());
 
