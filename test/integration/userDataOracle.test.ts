@@ -85,6 +85,24 @@ describe.each(Object.entries(REFUSED))('refused: %s', (file, code) => {
   });
 });
 
+/**
+ * Issue 10 item 3: raw NUL and other C0/C1 controls (DEL, U+0085 and the line
+ * separators are line breaks to yaml.v2) are refused with file:line:col.
+ * Built here: a text file cannot hold them.
+ */
+describe.each(['\0', '\x01', '\x1b', '\x7f', '\u0085', '\u009b', '\u2028', '\u2029'])('refused: raw %j in a value', (c) => {
+  test('exit 2 at file:line:col', () => {
+    let caught: unknown;
+    try {
+      prepareUserData(`#cloud-config\nstylus:\n  site:\n    name: a${c}b\n`, 'user-data.yaml', { env: CORPUS_ENV });
+    } catch (error) {
+      caught = error;
+    }
+    expectRefusalWithPlace(caught);
+    expect((caught as InputError).details.line).toBe(4);
+  });
+});
+
 describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
   let go: GoYaml;
   const outcome = new Map<string, { input: Reading; output?: Reading; refusal?: unknown }>();
