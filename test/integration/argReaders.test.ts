@@ -10,17 +10,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkArgs, renderArgFile, type ArgValues } from '../../src/core/argFile.js';
+import { buildGoReader, haveGoLibrary } from './goBuild.js';
 import { CONTROL } from './hostileValues.js';
 
-const GOPATH = '/usr/share/gocode';
-const haveGodotenv = existsSync(join(GOPATH, 'src/github.com/joho/godotenv')) && (() => {
-  try {
-    execFileSync('go', ['version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveGodotenv = haveGoLibrary('github.com/joho/godotenv');
 if (!haveGodotenv && process.env.CI === 'true') throw new Error('CI needs golang-go and golang-github-joho-godotenv-dev (see .ci/run)');
 if (!haveGodotenv) console.warn('skipping godotenv tests: apt-get install golang-go golang-github-joho-godotenv-dev');
 
@@ -40,10 +33,7 @@ function readBoth(values: ArgValues): { bash: ArgValues; earthly: ArgValues } {
 
 describe.skipIf(!haveGodotenv)('bash and Earthly read the same .arg', () => {
   test('build the godotenv reader offline', () => {
-    execFileSync('go', ['build', '-o', reader, 'main.go'], {
-      cwd: join(process.cwd(), 'test/fixtures/godotenv'),
-      env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'gocache'), GOFLAGS: '' },
-    });
+    buildGoReader(join(process.cwd(), 'test/fixtures/godotenv'), reader, dir);
     expect(existsSync(reader)).toBe(true);
   });
 

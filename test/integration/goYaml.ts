@@ -6,24 +6,15 @@
  * whole batch of files. In CI a missing Go or library is an error, never a skip.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildGoReader, haveGoLibrary } from './goBuild.js';
 
-const GOPATH = '/usr/share/gocode';
 const SOURCE = fileURLToPath(new URL('../fixtures/goyaml', import.meta.url));
 
-export const haveGoYaml =
-  existsSync(join(GOPATH, 'src/gopkg.in/yaml.v2')) &&
-  (() => {
-    try {
-      execFileSync('go', ['version']);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+export const haveGoYaml = haveGoLibrary('gopkg.in/yaml.v2');
 if (!haveGoYaml && process.env.CI === 'true') throw new Error('CI needs golang-go and golang-gopkg-yaml.v2-dev (see .ci/run)');
 if (!haveGoYaml) console.warn('skipping the Go yaml.v2 oracle: apt-get install golang-go golang-gopkg-yaml.v2-dev');
 
@@ -65,11 +56,7 @@ export interface GoYaml {
 export function buildGoYaml(): GoYaml {
   const dir = mkdtempSync(join(tmpdir(), 'edgebuild-goyaml-'));
   const bin = join(dir, 'goyaml');
-  execFileSync('go', ['build', '-o', bin, 'main.go'], {
-    cwd: SOURCE,
-    env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'gocache'), GOFLAGS: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  buildGoReader(SOURCE, bin, dir);
   let batch = 0;
   const meanings = new Map<string, Canon>();
   const run = (args: string[], input?: string): string =>
