@@ -107,18 +107,29 @@ describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
   let go: GoYaml;
   const outcome = new Map<string, { input: Reading; output?: Reading; refusal?: unknown }>();
 
-  beforeAll(() => {
+  /** Node process warnings each file caused: a user's file must not put library warnings on stderr. */
+  const warned = new Map<string, string[]>();
+
+  beforeAll(async () => {
     go = buildGoYaml();
-    const prepared = files.map((f) => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const prepared: { path?: string; refusal?: unknown }[] = [];
+    for (const f of files) {
       try {
         const text = prepareUserData(readFileSync(join(CORPUS, f), 'utf8'), f, { env: CORPUS_ENV }).text;
         const path = join(go.dir, f);
         writeFileSync(path, text);
-        return { path };
+        prepared.push({ path });
       } catch (error) {
-        return { refusal: error };
+        prepared.push({ refusal: error });
       }
-    });
+      // process.emitWarning reports on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      warned.set(f, warnings.splice(0));
+    }
+    process.off('warning', onWarning);
     // One Go process reads every input and every output.
     const outputs = prepared.flatMap((p) => (p.path ? [p.path] : []));
     const readings = go.read([...files.map((f) => join(CORPUS, f)), ...outputs]);
@@ -132,6 +143,7 @@ describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
 
   test.each(files)('%s', (file) => {
     const { input, output, refusal } = outcome.get(file)!;
+    expect(warned.get(file), 'Node warnings while preparing').toEqual([]);
     const inputMeaning = onlyDocument(input, 'input');
     if (refusal !== undefined) {
       if (!MAY_REFUSE.has(file)) throw refusal;

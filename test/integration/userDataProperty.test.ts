@@ -71,6 +71,8 @@ interface Doc {
 
 const stylus = fc.record({
   enable: fc.constantFrom(undefined, 'true', 'false', 'yes', 'off', '"true"'),
+  /** An anchor on the switch, aliased elsewhere: the alias must keep its meaning. */
+  anchored: fc.boolean(),
   site: fc.boolean(),
 });
 
@@ -97,7 +99,8 @@ const doc: fc.Arbitrary<Doc> = fc
     const stylusLines = st && [
       'stylus:',
       ...(st.site ? ['  site:', `    edgeHostToken: \${env:E_YES}${comment()}`, '    paletteEndpoint: api.example'] : []),
-      ...(st.enable === undefined ? [] : ['  imageRedirectWebhook:', `    enable: ${st.enable}${comment()}`]),
+      ...(st.enable === undefined ? [] : ['  imageRedirectWebhook:', `    enable: ${st.anchored ? '&hook ' : ''}${st.enable}${comment()}`]),
+      ...(st.enable !== undefined && st.anchored ? ['reboot: *hook'] : []),
     ];
     entries.forEach(([k, v], i) => {
       if (stylusLines && i === stylusAt % entries.length) lines.push(...stylusLines);
