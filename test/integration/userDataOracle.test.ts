@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prepareUserData } from '../../src/core/userData.js';
 import { InputError } from '../../src/errors.js';
-import { buildGoYaml, haveGoYaml, leaves, type GoYaml, type Reading } from './goYaml.js';
-import { actualMeaning, expectRefusalWithPlace, expectedMeaning, onlyDocument } from './userDataOracle.js';
+import { buildGoYaml, haveGoYaml, leaves, sortedCanon, type GoYaml, type Reading } from './goYaml.js';
+import { actualMeaning, expectRefusalWithPlace, expectedMeaning, onlyDocument, substitutedMeaning } from './userDataOracle.js';
 
 const CORPUS = fileURLToPath(new URL('../fixtures/userdata-corpus', import.meta.url));
 const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
@@ -105,7 +105,7 @@ describe.each(['\0', '\x01', '\x1b', '\x7f', '\u0085', '\u009b', '\u2028', '\u20
 
 describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
   let go: GoYaml;
-  const outcome = new Map<string, { input: Reading; output?: Reading; refusal?: unknown }>();
+  const outcome = new Map<string, { input: Reading; output?: Reading; refusal?: unknown; kept?: Reading; keptRefusal?: unknown }>();
 
   /** Node process warnings each file caused: a user's file must not put library warnings on stderr. */
   const warned = new Map<string, string[]>();
@@ -115,31 +115,43 @@ describe.skipIf(!haveGoYaml)('the yaml.v2 oracle over the corpus', () => {
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(w.message);
     process.on('warning', onWarning);
-    const prepared: { path?: string; refusal?: unknown }[] = [];
-    for (const f of files) {
+    const prepare = (f: string, keepWebhook: boolean): { path?: string; refusal?: unknown } => {
       try {
-        const text = prepareUserData(readFileSync(join(CORPUS, f), 'utf8'), f, { env: CORPUS_ENV }).text;
-        const path = join(go.dir, f);
+        const text = prepareUserData(readFileSync(join(CORPUS, f), 'utf8'), f, { env: CORPUS_ENV, keepWebhook }).text;
+        const path = join(go.dir, `${keepWebhook ? 'kept-' : ''}${f}`);
         writeFileSync(path, text);
-        prepared.push({ path });
+        return { path };
       } catch (error) {
-        prepared.push({ refusal: error });
+        return { refusal: error };
       }
+    };
+    const prepared: { path?: string; refusal?: unknown }[] = [];
+    const kept: { path?: string; refusal?: unknown }[] = [];
+    for (const f of files) {
+      prepared.push(prepare(f, false));
+      kept.push(prepare(f, true));
       // process.emitWarning reports on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
       warned.set(f, warnings.splice(0));
     }
     process.off('warning', onWarning);
     // One Go process reads every input and every output.
-    const outputs = prepared.flatMap((p) => (p.path ? [p.path] : []));
+    const outputs = [...prepared, ...kept].flatMap((p) => (p.path ? [p.path] : []));
     const readings = go.read([...files.map((f) => join(CORPUS, f)), ...outputs]);
-    let next = files.length;
+    const byPath = new Map(readings.map((r) => [r.file, r]));
     files.forEach((f, i) => {
-      const p = prepared[i]!;
-      outcome.set(f, p.path ? { input: readings[i]!, output: readings[next++]! } : { input: readings[i]!, refusal: p.refusal });
+      const [p, k] = [prepared[i]!, kept[i]!];
+      outcome.set(f, { input: readings[i]!, output: p.path === undefined ? undefined : byPath.get(p.path), refusal: p.refusal, kept: k.path === undefined ? undefined : byPath.get(k.path), keptRefusal: k.refusal });
     });
   });
   afterAll(() => go?.dispose());
+
+  // --keep-webhook: nothing changes but the ${env:} values.
+  test.each(files)('%s with --keep-webhook', (file) => {
+    const { input, kept, keptRefusal } = outcome.get(file)!;
+    if (keptRefusal !== undefined) throw keptRefusal;
+    expect(leaves(sortedCanon(onlyDocument(kept!, 'output')))).toEqual(leaves(substitutedMeaning(onlyDocument(input, 'input'), { env: CORPUS_ENV }, go)));
+  });
 
   test.each(files)('%s', (file) => {
     const { input, output, refusal } = outcome.get(file)!;
