@@ -39,19 +39,21 @@ export function parseRegistries(source: string, file: string): ParsedRegistries 
  * "\x7f" or "\u2028" escapes let a file carry one).
  */
 function refuseControlCharacters(value: unknown, path: YamlPath, locate: ParsedRegistries['locate']): void {
-  const check = (text: string, key: boolean): void => {
+  // A key is named by its parent: printed, the character itself would break the message's line.
+  const check = (text: string, at: YamlPath, key: boolean): void => {
     const found = controlCharacterIn(text);
     if (found === undefined) return;
-    throw inputErrorAt(locate(path, key), `${key ? 'the key' : 'the value'} of ${dotted(path)} contains the control character ${found}`, {
+    const what = key ? `a key of ${dotted(path)}` : `the value of ${dotted(path)}`;
+    throw inputErrorAt(locate(at, key), `${what} contains the control character ${found}`, {
       code: 'registries-control-character',
       fix: `remove it from ${dotted(path)}: registry names, credentials and paths are written into YAML, TOML and JSON files that cannot all carry it`,
     });
   };
-  if (typeof value === 'string') check(value, false);
+  if (typeof value === 'string') check(value, path, false);
   else if (Array.isArray(value)) value.forEach((item, i) => refuseControlCharacters(item, [...path, i], locate));
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      check(k, true);
+      check(k, [...path, k], true);
       refuseControlCharacters(v, [...path, k], locate);
     }
   }
