@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
+import { decodeUserText } from '../core/textBytes.js';
 
 /** A sibling temporary name in the same directory, so rename() is atomic. */
 export function tempSibling(path: string): string {
@@ -36,15 +37,20 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
   }
 }
 
-/** Reads a file the user named; a missing or unreadable file is exit 2 naming it. */
-export async function readUserFile(path: string, what: string): Promise<string> {
+/**
+ * Reads a file the user named; a missing or unreadable file is exit 2 naming
+ * it, and so are bytes that are not UTF-8 text (at `shown`:line:col).
+ */
+export async function readUserFile(path: string, what: string, shown = path): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
     throw new InputError(`${path}: ${what} ${reason}`, { code: 'file-unreadable', fix: `check the path given for the ${what}` });
   }
+  return decodeUserText(bytes, shown);
 }
 
 export interface LockOptions {

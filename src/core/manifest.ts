@@ -24,7 +24,8 @@ export interface Manifest {
   target: string;
   command: string[];
   arg: Record<string, string>;
-  userData: { sha256: string; imageRedirectWebhook: boolean; isoPath: string };
+  /** `sha256`: the user-data in the ISO; `sourceSha256`: the user's file it was prepared from (absent in older manifests). */
+  userData: { sha256: string; sourceSha256?: string; imageRedirectWebhook: boolean; isoPath: string };
   files: { to: string; sha256: string }[];
   preflight: unknown;
   startedAt: string;
@@ -77,6 +78,7 @@ export function parseManifest(text: string, file: string): Manifest {
   if (!isString(m.buildKey)) throw invalid(file, 'no buildKey');
   const u = m.userData;
   if (!u || !isString(u.sha256) || typeof u.imageRedirectWebhook !== 'boolean' || !isString(u.isoPath)) throw invalid(file, 'no userData');
+  if (u.sourceSha256 !== undefined && !isString(u.sourceSha256)) throw invalid(file, 'userData.sourceSha256 is not a string');
   if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) throw invalid(file, 'no artifacts');
   for (const a of m.artifacts as unknown[]) {
     const art = a as Partial<Artifact>;

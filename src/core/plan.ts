@@ -29,7 +29,7 @@ export interface PlanInput {
 }
 
 export interface Plan extends Omit<PlanInput, 'userData'> {
-  userData: { source: string; sha256: string; imageRedirectWebhook: boolean };
+  userData: { source: string; sourceSha256: string; sha256: string; imageRedirectWebhook: boolean };
   /** The final user-data text (contains secrets: never print it). */
   userDataText: string;
   argText: string;
@@ -62,7 +62,7 @@ export function makePlan(input: PlanInput): Plan {
   const secrets = [...new Set([...userData.secrets, ...argSecrets, ...Object.values(input.arg).flatMap(urlCredentials)])];
   return {
     ...rest,
-    userData: { source: userData.source, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
+    userData: { source: userData.source, sourceSha256: userData.sourceSha256, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
     userDataText: userData.text,
     argText: renderArgFile(input.arg),
     command: buildCommand(input.target, input.arg),

@@ -22,6 +22,8 @@ export interface PreparedUserData {
   /** The final user-data written into the checkout (may contain secrets). */
   text: string;
   sha256: string;
+  /** sha256 of the user's file as read (UTF-8 text, so the same as its bytes'). */
+  sourceSha256: string;
   /** false unless the webhook was kept on purpose. */
   imageRedirectWebhook: boolean;
   warnings: string[];
@@ -238,6 +240,7 @@ export function prepareUserData(source: string, file: string, options: PrepareOp
   return {
     text,
     sha256: sha256(text),
+    sourceSha256: sha256(source),
     imageRedirectWebhook: options.keepWebhook ? webhookEnabled(doc) : false,
     warnings,
     secrets,

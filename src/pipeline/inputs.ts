@@ -43,7 +43,7 @@ export async function loadConfig(options: Pick<IsoOptions, 'config' | 'cwd'>): P
   const file = options.config ? resolve(options.cwd, options.config) : resolve(options.cwd, DEFAULT_CONFIG);
   if (!options.config && !existsSync(file)) return { config: {}, file: undefined };
   const shown = options.config ?? DEFAULT_CONFIG;
-  const source = await readUserFile(file, 'build config');
+  const source = await readUserFile(file, 'build config', shown);
   return { config: parseBuildConfig(source, shown), file };
 }
 
@@ -105,7 +105,7 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   // Messages name the file as the user can open it from where they ran edgebuild,
   // not relative to the config file that named it.
   const shownUserData = options.userData ?? relative(options.cwd, userDataPath);
-  const source = await readUserFile(userDataPath, 'user-data');
+  const source = await readUserFile(userDataPath, 'user-data', shownUserData);
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);
 

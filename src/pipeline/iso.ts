@@ -52,7 +52,7 @@ export interface PlannedResult {
   canvosDir: string;
   target: string;
   command: string[];
-  userData: { source: string; path: string; sha256: string; imageRedirectWebhook: boolean };
+  userData: { source: string; sourceSha256: string; path: string; sha256: string; imageRedirectWebhook: boolean };
   arg: Record<string, string>;
   checks: Check[];
   warnings: string[];
@@ -232,7 +232,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               target: plan.target,
               command: plan.command,
               arg: plan.arg,
-              userData: { sha256: plan.userData.sha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
+              userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
               files: c.fileHashes ?? [],
               preflight: c.preflight?.checks ?? null,
               startedAt: c.startedAt!.toISOString(),

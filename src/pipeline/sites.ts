@@ -75,8 +75,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
   const date = imageDate(options.env);
 
-  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file'), options.sites);
-  const template = compileTemplate(await readUserFile(templatePath, 'user-data template'), options.template);
+  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
+  const template = compileTemplate(await readUserFile(templatePath, 'user-data template', options.template), options.template);
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
 

@@ -3,6 +3,7 @@
  * repository whose earthly.sh runs containers on the test engine and writes
  * real ISO 9660 images, one tag per failure mode.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -68,13 +69,16 @@ describeDocker('edgebuild iso end to end', () => {
       expect(manifest.arg.ISO_NAME).toBe('palette-edge-installer');
       expect(manifest.userData).toMatchObject({ imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' });
       expect(manifest.userData.sha256).toMatch(/^[0-9a-f]{64}$/);
+      // Both files: the prepared user-data in the ISO and the user's own file it came from.
+      expect(manifest.userData.sourceSha256).toBe(createHash('sha256').update(readFileSync(ws.userData)).digest('hex'));
+      expect(manifest.userData.sourceSha256).not.toBe(manifest.userData.sha256);
       expect(manifest.buildKey).toBe(result.buildKey);
       expect(Date.parse(manifest.finishedAt)).toBeGreaterThanOrEqual(Date.parse(manifest.startedAt));
       expect(manifest.artifacts[0]).toMatchObject({ name: 'palette-edge-installer.iso' });
       expect(manifest.artifacts[0]!.sha256).toBe((result.artifacts as { sha256: string }[])[0]!.sha256);
 
       const log = readFileSync(result.log as string, 'utf8');
-      expect(log).toContain('+validate-user-data | edgeHostToken: ***');
+      expect(log).toContain('+validate-user-data | edgeHostToken: "***"');
       expect(log).toContain('proxy: http://***@127.0.0.1:9 (environment: http://***@127.0.0.1:9)');
       expect(manifest.arg.HTTPS_PROXY).toBe('http://***@127.0.0.1:9');
       noSecretIn(first.stdout, first.stderr, manifestText, log);

@@ -97,6 +97,17 @@ describe('edgebuild registries', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ status: 'error', error: { code: 'registries-invalid', exitCode: 2, file: 'broken.yaml', line: 6, col: 9 } });
   });
 
+  test.each([
+    ['a Latin-1 byte', Buffer.from('distribution: k3s\nmirrors:\n  docker.io:\n    endpoints: [https://m\xe9.local]\n', 'latin1'), 'bytes.yaml:4:26: not valid UTF-8 (byte 0xE9)'],
+    ['a NUL byte', Buffer.from('distribution: k3s\u0000\n'), 'bytes.yaml:1:18: control character U+0000 (NUL)'],
+  ])('%s in the registries file is exit 2 with file:line:col', (_, content, message) => {
+    writeFileSync(join(cwd, 'bytes.yaml'), content);
+    const r = cli('--config', 'bytes.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`error: ${message}. Fix: `);
+  });
+
   test('no file is exit 2 naming the default', () => {
     const r = spawnSync(process.execPath, [MAIN, 'registries'], { cwd: tmpdir(), encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -30,7 +30,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   }
   const configPath = resolve(io.cwd, configArg);
   const shown = relative(io.cwd, configPath) || configArg;
-  const parsed = parseRegistries(await readUserFile(configPath, 'registries file'), shown);
+  const parsed = parseRegistries(await readUserFile(configPath, 'registries file', shown), shown);
   const generated = generateRegistries(parsed, { distribution: options.distro, providerScript: await readCredentialProviderScript() });
 
   const warnings = generated.findings.map((f) => ({ code: f.code, message: f.message, ...parsed.locate(f.at, f.key) }));
