@@ -5,10 +5,12 @@
  * input and output, and the output must mean the input with only
  * stylus.imageRedirectWebhook.enable set to false and ${env:} values as strings.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readUserFile } from '../../src/adapters/files.js';
 import { prepareUserData } from '../../src/core/userData.js';
 import { InputError } from '../../src/errors.js';
 import { buildGoYaml, haveGoYaml, leaves, sortedCanon, type GoYaml, type Reading } from './goYaml.js';
@@ -87,16 +89,25 @@ describe.each(Object.entries(REFUSED))('refused: %s', (file, code) => {
 
 /**
  * Issue 10 item 3: raw NUL and other C0/C1 controls (DEL, U+0085 and the line
- * separators are line breaks to yaml.v2) are refused with file:line:col.
- * Built here: a text file cannot hold them.
+ * separators are line breaks to yaml.v2) and bytes that are not UTF-8 are
+ * refused with file:line:col, where edgebuild reads the file. Built here: a
+ * text file cannot hold them.
  */
-describe.each(['\0', '\x01', '\x1b', '\x7f', '\u0085', '\u009b', '\u2028', '\u2029'])('refused: raw %j in a value', (c) => {
-  test('exit 2 at file:line:col', () => {
+describe.each([
+  ...['\0', '\x01', '\x1b', '\x7f', '\u0085', '\u009b', '\u2028', '\u2029'].map((c) => [JSON.stringify(c), Buffer.from(c, 'utf8')] as const),
+  ['the byte 0xE9 (Latin-1 é)', Buffer.from([0xe9])] as const,
+])('refused: %s in a value', (_name, bytes) => {
+  test('exit 2 at file:line:col', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgebuild-userdata-bytes-'));
+    const file = join(dir, 'user-data.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from('#cloud-config\nstylus:\n  site:\n    name: a'), bytes, Buffer.from('b\n')]));
     let caught: unknown;
     try {
-      prepareUserData(`#cloud-config\nstylus:\n  site:\n    name: a${c}b\n`, 'user-data.yaml', { env: CORPUS_ENV });
+      prepareUserData(await readUserFile(file, 'user-data'), file, { env: CORPUS_ENV });
     } catch (error) {
       caught = error;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     expectRefusalWithPlace(caught);
     expect((caught as InputError).details.line).toBe(4);
