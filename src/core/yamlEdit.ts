@@ -196,8 +196,27 @@ function appendTo(ctx: SetContext, map: YAMLMap, path: readonly string[], leaf: 
   // A block scalar's range ends after its line breaks (all of them when it keeps them):
   // the new lines go after those, so its value keeps every break it had.
   if (/\n$/.test(ctx.source.slice(0, end))) return { start: end, end, text: lines.slice(eol.length) + eol };
+  if (endsInBlockScalar(lastNode!)) {
+    // A block scalar at the end of a file without a final line break has none in its
+    // value; a line after it would add one. The new entry goes before the last one.
+    const key = (last!.key as Node).range![0];
+    const lineStart = ctx.source.lastIndexOf('\n', key - 1) + 1;
+    if (/^ *$/.test(ctx.source.slice(lineStart, key))) return { start: lineStart, end: lineStart, text: lines.slice(eol.length) + eol };
+    throw new YamlEditConflict(end, `${path.join('.')} cannot be added after this block scalar at the end of the file`, 'end the file with a line break');
+  }
   const at = endOfLine(ctx.source, end);
   return { start: at, end: at, text: lines };
+}
+
+/** Whether the last thing in `node` (itself, or its last entry's, recursively) is a block scalar. */
+function endsInBlockScalar(node: Node): boolean {
+  if (isScalar(node)) return node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+  if (isMap(node) || isSeq(node)) {
+    const last = node.items.at(-1) as unknown;
+    const inner = (isMap(node) ? ((last as Pair | undefined)?.value ?? (last as Pair | undefined)?.key) : last) as Node | null | undefined;
+    return inner ? endsInBlockScalar(inner) : false;
+  }
+  return false;
 }
 
 /** Replaces a null value (`key:`, `key: ~`, `key: !!null`) by the mappings of `path: leaf`. */

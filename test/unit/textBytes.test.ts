@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { expectInputError } from './inputErrors.js';
 import { decodeUserText } from '../../src/core/textBytes.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
@@ -18,15 +18,7 @@ describe('decodeUserText', () => {
     ['DEL', bytes('x: \u007f\n'), /^f\.yaml:1:4: control character U\+007F \(DEL\)$/],
     ['U+2028', bytes('x: a\u2028b\n'), /^f\.yaml:1:5: control character U\+2028 \(LINE SEPARATOR\)$/],
   ])('%s: exit 2 at file:line:col', (_, input, message) => {
-    const run = () => decodeUserText(input, 'f.yaml');
-    expect(run).toThrow(InputError);
-    expect(run).toThrow(message);
-    try {
-      run();
-    } catch (error) {
-      expect((error as InputError).exitCode).toBe(2);
-      expect((error as InputError).fix).toBeTruthy();
-    }
+    expectInputError(() => decodeUserText(input, 'f.yaml'), message);
   });
 
   test('UTF-8 with tabs, CR, LF, a BOM, non-ASCII and astral characters is decoded as it is', () => {

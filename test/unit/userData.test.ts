@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { InputError } from '../../src/errors.js';
+import { expectInputError } from './inputErrors.js';
 import { prepareUserData } from '../../src/core/userData.js';
 
 const env = { EDGE_HOST_TOKEN: 'tok-123', EMPTY: '' };
@@ -62,6 +63,7 @@ describe('user-data means what the user wrote, plus one key (issue 10)', () => {
     ['no trailing newline', '#cloud-config\nstylus:\n  site:\n    x: 1', '#cloud-config\nstylus:\n  site:\n    x: 1\n  imageRedirectWebhook:\n    enable: false'],
     ['document end marker', '#cloud-config\na: 1\n...\n', `#cloud-config\na: 1\n${STYLUS}...\n`],
     ['the file\'s own indentation', '#cloud-config\nstylus:\n    site:\n        x: 1\n', '#cloud-config\nstylus:\n    site:\n        x: 1\n    imageRedirectWebhook:\n        enable: false\n'],
+    ['a block scalar ending the file without a line break keeps its value: the key goes before it', '#cloud-config\nstylus:\n  x: 1\n  site: |\n    text', '#cloud-config\nstylus:\n  x: 1\n  imageRedirectWebhook:\n    enable: false\n  site: |\n    text'],
     ['a last block scalar keeps its kept line breaks', '#cloud-config\nstylus:\n  site:\n    script: |+\n      echo\n\n\n', '#cloud-config\nstylus:\n  site:\n    script: |+\n      echo\n\n\n  imageRedirectWebhook:\n    enable: false\n'],
   ])('%s', (_, input, expected) => {
     expect(prep(input).text).toBe(expected);
@@ -123,15 +125,7 @@ describe('user-data means what the user wrote, plus one key (issue 10)', () => {
     ['enable before a "<<" that also supplies it', '#cloud-config\nh: &h {enable: true}\nstylus:\n  imageRedirectWebhook:\n    enable: true\n    <<: *h\n', /^u:5:5: stylus\.imageRedirectWebhook\.enable is written before a merge key "<<" \(6:5\)/],
     ['an aliased multi-line enable', '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: &on "tr\n      ue"\nx: *on\n', /^u:4:17: stylus\.imageRedirectWebhook\.enable carries the anchor &on, used at 6:4, and its value cannot move there/],
   ])('%s: exit 2 with the place and how to write it', (_, input, message) => {
-    const run = () => prepareUserData(input, 'u', { env });
-    expect(run).toThrow(InputError);
-    expect(run).toThrow(message);
-    try {
-      run();
-    } catch (error) {
-      expect((error as InputError).exitCode).toBe(2);
-      expect((error as InputError).fix).toBeTruthy();
-    }
+    expectInputError(() => prepareUserData(input, 'u', { env }), message);
   });
 
   test('--keep-webhook: an anchored, aliased enable stays as written', () => {
