@@ -121,10 +121,15 @@ export function disableWebhookEdits(parsed: ParsedUserData, source: string, file
   }
 }
 
-/** The value of stylus.imageRedirectWebhook.enable; the agent's default is true. */
-export function webhookEnabled(doc: Document): boolean {
-  const value = doc.getIn(WEBHOOK_PATH);
-  return !(value === false || value === 'false');
+/**
+ * Whether the webhook stays on, as the edge host reads the text (YAML 1.1,
+ * through aliases and merge keys); the agent's default is on. Unreadable text counts as on.
+ */
+export function webhookEnabled(text: string): boolean {
+  const doc = yaml11Document(text);
+  let value = yaml11Data(doc);
+  for (const key of WEBHOOK_PATH) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return doc === undefined || !(value === false || value === 'false');
 }
 
 interface Substitution {
@@ -241,7 +246,7 @@ export function prepareUserData(source: string, file: string, options: PrepareOp
     text,
     sha256: sha256(text),
     sourceSha256: sha256(source),
-    imageRedirectWebhook: options.keepWebhook ? webhookEnabled(doc) : false,
+    imageRedirectWebhook: options.keepWebhook ? webhookEnabled(source) : false,
     warnings,
     secrets,
   };

@@ -114,6 +114,9 @@ describe('user-data means what the user wrote, plus one key (issue 10)', () => {
         .replace('$${env:Y}', '"${env:Y}"'),
     );
     expect([...new Set(result.secrets)].sort()).toEqual([T, 'yes'].sort());
+    // The anchor's definition is what changed: its alias reads the substituted string too.
+    const read = parse(result.text, { version: '1.1' }) as { stylus: { site: Record<string, unknown> } };
+    expect(read.stylus.site).toMatchObject({ anch: 'yes', use: 'yes', tagged: 'yes', t: `x ${T}`, '${env:Y}': 'keys are not substituted' });
   });
 
   test.each([
