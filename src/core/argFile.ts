@@ -7,6 +7,8 @@
  * take literally inside single quotes, and refused otherwise. Pure.
  */
 
+import { controlCharacterIn } from './controlCharacters.js';
+
 export type ArgValues = Record<string, string>;
 
 export interface ArgIssue {
@@ -101,6 +103,14 @@ export function checkArgs(values: ArgValues): { errors: ArgIssue[]; warnings: Ar
         message: `${key} contains ${SHOWN_CHARS(value)}, which bash and Earthly cannot both read from .arg`,
         fix: `write ${key} as a literal value without quotes, backslashes, $, backticks or line breaks`,
       });
+      continue;
+    }
+    // Bash cannot hold NUL (it drops it; godotenv keeps it), and no CanvOS
+    // setting has a use for another control character, which would reach the
+    // terminal when the plan is printed.
+    const control = controlCharacterIn(value);
+    if (control !== undefined) {
+      errors.push({ key, message: `${key} contains the control character ${control}, which bash and Earthly do not read alike from .arg`, fix: `remove the control character from ${key}` });
       continue;
     }
     const rule = KNOWN_ARGS[key];
