@@ -5,7 +5,7 @@
  * Earthly image) before building, saying what it stopped.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
 import { CLI, EARTHLY_IMAGE, cliEnv, cmdlinesContaining, containerNames, exec, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
@@ -68,10 +68,11 @@ describeDocker('edgebuild killed with SIGKILL', () => {
     // The default grace is 10 s; the tests run with EDGEBUILD_KILL_GRACE_MS=1000.
     await waitFor('the build group to be gone', () => (processesInGroup(group).length === 0 ? true : undefined), 5_000).catch(() => undefined);
     expect(processesInGroup(group)).toEqual([]);
+    const leftBehind = (await containerNames()).join('; ');
 
     const rerun = await runCli(isoArgs(ws, 'sigkill', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toMatch(/removed 2 container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
+    expect(rerun.stderr, leftBehind).toMatch(/removed \d container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
     expect((JSON.parse(rerun.stdout) as { warnings: string[] }).warnings.join('\n')).toContain('a killed edgebuild');
     expect(await existing(containers)).toEqual([]);
   });
@@ -95,7 +96,7 @@ describeDocker('edgebuild killed with SIGKILL', () => {
     // ...before the new build started (its checkout is replaced under nothing).
     expect(stopped).toBeLessThan(rerun.stderr.indexOf('CanvOS checkout ready'));
     expect(processesInGroup(group)).toEqual([]);
-    expect(rerun.stderr).toMatch(/removed 2 container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
+    expect(rerun.stderr).toMatch(/removed \d container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
     expect(await existing(containers)).toEqual([]);
   });
 });
