@@ -59,7 +59,7 @@ const BATCH_MS = 200;
 /** After the main process exits, how long its leftovers may keep the output pipe open. */
 const LINGER_MS = 3_000;
 
-export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pid, signal);
     return true;
