@@ -11,6 +11,7 @@ import { displayUrl } from '../adapters/git.js';
 import { cleanValue } from '../core/secrets.js';
 import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
+import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
 import { findUpToDate, publish, type Published } from './publish.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
@@ -171,6 +172,8 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             onWait: (holder, until) => warn(`another edgebuild is using ${c.inputs!.workDir} (${holder}); waiting for it to finish, until ${until.toISOString()} at most`),
             ...(options.signal ? { signal: options.signal } : {}),
           });
+          // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
+          await sweepLeftoverBuild({ recordPath: buildRecordPath(c.inputs!.workDir), graceMs: killGraceMs(options.env), onWarning: warn });
           await applyPlan(c.plan!, c.source!.mirror, options.signal);
           task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
         },
@@ -188,12 +191,13 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               env: options.env,
               cacheDir: inputs.cacheDir,
               logPath: logPathFor(inputs.workDir, plan.tag, new Date()),
+              recordPath: buildRecordPath(inputs.workDir),
               stderr,
               ...(options.signal ? { signal: options.signal } : {}),
               wait: options.wait !== false,
               onWarning: warn,
               // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
-              ...(options.env.EDGEBUILD_KILL_GRACE_MS ? { graceMs: Number(options.env.EDGEBUILD_KILL_GRACE_MS) } : {}),
+              graceMs: killGraceMs(options.env),
               // Another edgebuild we waited for may have just published these very inputs.
               stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!, plan.privateIso)),
             },

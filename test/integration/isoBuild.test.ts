@@ -11,7 +11,7 @@ import { describeDocker, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
 import { runnerCommands } from '../fixtures/runnerCommands.js';
 import type { Manifest } from '../../src/core/manifest.js';
-import { CLI, EARTHLY_IMAGE, PROXY_PASSWORD, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, filesUnder, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, spawnCli, waitFor, type Workspace } from './isoHelpers.js';
+import { CLI, EARTHLY_IMAGE, PROXY_PASSWORD, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, existingContainers, filesUnder, groupOf, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, spawnCli, startSlowBuild, waitFor, type Workspace } from './isoHelpers.js';
 
 let ws: Workspace;
 
@@ -217,7 +217,7 @@ describeDocker('edgebuild iso end to end', () => {
         return names.some((n) => n.startsWith('earthly-buildkitd ')) && names.some((n) => n.includes(EARTHLY_IMAGE)) ? true : undefined;
       });
       const earthly = await waitFor('earthly.sh', () => cmdlinesContaining('./earthly.sh +iso')[0]);
-      const group = Number(earthly.split(':')[0]);
+      const group = groupOf(earthly.split(':')[0]!)!;
       const members = processesInGroup(group);
       expect(members.length).toBeGreaterThan(0);
       expect(cmdlinesContaining(SECRET)).toEqual([]);
@@ -253,6 +253,49 @@ describeDocker('edgebuild iso end to end', () => {
       expect(await waiting.exit, waiting.output().stderr).toBe(0);
       expect(parse(waiting.output().stdout).status).toBe('built');
       await noBuildContainers();
+    });
+  });
+
+  // SIGKILL: no handler of edgebuild runs. The build must not outlive it, and the next run in
+  // that work dir stops and removes what the killed run left before building, saying so.
+  describe('killed with SIGKILL', { timeout: 120_000 }, () => {
+    test('the build group dies with edgebuild; the next run removes its containers and says which', async () => {
+      const { run, group, containers } = await startSlowBuild(ws, 'sigkill', ['--json']);
+      run.child.kill('SIGKILL');
+      await run.exit;
+      // The default grace is 10 s; the tests run with EDGEBUILD_KILL_GRACE_MS=1000.
+      await waitFor('the build group to be gone', () => (processesInGroup(group).length === 0 ? true : undefined), 5_000).catch(() => undefined);
+      expect(processesInGroup(group)).toEqual([]);
+      const leftBehind = (await containerNames()).join('; ');
+
+      const rerun = await runCli(isoArgs(ws, 'sigkill', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr, leftBehind).toMatch(/removed \d container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
+      expect((JSON.parse(rerun.stdout) as { warnings: string[] }).warnings.join('\n')).toContain('a killed edgebuild');
+      expect(await existingContainers(containers)).toEqual([]);
+    });
+
+    test('a rerun stops the process group a killed edgebuild left running before it builds, and says so', async () => {
+      const { run, group, containers } = await startSlowBuild(ws, 'leftover', ['--json']);
+      // Whatever leads the group (earthly.sh, or whatever watches it) is killed with edgebuild,
+      // as when the OOM killer takes both: the rest of the group is left running.
+      process.kill(group, 'SIGKILL');
+      run.child.kill('SIGKILL');
+      await run.exit;
+      await new Promise((r) => setTimeout(r, 1_500));
+      const left = processesInGroup(group);
+      expect(left.length).toBeGreaterThan(0);
+
+      const rerun = await runCli(isoArgs(ws, 'leftover', BUILD_TAGS.success, ['--json']), cliEnv(), ws.root);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const stopped = rerun.stderr.search(/stopped process group \d+ that a killed edgebuild \(pid \d+\) left running: /);
+      expect(stopped, rerun.stderr).toBeGreaterThanOrEqual(0);
+      expect(rerun.stderr.slice(stopped)).toContain(`process group ${group} `);
+      // ...before the new build started (its checkout is replaced under nothing).
+      expect(stopped).toBeLessThan(rerun.stderr.indexOf('CanvOS checkout ready'));
+      expect(processesInGroup(group)).toEqual([]);
+      expect(rerun.stderr).toMatch(/removed \d container\(s\) a killed edgebuild \(pid \d+\) left behind: .*earthly-buildkitd/);
+      expect(await existingContainers(containers)).toEqual([]);
     });
   });
 });

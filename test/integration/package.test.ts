@@ -120,7 +120,7 @@ describe('npm pack', () => {
   const rules: [string, RegExp][] = [
     ['built JavaScript and its types', /^dist\/.+\.(js|d\.ts)$/],
     ['JSON Schemas the code validates with', /^build-configs\/[^/]+\.schema\.json$/],
-    ['files the code ships to edge hosts (credential provider)', /^assets\/[^/]+$/],
+    ['files the code ships to edge hosts or runs beside itself (credential provider, build supervisor)', /^assets\/[^/]+$/],
     ['package.json, README, LICENSE', /^(package\.json|README\.md|LICENSE)$/],
   ];
 
