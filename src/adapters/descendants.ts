@@ -5,7 +5,7 @@
  * Read synchronously, so a signal handler can take the list before anything
  * else reacts to the signal.
  */
-import { allProcesses } from './procStat.js';
+import { allProcesses } from './processIdentity.js';
 
 export function descendants(root = process.pid): number[] {
   const map = new Map(allProcesses().map((p) => [p.pid, p.ppid]));

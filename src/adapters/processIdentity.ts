@@ -7,7 +7,8 @@
  * process. Where /proc does not exist the start time is unknown and only the
  * pid is checked.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { isSameProcess, parseStat, type ProcessIdentity, type ProcessInfo } from '../core/processIdentity.js';
 
 export interface ProcessId {
   pid: number;
@@ -19,18 +20,38 @@ export interface ProcessId {
   pidns?: string | undefined;
 }
 
-/** The start time of a live process, or undefined (gone, or no /proc). */
-export function processStartTime(pid: number): number | undefined {
-  let stat: string;
+/** A live process as /proc/<pid>/stat shows it; undefined when it is gone (or there is no /proc). */
+export function readProcess(pid: number): ProcessInfo | undefined {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
-  // Field 2 is the command in parentheses and may itself hold spaces and ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const start = Number(fields[22 - 3]);
-  return Number.isSafeInteger(start) ? start : undefined;
+}
+
+/**
+ * Every running process (Linux; elsewhere: none). Read synchronously, so a
+ * signal handler can take a snapshot before anything else reacts to the signal.
+ */
+export function allProcesses(): ProcessInfo[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: ProcessInfo[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = readProcess(Number(entry));
+    if (info) found.push(info);
+  }
+  return found;
+}
+
+/** The start time of a live process, or undefined (gone, or no /proc). */
+export function processStartTime(pid: number): number | undefined {
+  return readProcess(pid)?.startTime;
 }
 
 /** The short command name of a live process (/proc/<pid>/comm), for messages. */
@@ -56,15 +77,33 @@ function readOr(read: () => string): string | undefined {
   }
 }
 
+let bootId: string | undefined;
+/** This boot's id (empty where the kernel does not tell). */
+export function currentBootId(): string {
+  bootId ??= readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')) ?? '';
+  return bootId;
+}
+
 let self: ProcessId | undefined;
 export function selfId(): ProcessId {
   self ??= {
     pid: process.pid,
     start: processStartTime(process.pid),
-    boot: readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    boot: currentBootId() || undefined,
     pidns: readOr(() => readlinkSync('/proc/self/ns/pid')),
   };
   return self;
+}
+
+/** What names process `pid` for a record kept across runs (see core/processIdentity.ts); undefined if it is gone. */
+export function identify(pid: number): ProcessIdentity | undefined {
+  const info = readProcess(pid);
+  return info && { pid, startTime: info.startTime, bootId: currentBootId() };
+}
+
+/** Whether a recorded process is still running: same pid, same start time, same boot. */
+export function isRecordedRunning(recorded: ProcessIdentity): boolean {
+  return isSameProcess(recorded, readProcess(recorded.pid), currentBootId());
 }
 
 /**

@@ -22,10 +22,14 @@ const NAMES: Record<string, string> = {
   '\ufeff': 'a byte order mark',
 };
 
+/** A character named for a message: "U+007F (DEL)", "U+0001". */
+export function characterName(char: string): string {
+  const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return NAMES[char] ? `${code} (${NAMES[char]})` : code;
+}
+
 /** The first control character in the value, named for a message ("U+007F (DEL)"), or undefined. */
 export function controlCharacterIn(value: string): string | undefined {
   const found = CONTROL.exec(value)?.[0];
-  if (found === undefined) return undefined;
-  const code = `U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  return NAMES[found] ? `${code} (${NAMES[found]})` : code;
+  return found === undefined ? undefined : characterName(found);
 }

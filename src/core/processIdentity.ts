@@ -3,7 +3,7 @@
  * container, where edgebuild may itself be pid 1), so a process recorded for
  * later is recorded with its start time — field 22 of /proc/<pid>/stat, clock
  * ticks since boot — and the boot it ran in; both must match for a pid to
- * still be that process. Pure: the adapter (adapters/procStat.ts) reads /proc.
+ * still be that process. Pure: the adapter (adapters/processIdentity.ts) reads /proc.
  */
 
 /** One process, from /proc/<pid>/stat. */

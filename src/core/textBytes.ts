@@ -7,6 +7,7 @@
  * parsers to handle as before. Pure.
  */
 import { inputErrorAt } from '../errors.js';
+import { characterName } from './controlCharacters.js';
 
 /** Offset of the lead byte of the first malformed UTF-8 sequence, if any. */
 function invalidUtf8At(bytes: Uint8Array): number | undefined {
@@ -34,8 +35,6 @@ function invalidUtf8At(bytes: Uint8Array): number | undefined {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/u;
 
-const NAMES: Record<number, string> = { 0x00: 'NUL', 0x1b: 'ESC', 0x7f: 'DEL', 0x85: 'NEL', 0x2028: 'LINE SEPARATOR', 0x2029: 'PARAGRAPH SEPARATOR' };
-
 /** 1-based line and column (in characters) of the end of `text`. */
 function endPosition(text: string): { line: number; col: number } {
   const lines = text.split('\n');
@@ -49,9 +48,7 @@ export function decodeUserText(bytes: Uint8Array, file: string): string {
   // Whichever comes first is reported: a control character before the bad byte, or the bad byte.
   const found = FORBIDDEN.exec(text);
   if (found) {
-    const code = found[0].codePointAt(0)!;
-    const name = `U+${code.toString(16).toUpperCase().padStart(4, '0')}${NAMES[code] ? ` (${NAMES[code]})` : ''}`;
-    throw inputErrorAt({ file, ...endPosition(text.slice(0, found.index)) }, `control character ${name}`, {
+    throw inputErrorAt({ file, ...endPosition(text.slice(0, found.index)) }, `control character ${characterName(found[0])}`, {
       code: 'file-control-character',
       fix: 'remove it; inside a double-quoted YAML string write it as an escape such as "\\t" or "\\x01"',
     });

@@ -15,7 +15,7 @@ import type { DockerClient } from '../adapters/docker.js';
 import { listContainers, removeContainers, startedByBuild, type ContainerRef } from '../adapters/dockerBuild.js';
 import { atomicWriteFile } from '../adapters/files.js';
 import { stopGroup } from '../adapters/proc.js';
-import { allProcesses, currentBootId, identify, stillRunning } from '../adapters/procStat.js';
+import { allProcesses, currentBootId, identify, isRecordedRunning } from '../adapters/processIdentity.js';
 
 export function buildRecordPath(workDir: string): string {
   return join(workDir, '.edgebuild-build.json');
@@ -67,7 +67,7 @@ export async function sweepLeftoverBuild(options: SweepOptions): Promise<void> {
     await forgetBuild(options.recordPath); // none, or unreadable: nothing to recognise
     return;
   }
-  if (stillRunning(record.edgebuild)) return;
+  if (isRecordedRunning(record.edgebuild)) return;
   const who = `a killed edgebuild (pid ${record.edgebuild.pid})`;
   const members = leftoverMembers(record, allProcesses(), currentBootId());
   if (members.length > 0) {

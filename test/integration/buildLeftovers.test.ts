@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { identify } from '../../src/adapters/procStat.js';
+import { identify } from '../../src/adapters/processIdentity.js';
 import type { ProcessIdentity } from '../../src/core/processIdentity.js';
 import { sweepLeftoverBuild } from '../../src/pipeline/leftovers.js';
 import { processesInGroup, waitFor } from './isoHelpers.js';
