@@ -11,7 +11,8 @@ export const ANY: unique symbol = Symbol('any value');
 
 /** The file as a YAML 1.1 document, or undefined when it does not read as one. */
 export function yaml11Document(text: string): Document.Parsed | undefined {
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
+  // logLevel error: a date or collection as a key is stringified for this check, without a warning on the user's terminal.
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, logLevel: 'error' });
   return doc.errors.length > 0 ? undefined : doc;
 }
 
