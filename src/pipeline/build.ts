@@ -5,11 +5,12 @@
  * build leaves behind (a stray `earthly-buildkitd` breaks the next build)
  * are removed however it ends.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import { buildEnv } from '../core/buildEnv.js';
+import { sha256 } from '../core/digest.js';
 import { StepTracker, formatElapsed } from '../core/buildOutput.js';
 import { closeGroup, openGroup } from '../core/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
@@ -51,7 +52,7 @@ export function logPathFor(workDir: string, tag: string, at: Date): string {
 }
 
 export function lockPathFor(cacheDir: string, engine: string): string {
-  return join(cacheDir, 'locks', `docker-${createHash('sha256').update(engine).digest('hex').slice(0, 16)}.lock`);
+  return join(cacheDir, 'locks', `docker-${sha256(engine).slice(0, 16)}.lock`);
 }
 
 type Mode = 'tty' | 'plain' | 'github';

@@ -14,7 +14,7 @@ import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
 import { readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
-import type { IsoOptions } from './options.js';
+import { DEFAULT_WORK_DIR, type IsoOptions } from './options.js';
 import { checkIsoDirs } from './isoDirs.js';
 import { refuseForeignManifest } from './publish.js';
 
@@ -121,7 +121,7 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   });
 
   const cacheDir = resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env));
-  const workDir = resolve(options.cwd, options.workDir ?? '.edgebuild');
+  const workDir = resolve(options.cwd, options.workDir ?? DEFAULT_WORK_DIR);
   const outDir = resolve(options.cwd, options.out ?? 'dist');
   await checkIsoDirs({ out: outDir, work: workDir, cache: cacheDir });
   await refuseForeignManifest(outDir);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
 import { MANIFEST_NAME, checkManifest, makeManifest, octalMode, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
-import { sha256 } from '../core/userData.js';
+import { sha256 } from '../core/digest.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
 import { readOwnManifest } from '../adapters/ownManifest.js';
 import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText, targetIn } from '../adapters/publishFiles.js';

@@ -28,7 +28,7 @@ describe('layer rules', () => {
 
   test.each([
     ['src/core/x.ts', "import { createHash } from 'node:crypto';\nimport { inputErrorAt } from '../errors.js';\nexport const x = [createHash, inputErrorAt];\n"],
-    ['src/adapters/x.ts', "import { execa } from 'execa';\nimport { sha256 } from '../core/userData.js';\nexport const x = [execa, sha256];\n"],
+    ['src/adapters/x.ts', "import { execa } from 'execa';\nimport { sha256 } from '../core/digest.js';\nexport const x = [execa, sha256];\n"],
     ['src/pipeline/x.ts', "import { Listr } from 'listr2';\nimport { acquireLock } from '../adapters/files.js';\nexport const x = [Listr, acquireLock];\n"],
   ])('%s: allowed imports pass', async (file, code) => {
     expect(await restricted(file, code)).toEqual([]);
