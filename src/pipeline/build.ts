@@ -6,7 +6,6 @@
  * are removed however it ends.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import { buildEnv } from '../core/buildEnv.js';
@@ -16,7 +15,7 @@ import { closeGroup, openGroup } from '../core/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';
-import { withLock } from '../adapters/files.js';
+import { removeTree, withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
 import type { ProgressStream } from './renderer.js';
 import { forgetBuild, recordBuild, removeLeftContainers, sweepLeftoverBuild } from './leftovers.js';
@@ -142,7 +141,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
   // With the engine to ourselves: a killed run's containers go before they are taken for ours.
   await sweepLeftoverBuild({ recordPath: options.recordPath, graceMs: options.graceMs, onWarning: options.onWarning, docker: { client: docker, engine } });
   // A stale build/ from an earlier run must never be mistaken for this build's output.
-  await rm(join(plan.canvosDir, 'build'), { recursive: true, force: true });
+  await removeTree(join(plan.canvosDir, 'build'));
   const before = new Set((await listContainers(docker)).map((c) => c.id));
   const { env, secrets } = buildEnv(plan.arg, options.env, plan.secrets);
   const started = Date.now();
