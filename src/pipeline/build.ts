@@ -17,7 +17,7 @@ import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';
 import { removeTree, withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
-import type { ProgressStream } from './renderer.js';
+import type { ProgressStream, TaskReporter } from './renderer.js';
 import { forgetBuild, recordBuild, removeLeftContainers, sweepLeftoverBuild } from './leftovers.js';
 
 export interface BuildStepOptions {
@@ -37,11 +37,7 @@ export interface BuildStepOptions {
   graceMs?: number;
 }
 
-/** What listr2 gives a task to report on. */
-export interface TaskReporter {
-  output: string | undefined;
-  title: string;
-}
+export type { TaskReporter } from './renderer.js';
 
 export type BuildOutcome = (RunLoggedResult & { logPath: string; removedContainers: string[] }) | { skipped: true };
 
