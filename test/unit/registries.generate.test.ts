@@ -143,10 +143,12 @@ describe('pxk-e: containerd', () => {
     expect(docker.server).toBe('https://second.company.local');
     expect(docker.skip_verify).toBe(true);
     expect(docker.capabilities).toEqual(['pull', 'resolve']);
-    expect(Object.keys(docker.host)).toEqual(['https://harbor.company.local/v2/dockerhub-proxy']);
+    // The server stays a [host] too: containerd 1.6 ignores a hosts.toml without a host table.
+    expect(Object.keys(docker.host)).toEqual(['https://harbor.company.local/v2/dockerhub-proxy', 'https://second.company.local']);
     const one = gen('distribution: pxk-e\nmirrors:\n  gcr.io:\n    endpoints: [{url: "https://m.local/p", overridePath: true, ca: /ca.pem}]\n    fallback: false\n');
     const gcr = parseToml(file(one.stagesYaml, 'initramfs', '/etc/containerd/certs.d/gcr.io/hosts.toml').content) as Record<string, any>;
-    expect(gcr).toEqual({ server: 'https://m.local/p', capabilities: ['pull', 'resolve'], ca: '/ca.pem', override_path: true });
+    const settings = { capabilities: ['pull', 'resolve'], ca: '/ca.pem', override_path: true };
+    expect(gcr).toEqual({ server: 'https://m.local/p', ...settings, host: { 'https://m.local/p': settings } });
   });
 
   test.each([

@@ -103,22 +103,24 @@ function hostSettings(endpoint: Endpoint, indent: string): string[] {
 
 /**
  * containerd tries the `[host]` entries in file order, then `server`. With
- * `fallback: false` the last mirror is the `server` (its settings at the top
- * level, hosts.go parseHostsFile), so no request ever reaches the upstream —
- * nor the credentials the kubelet hands over for the image's registry.
+ * `fallback: false` the last mirror is also the `server` (its settings at the
+ * top level, hosts.go parseHostsFile), so no request ever reaches the
+ * upstream — nor the credentials the kubelet hands over for the image's
+ * registry. It stays a `[host]` too: containerd 1.6 rejects a hosts.toml
+ * without a `host` table ("invalid `host` tree") and then ignores the whole
+ * file, upstream included — seen in test/integration/containerdRegistries.test.ts.
  */
 export function hostsToml(registry: string, endpoints: readonly Endpoint[], fallback: boolean): string {
   const what = registry === '*' ? 'every registry without its own entry' : registry;
   const last = endpoints[endpoints.length - 1];
   const asServer = !fallback && last !== undefined ? last : undefined;
-  const hosts = asServer ? endpoints.slice(0, -1) : endpoints;
   const lines = [`# Written by edgebuild registries: mirrors for ${what}, tried in order${asServer ? '; never the upstream (fallback: false).' : ' before the upstream.'}`];
   if (asServer) lines.push(`server = ${tomlString(endpointKey(asServer))}`, ...hostSettings(asServer, ''));
   else {
     const server = upstreamServer(registry);
     if (server) lines.push(`server = ${tomlString(server)}`);
   }
-  for (const endpoint of hosts) lines.push('', `[host.${tomlString(endpointKey(endpoint))}]`, ...hostSettings(endpoint, '  '));
+  for (const endpoint of endpoints) lines.push('', `[host.${tomlString(endpointKey(endpoint))}]`, ...hostSettings(endpoint, '  '));
   lines.push('');
   return lines.join('\n');
 }
