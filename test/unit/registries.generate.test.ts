@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests walk documents parsed from TOML, JSON and YAML */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -218,7 +218,9 @@ describe('pxk-e: kubelet credential provider', () => {
     const check = step.commands![0]!;
     expect(check).not.toMatch(/\{\{|\}\}/); // yip renders commands as Go templates
     const run = (path: string) => spawnSync('/bin/sh', ['-c', check], { env: { PATH: path }, encoding: 'utf8' });
-    const missing = run(mkdtempSync(join(tmpdir(), 'edgebuild-nopython-')));
+    const emptyDir = mkdtempSync(join(tmpdir(), 'edgebuild-nopython-'));
+    const missing = run(emptyDir);
+    rmSync(emptyDir, { recursive: true });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/python3 is missing on this node/);
     expect(run(process.env.PATH ?? '').status).toBe(0);

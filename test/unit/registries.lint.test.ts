@@ -102,6 +102,11 @@ describe('lint', () => {
     expect(found[0]!.message).toMatch(message);
   });
 
+  test('pxk-e: spectro-containerd is said not to be served (a warning, exit 2 with --strict)', () => {
+    expect(findings('mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncontainerd:\n  service: spectro-containerd\n')).toEqual(['containerd-not-served r.yaml:4:12']);
+    expect(findings('mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncontainerd:\n  service: containerd\n')).toEqual([]);
+  });
+
   test('pxk-e: fallback: false silences the upstream warning', () => {
     expect(findings(`${BASE}mirrors:\n  docker.io: {endpoints: [https://m.local], fallback: false}\ncredentials:\n${CREDS}`)).toEqual([]);
   });

@@ -118,6 +118,14 @@ export function lintRegistries(file: RegistriesFile, distribution: Distribution)
     }
   }
 
+  if (pxke && file.containerd?.service === 'spectro-containerd') {
+    findings.push({
+      code: 'containerd-not-served',
+      message:
+        'spectro-containerd (socket /run/spectro/containerd/containerd.sock, chosen by the kubeadm provider when the cluster options set spectro-containerd-service-name) does not read /etc/containerd/config.toml or its certs.d: the mirrors written here do not apply to it',
+      at: ['containerd', 'service'],
+    });
+  }
   if (!pxke) {
     for (const key of ['credentialProvider', 'containerd', 'kubernetesVersion'] as const) {
       if (file[key] !== undefined) {

@@ -43,6 +43,8 @@ export interface RegistriesFile {
 
 /** PXK-E: the settings of the node's containerd that the generated config.toml keeps. */
 export interface ContainerdInput {
+  /** Which containerd the kubelet talks to; only `containerd` is served. */
+  service?: 'containerd' | 'spectro-containerd';
   root?: string;
   runcBinary?: string;
   sandboxImage?: string;
