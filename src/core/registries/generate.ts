@@ -223,6 +223,8 @@ function kubernetesVersion(parsed: ParsedRegistries): string {
  * The executable is a python3 script: without python3 every credentialed pull
  * fails later and quietly, so the step fails now, where yip logs it.
  */
+const PYTHON3_CHECK = 'command -v python3 >/dev/null 2>&1 || (echo "edgebuild: python3 is missing on this node: the kubelet image credential provider cannot run and the kubelet pulls without registry credentials" >&2; exit 1)';
+
 function providerStep(settings: ProviderSettings, providerScript: string): StageStep {
   const executable = `${settings.binDir}/${settings.name}`;
   return {
@@ -231,7 +233,8 @@ function providerStep(settings: ProviderSettings, providerScript: string): Stage
       { path: executable, permissions: 0o755, ...ROOT, content: providerScript },
       { path: settings.configPath, permissions: 0o644, ...ROOT, content: credentialProviderConfig(settings) },
     ],
-    commands: [`command -v python3 >/dev/null 2>&1 || (echo "edgebuild: python3 is missing on this node: ${executable} cannot run and the kubelet pulls without registry credentials" >&2; exit 1)`],
+    // A constant: a path from the file would be read by sh and by yip's Go templates.
+    commands: [PYTHON3_CHECK],
   };
 }
 

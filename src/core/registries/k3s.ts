@@ -50,7 +50,7 @@ export function registriesYaml(
   // Credentials under a mirrored registry are meant for its pulls, which K3s makes
   // from the mirror hosts: a mirror host without its own entry gets them too.
   for (const mirror of mirrors) {
-    const [key] = mirror.registry === '*' ? [] : credentialKeysFor(credentials, mirror.registry);
+    const [key] = mirror.registry === '*' ? [] : credentialKeysFor(credentials, mirror.registry).filter((k) => !isGlobKey(k));
     const credential = key === undefined ? undefined : credentials[key];
     if (!credential) continue;
     for (const endpoint of mirror.endpoints) {

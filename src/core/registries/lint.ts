@@ -67,7 +67,8 @@ export function lintRegistries(file: RegistriesFile, distribution: Distribution)
     if (!pxke && mirror.fallback === false) {
       findings.push({ code: 'ignored-by-distribution', message: `fallback of ${registry} is ignored: ${distribution}'s registries.yaml has no such setting (start ${distribution} with --disable-default-registry-endpoint instead)`, at: ['mirrors', registry, 'fallback'] });
     }
-    const keys = registry === '*' ? [] : credentialKeysFor(file.credentials, registry);
+    // K3s/RKE2 leave glob keys out, so only exact ones reach their upstream.
+    const keys = registry === '*' ? [] : credentialKeysFor(file.credentials, registry).filter((k) => pxke || !isGlobKey(k));
     // A registry "mirrored" by itself (to set TLS options) has no other upstream to leak to.
     const onlyItself = mirrorEndpoints(mirror).every((e) => !e.parsed || endpointHost(e) === registry.toLowerCase());
     if (keys.length && mirror.fallback !== false && !onlyItself) {
