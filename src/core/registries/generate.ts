@@ -67,8 +67,8 @@ interface UsableMirror {
 
 type Stages = Partial<Record<StageName, StageStep[]>>;
 
-/** What the PXK-E steps add beside the stages. */
-interface PxkeResult {
+/** The stages of one distribution, and for PXK-E with credentials the kubeadm snippet. */
+interface DistributionStages {
   stages: Stages;
   kubeadmApi: KubeadmApi | undefined;
   kubeadmConfig: string | undefined;
@@ -94,7 +94,7 @@ export function generateRegistries(parsed: ParsedRegistries, options: GenerateOp
     .map((c) => c.password)
     .filter((p) => !isPaletteReference(p));
 
-  const result: PxkeResult =
+  const result: DistributionStages =
     distribution === 'pxk-e'
       ? pxkeStages(parsed, mirrors, options.providerScript)
       : { stages: k3sStages(distribution, mirrors, credentials), kubeadmApi: undefined, kubeadmConfig: undefined };
@@ -157,7 +157,7 @@ function k3sStages(distribution: Exclude<Distribution, 'pxk-e'>, mirrors: Usable
   };
 }
 
-function pxkeStages(parsed: ParsedRegistries, mirrors: UsableMirror[], providerScript: string): PxkeResult {
+function pxkeStages(parsed: ParsedRegistries, mirrors: UsableMirror[], providerScript: string): DistributionStages {
   const settings = containerdSettings(parsed.data.containerd ?? {});
   const credentials = parsed.data.credentials ?? {};
   const parts: Stages[] = [{ initramfs: [containerdConfigStep(settings)] }];
