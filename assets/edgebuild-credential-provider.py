@@ -9,6 +9,11 @@
 # the same rules as matchImages: host parts are globs, the port must match. So the
 # key here is the registry exactly as the image names it, port included.
 #
+# A file may also be named for a kubelet glob (*.gcr.io.json): when the image's own
+# registry has no file, the first glob (in name order) that matches it under the
+# kubelet's rules answers, keyed by the glob, which the kubelet's keyring matches
+# against the image the same way.
+#
 # Credentials live in <credentials-dir>/<host[:port]>.json as
 # {"username": "...", "password": "..."}; the files are read on every request, so
 # rotating them needs no kubelet restart. A registry without a file gets an answer
@@ -18,6 +23,7 @@
 # Secrets never leave through stderr or syslog: messages name registries and files,
 # never their content. Runs on Python 3.6+ with the standard library only.
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -36,6 +42,7 @@ API_VERSIONS = (
 )
 # host[:port] as it may start an image name; anything else never becomes a path.
 REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$")
+GLOB = re.compile(r"^[a-z0-9*?]([a-z0-9*?-]*[a-z0-9*?])?(\.[a-z0-9*?]([a-z0-9*?-]*[a-z0-9*?])?)*(:[0-9]{1,5})?$")
 GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|\u00b5s|ms|s|m|h))+$")
 
 
@@ -59,6 +66,33 @@ def registry_of(image):
     if sep and ("." in first or ":" in first or first == "localhost"):
         return first
     return "docker.io"
+
+
+def split_host_port(registry):
+    host, sep, port = registry.rpartition(":")
+    return (host, port) if sep and port.isdigit() else (registry, "")
+
+
+def glob_matches(glob, registry):
+    """The kubelet's URLsMatch for hosts: same port, same number of parts, each part a glob."""
+    glob_host, glob_port = split_host_port(glob)
+    host, port = split_host_port(registry)
+    glob_parts, parts = glob_host.split("."), host.split(".")
+    if glob_port != port or len(glob_parts) != len(parts):
+        return False
+    return all(fnmatch.fnmatchcase(p, g) for g, p in zip(glob_parts, parts))
+
+
+def glob_key_for(credentials_dir, name):
+    try:
+        entries = sorted(os.listdir(credentials_dir))
+    except OSError:
+        return None
+    for entry in entries:
+        key = entry[: -len(".json")] if entry.endswith(".json") else None
+        if key and any(c in key for c in "*?") and GLOB.match(key) and glob_matches(key, name):
+            return key
+    return None
 
 
 def read_request(stream):
@@ -124,9 +158,13 @@ def main(argv, stdin, stdout, stderr):
         auth = {}
         if REGISTRY.match(name):
             path = os.path.join(args.credentials_dir, name + ".json")
-            if os.path.exists(path):
+            key = registry
+            if not os.path.exists(path):
+                key = glob_key_for(args.credentials_dir, name)
+                path = os.path.join(args.credentials_dir, key + ".json") if key else None
+            if path:
                 username, password = read_credentials(path)
-                auth[registry] = {"username": username, "password": password}
+                auth[key] = {"username": username, "password": password}
         if auth:
             log(syslog.LOG_INFO if syslog else 0, "credentials provided for %s" % registry)
         else:

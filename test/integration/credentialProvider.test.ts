@@ -27,6 +27,7 @@ beforeAll(() => {
   writeFileSync(join(credsDir, 'harbor.company.local.json'), JSON.stringify({ username: 'robot$edge', password: PASSWORD }), { mode: 0o600 });
   writeFileSync(join(credsDir, 'registry.local:5000.json'), JSON.stringify({ username: 'edge', password: PASSWORD }), { mode: 0o600 });
   writeFileSync(join(credsDir, 'docker.io.json'), JSON.stringify({ username: 'hub', password: PASSWORD }), { mode: 0o600 });
+  writeFileSync(join(credsDir, '*.gcr.io.json'), JSON.stringify({ username: 'gcr', password: PASSWORD }), { mode: 0o600 });
   // Broken files that contain the secret: the error must not echo them.
   writeFileSync(join(credsDir, 'broken.company.local.json'), `{"username": "u", "password": "${PASSWORD}"`);
   writeFileSync(join(credsDir, 'nopass.company.local.json'), JSON.stringify({ username: 'u', pass: PASSWORD }));
@@ -120,6 +121,21 @@ describe('the credential provider answers CredentialProviderRequests', () => {
       expect(run.status).toBe(0);
       expect(run.stderr).toBe('');
       expect(JSON.parse(run.stdout)).toEqual({ apiVersion: V1, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '5m', auth: {} });
+    }
+  });
+
+  test('a glob credentials file (*.gcr.io) answers for the registries the kubelet would match it to, keyed by the glob', () => {
+    for (const image of ['us.gcr.io/team/app', 'eu.gcr.io/x']) {
+      const response = JSON.parse(provider(request(image)).stdout) as { auth: Record<string, { username: string }> };
+      expect(Object.keys(response.auth)).toEqual(['*.gcr.io']);
+      expect(response.auth['*.gcr.io']!.username).toBe('gcr');
+      // The kubelet's keyring then applies the glob key to the image with URLsMatchStr.
+      expect(urlsMatchStr('*.gcr.io', image)).toBe(true);
+    }
+    // Kubelet rules: one part per glob part, the port must match.
+    for (const image of ['gcr.io/x', 'a.b.gcr.io/x', 'us.gcr.io:5000/x']) {
+      expect(JSON.parse(provider(request(image)).stdout).auth).toEqual({});
+      expect(urlsMatchStr('*.gcr.io', image)).toBe(false);
     }
   });
 

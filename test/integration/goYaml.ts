@@ -31,7 +31,7 @@ export type Canon =
 
 /** yip's typed view of `stages` (Go field names). */
 export interface YipView {
-  Stages: Record<string, { Name: string; Files: { Path: string; Permissions: number; Owner: number; Group: number; Content: string }[] | null }[]> | null;
+  Stages: Record<string, { Name: string; Commands: string[] | null; Files: { Path: string; Permissions: number; Owner: number; Group: number; Content: string }[] | null }[]> | null;
 }
 
 export interface Reading {

@@ -90,10 +90,10 @@ describe.skipIf(!haveGoYaml)('registries output read by yaml.v2 as yip and K3s/R
     expect(stages.yipError).toBeUndefined();
     // Every step, file, mode and content exactly as intended, in yip's typed fields.
     const intended = Object.fromEntries(
-      Object.entries(g.stages).map(([stage, steps]) => [stage, steps.map((s) => ({ Name: s.name, Files: s.files.map((f) => ({ Path: f.path, Permissions: f.permissions, Owner: f.owner, Group: f.group, Content: f.content })) }))]),
+      Object.entries(g.stages).map(([stage, steps]) => [stage, steps.map((s) => ({ Name: s.name, Commands: s.commands ?? null, Files: s.files.map((f) => ({ Path: f.path, Permissions: f.permissions, Owner: f.owner, Group: f.group, Content: f.content })) }))]),
     );
     const read = Object.fromEntries(
-      Object.entries(stages.yip!.Stages!).map(([stage, steps]) => [stage, steps.map((s) => ({ Name: s.Name, Files: (s.Files ?? []).map(({ Path, Permissions, Owner, Group, Content }) => ({ Path, Permissions, Owner, Group, Content })) }))]),
+      Object.entries(stages.yip!.Stages!).map(([stage, steps]) => [stage, steps.map((s) => ({ Name: s.Name, Commands: s.Commands, Files: (s.Files ?? []).map(({ Path, Permissions, Owner, Group, Content }) => ({ Path, Permissions, Owner, Group, Content })) }))]),
     );
     expect(read).toEqual(intended);
     expect(g.files.map((f) => f.permissions).every((p) => [0o644, 0o600, 0o755].includes(p))).toBe(true);

@@ -1,5 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests walk documents parsed from TOML, JSON and YAML */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
@@ -15,7 +18,7 @@ function gen(source: string, distribution?: 'pxk-e' | 'k3s' | 'rke2'): Generated
 }
 
 interface YipFile { path: string; permissions: number; owner: number; group: number; content: string }
-interface YipStep { name: string; files: YipFile[] }
+interface YipStep { name: string; files: YipFile[]; commands?: string[] }
 
 /** Reads the stages the way yip does: gopkg.in/yaml.v3 reads 0644 as octal, i.e. YAML 1.1 ints. */
 function readStages(text: string): Record<string, YipStep[]> {
@@ -66,7 +69,8 @@ describe('stages: the yip format', () => {
     for (const steps of Object.values(stages)) {
       expect(Array.isArray(steps)).toBe(true);
       for (const step of steps) {
-        expect(Object.keys(step).sort()).toEqual(['files', 'name']);
+        expect(Object.keys(step).filter((k) => k !== 'commands').sort()).toEqual(['files', 'name']);
+        if (step.commands) expect(step.commands.every((c) => typeof c === 'string')).toBe(true);
         expect(step.files.length).toBeGreaterThan(0);
         for (const f of step.files) {
           expect(Object.keys(f).sort()).toEqual(['content', 'group', 'owner', 'path', 'permissions']);
@@ -101,12 +105,64 @@ describe('pxk-e: containerd', () => {
     expect(toml.imports).toEqual(['/etc/containerd/conf.d/*.toml']);
     const cri = toml.plugins['io.containerd.grpc.v1.cri'];
     expect(cri.registry).toEqual({ config_path: '/etc/containerd/certs.d' });
-    expect(cri.sandbox_image).toBe('registry.k8s.io/pause:3.9');
     expect(cri.containerd.runtimes.runc.runtime_type).toBe('io.containerd.runc.v2');
-    expect(cri.containerd.runtimes.runc.options.SystemdCgroup).toBe(true);
   });
 
-  test('one hosts.toml per mirrored registry, in reconcile, with containerd field names', () => {
+  test("config.toml keeps the released kubeadm provider's root, runc, sandbox image and cgroup driver by default", () => {
+    // kairos-io/provider-kubeadm containerd/config.toml, every tag up to v4.10.0.
+    const toml = parseToml(file(g.stagesYaml, 'initramfs', '/etc/containerd/config.toml').content) as Record<string, any>;
+    expect(toml.root).toBe('/opt/containerd');
+    const cri = toml.plugins['io.containerd.grpc.v1.cri'];
+    expect(cri.sandbox_image).toBe('k8s.gcr.io/pause:3.6');
+    expect(cri.containerd.runtimes.runc.options).toEqual({ BinaryName: '/opt/bin/runc', SystemdCgroup: true });
+  });
+
+  test('containerd settings in the registries file replace the defaults', () => {
+    const custom = gen(`${PXKE}containerd:\n  root: /var/lib/containerd\n  runcBinary: /usr/bin/runc\n  sandboxImage: registry.k8s.io/pause:3.9\n  systemdCgroup: false\n  configPath: /etc/containerd/hosts\n`);
+    const toml = parseToml(file(custom.stagesYaml, 'initramfs', '/etc/containerd/config.toml').content) as Record<string, any>;
+    expect(toml.root).toBe('/var/lib/containerd');
+    const cri = toml.plugins['io.containerd.grpc.v1.cri'];
+    expect(cri.sandbox_image).toBe('registry.k8s.io/pause:3.9');
+    expect(cri.containerd.runtimes.runc.options).toEqual({ BinaryName: '/usr/bin/runc', SystemdCgroup: false });
+    expect(cri.registry.config_path).toBe('/etc/containerd/hosts');
+    file(custom.stagesYaml, 'initramfs', '/etc/containerd/hosts/docker.io/hosts.toml');
+  });
+
+  test('hosts.toml and credentials files are written in initramfs and again in reconcile, identically', () => {
+    for (const path of ['/etc/containerd/certs.d/docker.io/hosts.toml', '/etc/kubernetes/registries/harbor.company.local.json']) {
+      expect(file(g.stagesYaml, 'initramfs', path)).toEqual(file(g.stagesYaml, 'reconcile', path));
+    }
+    // config.toml, the provider and its config are read at startup only: initramfs alone.
+    const reconcile = g.files.filter((f) => f.stage === 'reconcile').map((f) => f.path);
+    expect(reconcile.filter((p) => !p.endsWith('hosts.toml') && !p.startsWith('/etc/kubernetes/registries/'))).toEqual([]);
+  });
+
+  test('fallback: false makes the last mirror the server, its settings at the top level', () => {
+    const noFallback = gen(PXKE.replace('      - https://second.company.local\n', '      - url: https://second.company.local\n        skipVerify: true\n    fallback: false\n'));
+    const docker = parseToml(file(noFallback.stagesYaml, 'initramfs', '/etc/containerd/certs.d/docker.io/hosts.toml').content) as Record<string, any>;
+    expect(docker.server).toBe('https://second.company.local');
+    expect(docker.skip_verify).toBe(true);
+    expect(docker.capabilities).toEqual(['pull', 'resolve']);
+    // The server stays a [host] too: containerd 1.6 ignores a hosts.toml without a host table.
+    expect(Object.keys(docker.host)).toEqual(['https://harbor.company.local/v2/dockerhub-proxy', 'https://second.company.local']);
+    const one = gen('distribution: pxk-e\nmirrors:\n  gcr.io:\n    endpoints: [{url: "https://m.local/p", overridePath: true, ca: /ca.pem}]\n    fallback: false\n');
+    const gcr = parseToml(file(one.stagesYaml, 'initramfs', '/etc/containerd/certs.d/gcr.io/hosts.toml').content) as Record<string, any>;
+    const settings = { capabilities: ['pull', 'resolve'], ca: '/ca.pem', override_path: true };
+    expect(gcr).toEqual({ server: 'https://m.local/p', ...settings, host: { 'https://m.local/p': settings } });
+  });
+
+  test.each([
+    ['localhost:5000', 'http://localhost:5000'],
+    ['127.0.0.1:5000', 'http://127.0.0.1:5000'],
+    ['localhost', 'http://localhost'],
+    ['localhost.company.local', 'https://localhost.company.local'],
+  ])('the upstream %s keeps the scheme containerd uses for it (%s)', (registry, server) => {
+    const local = gen(`distribution: pxk-e\nmirrors:\n  ${registry}:\n    endpoints: [https://m.local]\n`);
+    const toml = parseToml(file(local.stagesYaml, 'initramfs', `/etc/containerd/certs.d/${registry}/hosts.toml`).content) as Record<string, any>;
+    expect(toml.server).toBe(server);
+  });
+
+  test('one hosts.toml per mirrored registry, with containerd field names', () => {
     const docker = parseToml(file(g.stagesYaml, 'reconcile', '/etc/containerd/certs.d/docker.io/hosts.toml').content) as Record<string, any>;
     // docker.io's API is registry-1.docker.io; containerd only maps it when server is absent.
     expect(docker.server).toBe('https://registry-1.docker.io');
@@ -156,15 +212,39 @@ describe('pxk-e: kubelet credential provider', () => {
     });
   });
 
-  test('one credentials file per registry, host:port in the name, mode 0600, in reconcile', () => {
+  test('the provider step fails loudly without python3, and the stages say python3 is needed', () => {
+    const step = readStages(g.stagesYaml).initramfs!.find((s) => s.files.some((f) => f.path.endsWith('/edgebuild-credential-provider')))!;
+    expect(step.commands).toHaveLength(1);
+    const check = step.commands![0]!;
+    expect(check).not.toMatch(/\{\{|\}\}/); // yip renders commands as Go templates
+    const run = (path: string) => spawnSync('/bin/sh', ['-c', check], { env: { PATH: path }, encoding: 'utf8' });
+    const emptyDir = mkdtempSync(join(tmpdir(), 'edgebuild-nopython-'));
+    const missing = run(emptyDir);
+    rmSync(emptyDir, { recursive: true });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/python3 is missing on this node/);
+    expect(run(process.env.PATH ?? '').status).toBe(0);
+    expect(g.stagesYaml.split('\n', 3).join('\n')).toMatch(/# .*must have python3/);
+  });
+
+  test('a glob credentials key (*.gcr.io) gets its own credentials file and is its own default matchImages entry', () => {
+    const glob = gen("distribution: pxk-e\nkubernetesVersion: '1.30.1'\ncredentials:\n  '*.gcr.io': {username: u, password: '{{.spectro.var.p}}'}\n");
+    expect(JSON.parse(file(glob.stagesYaml, 'reconcile', '/etc/kubernetes/registries/*.gcr.io.json').content).username).toBe('u');
+    expect(JSON.parse(file(glob.stagesYaml, 'initramfs', '/etc/kubernetes/credential-provider/config.json').content).providers[0].matchImages).toEqual(['*.gcr.io']);
+    expect(glob.findings).toEqual([]);
+  });
+
+  test('one credentials file per registry, host:port in the name, mode 0600', () => {
     const harbor = file(g.stagesYaml, 'reconcile', '/etc/kubernetes/registries/harbor.company.local.json');
     expect(harbor.permissions).toBe(0o600);
     expect(JSON.parse(harbor.content)).toEqual({ username: 'robot$edge', password: '{{.spectro.var.harborPassword}}' });
     const local = file(g.stagesYaml, 'reconcile', '/etc/kubernetes/registries/registry.local:5000.json');
     expect(JSON.parse(local.content).password).toBe('{{ .spectro.var.localPassword }}');
-    expect(g.files.filter((f) => f.secret).map((f) => f.path)).toEqual([
-      '/etc/kubernetes/registries/harbor.company.local.json',
-      '/etc/kubernetes/registries/registry.local:5000.json',
+    expect(g.files.filter((f) => f.secret).map((f) => `${f.stage} ${f.path}`)).toEqual([
+      'initramfs /etc/kubernetes/registries/harbor.company.local.json',
+      'initramfs /etc/kubernetes/registries/registry.local:5000.json',
+      'reconcile /etc/kubernetes/registries/harbor.company.local.json',
+      'reconcile /etc/kubernetes/registries/registry.local:5000.json',
     ]);
   });
 
@@ -209,7 +289,12 @@ describe('pxk-e: kubelet credential provider', () => {
   test('mirrors only: no credential provider, no kubeadm snippet, no kubernetesVersion needed', () => {
     const g2 = gen('distribution: pxk-e\nmirrors:\n  gcr.io:\n    endpoints: [https://gcr-mirror.local]\n');
     expect(g2.kubeadmConfig).toBeUndefined();
-    expect(g2.files.map((f) => f.path)).toEqual(['/etc/containerd/config.toml', '/etc/containerd/certs.d/gcr.io/hosts.toml']);
+    expect(g2.files.map((f) => `${f.stage} ${f.path}`)).toEqual([
+      'initramfs /etc/containerd/config.toml',
+      'initramfs /etc/containerd/certs.d/gcr.io/hosts.toml',
+      'reconcile /etc/containerd/certs.d/gcr.io/hosts.toml',
+    ]);
+    expect(g2.stagesYaml).not.toMatch(/python3/);
   });
 });
 
@@ -249,6 +334,18 @@ credentials:
     });
     // Never a file the distribution ignores: no containerd config, hosts.toml or kubelet provider.
     expect(g.stagesYaml).not.toMatch(/containerd|credential-provider|kubelet/);
+  });
+
+  test('credentials under a mirrored registry also go under each mirror host without its own (K3s keys configs by the host it contacts)', () => {
+    const g = gen("mirrors:\n  docker.io:\n    endpoints: [https://a.local, 'https://b.local:8443/x']\n  quay.io:\n    endpoints: [https://own.local]\ncredentials:\n  docker.io: {username: hub, password: '{{.spectro.var.p}}'}\n  quay.io: {username: q, password: '{{.spectro.var.q}}'}\n  own.local: {username: own, password: '{{.spectro.var.o}}'}\n", 'k3s');
+    const configs = (parseYaml(file(g.stagesYaml, 'initramfs', '/etc/rancher/k3s/registries.yaml').content) as { configs: Record<string, { auth: { username: string } }> }).configs;
+    expect(Object.fromEntries(Object.entries(configs).map(([host, c]) => [host, c.auth.username]))).toEqual({
+      'docker.io': 'hub',
+      'a.local': 'hub',
+      'b.local:8443': 'hub',
+      'quay.io': 'q',
+      'own.local': 'own',
+    });
   });
 
   test('a Palette macro stays a single-quoted string (a bare {{ would start a YAML flow mapping)', () => {

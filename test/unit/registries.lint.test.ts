@@ -64,13 +64,51 @@ describe('lint', () => {
 
   test('k3s: PXK-E-only settings are reported as ignored', () => {
     const source = `${BASE}mirrors:\n  docker.io:\n    endpoints:\n      - {url: "https://m.local/x", overridePath: true, capabilities: [pull], ca: [/a, /b]}\ncredentials:\n  m.local: {username: u, password: '{{.spectro.var.p}}'}\ncredentialProvider: {matchImages: [x.io]}\n`;
+    // overridePath with a path is what K3s does anyway: no finding for it.
     expect(findings(source, 'k3s')).toEqual([
-      'ignored-by-distribution r.yaml:5:9',
       'ignored-by-distribution r.yaml:5:9',
       'ignored-by-distribution r.yaml:5:9',
       'ignored-by-distribution r.yaml:8:21',
       'ignored-by-distribution r.yaml:1:20',
     ]);
+  });
+
+  test.each([
+    ['a path without overridePath: K3s sets override_path itself', '{url: "https://m.local/proxy"}', /k3s uses the path of https:\/\/m\.local\/proxy as the registry API root/],
+    ['overridePath on a root URL: K3s appends /v2', '{url: "https://m.local/v2", overridePath: true}', /has no effect on k3s: it sets override_path only for an endpoint path other than \/, \/v2/],
+  ])('k3s: %s', (_name, endpoint, message) => {
+    const parsed = parseRegistries(`mirrors:\n  docker.io:\n    endpoints:\n      - ${endpoint}\n`, 'r.yaml');
+    const found = generateRegistries(parsed, { distribution: 'k3s', providerScript: '' }).findings;
+    expect(found.map((f) => f.code)).toEqual(['override-path-k3s']);
+    expect(found[0]!.message).toMatch(message);
+  });
+
+  test('k3s: no override-path finding for a root URL without overridePath or a path with it', () => {
+    expect(findings('mirrors:\n  docker.io:\n    endpoints: [https://m.local, "https://n.local/", {url: "https://o.local/p", overridePath: true}]\n', 'k3s')).toEqual([]);
+  });
+
+  const CREDS = "  docker.io: {username: u, password: '{{.spectro.var.p}}'}\n";
+  test.each([
+    ['pxk-e: credentials under a mirrored registry with the upstream fallback', `${BASE}mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncredentials:\n${CREDS}`, 'pxk-e', ['credentials-reach-upstream r.yaml:3:3'], /fallback: false/],
+    ['pxk-e: a glob key covers the mirrored registry', `${BASE}mirrors:\n  us.gcr.io: {endpoints: [https://m.local]}\ncredentials:\n  "*.gcr.io": {username: u, password: '{{.spectro.var.p}}'}\n`, 'pxk-e', ['credentials-reach-upstream r.yaml:3:3'], /under \*\.gcr\.io/],
+    ['k3s: the same, with the K3s fix', `mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncredentials:\n${CREDS}`, 'k3s', ['credentials-reach-upstream r.yaml:2:3'], /--disable-default-registry-endpoint/],
+    ['pxk-e: the mirror account only under the mirror host', `${BASE}mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncredentials:\n  m.local: {username: u, password: '{{.spectro.var.p}}'}\n`, 'pxk-e', ['credential-mirror-host r.yaml:5:3'], /the kubelet asks for docker\.io's/],
+    ['k3s: fallback: false is ignored', 'mirrors:\n  docker.io: {endpoints: [https://m.local], fallback: false}\n', 'k3s', ['ignored-by-distribution r.yaml:2:55'], /--disable-default-registry-endpoint/],
+    ['k3s: a glob credentials key is left out', "credentials:\n  '*.gcr.io': {username: u, password: '{{.spectro.var.p}}'}\n", 'k3s', ['ignored-by-distribution r.yaml:2:3'], /keys configs by exact host/],
+  ] as const)('%s', (_name, source, distribution, expected, message) => {
+    const parsed = parseRegistries(source, 'r.yaml');
+    const found = generateRegistries(parsed, { distribution, providerScript: '' }).findings;
+    expect(found.map((f) => `${f.code} ${formatPlace(parsed.locate(f.at, f.key))}`)).toEqual(expected);
+    expect(found[0]!.message).toMatch(message);
+  });
+
+  test('pxk-e: spectro-containerd is said not to be served (a warning, exit 2 with --strict)', () => {
+    expect(findings('mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncontainerd:\n  service: spectro-containerd\n')).toEqual(['containerd-not-served r.yaml:4:12']);
+    expect(findings('mirrors:\n  docker.io: {endpoints: [https://m.local]}\ncontainerd:\n  service: containerd\n')).toEqual([]);
+  });
+
+  test('pxk-e: fallback: false silences the upstream warning', () => {
+    expect(findings(`${BASE}mirrors:\n  docker.io: {endpoints: [https://m.local], fallback: false}\ncredentials:\n${CREDS}`)).toEqual([]);
   });
 
   test.each([

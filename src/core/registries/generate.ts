@@ -4,7 +4,7 @@
  * command decides where it goes. Pure.
  */
 import { inputErrorAt } from '../../errors.js';
-import { DEFAULT_HOSTS_DIR, DEFAULT_SANDBOX_IMAGE, containerdConfigToml, hostsDirName, hostsToml } from './containerd.js';
+import { DEFAULT_HOSTS_DIR, PROVIDER_CONTAINERD, containerdConfigToml, hostsDirName, hostsToml, type ContainerdSettings } from './containerd.js';
 import { mirrorEndpoints, type Endpoint } from './endpoints.js';
 import { registriesYaml, registriesYamlPath } from './k3s.js';
 import {
@@ -23,7 +23,7 @@ import { BadUrlError, parseSchemelessUrl } from './matchImages.js';
 import { effectiveMatchImages, isPaletteReference, lintRegistries } from './lint.js';
 import type { ParsedRegistries } from './parse.js';
 import { renderStages } from './stages.js';
-import type { Distribution, Finding, StageName, StageStep } from './types.js';
+import type { ContainerdInput, CredentialInput, Distribution, Finding, MirrorInput, StageName, StageStep } from './types.js';
 
 export interface GenerateOptions {
   /** --distro, which wins over the file's `distribution`. */
@@ -57,6 +57,23 @@ export interface Generated {
 
 const ROOT = { owner: 0, group: 0 };
 
+/** A mirror with the endpoints the writers use (invalid URLs are left out: lint says so). */
+interface UsableMirror {
+  registry: string;
+  rewrite: Record<string, string> | undefined;
+  fallback: boolean;
+  endpoints: (Endpoint & { parsed: URL })[];
+}
+
+type Stages = Partial<Record<StageName, StageStep[]>>;
+
+/** The stages of one distribution, and for PXK-E with credentials the kubeadm snippet. */
+interface DistributionStages {
+  stages: Stages;
+  kubeadmApi: KubeadmApi | undefined;
+  kubeadmConfig: string | undefined;
+}
+
 export function generateRegistries(parsed: ParsedRegistries, options: GenerateOptions): Generated {
   const { data, locate } = parsed;
   const distribution = options.distribution ?? data.distribution;
@@ -65,14 +82,8 @@ export function generateRegistries(parsed: ParsedRegistries, options: GenerateOp
   }
   const credentials = data.credentials ?? {};
   const hasCredentials = Object.keys(credentials).length > 0;
-  const mirrors = Object.entries(data.mirrors ?? {}).map(([registry, mirror]) => ({
-    registry,
-    rewrite: mirror.rewrite,
-    // Invalid URLs are left out (lint says so): containerd would reject the whole hosts.toml.
-    endpoints: mirrorEndpoints(mirror).filter((e): e is Endpoint & { parsed: URL } => e.parsed !== undefined),
-  }));
-  const usableMirrors = mirrors.filter((m) => m.endpoints.length > 0);
-  if (usableMirrors.length === 0 && !hasCredentials) {
+  const mirrors = usableMirrors(data.mirrors ?? {});
+  if (mirrors.length === 0 && !hasCredentials) {
     throw inputErrorAt(locate([]), 'nothing to generate: no mirror with a valid endpoint and no credentials', {
       code: 'registries-empty',
       fix: 'add mirrors: or credentials: (see build-configs/registries.yaml)',
@@ -83,75 +94,11 @@ export function generateRegistries(parsed: ParsedRegistries, options: GenerateOp
     .map((c) => c.password)
     .filter((p) => !isPaletteReference(p));
 
-  const stages: Partial<Record<StageName, StageStep[]>> = {};
-  const add = (stage: StageName, step: StageStep): void => {
-    (stages[stage] ??= []).push(step);
-  };
-  let kubeadmApi: KubeadmApi | undefined;
-  let kubeadmConfig: string | undefined;
-
-  if (distribution === 'pxk-e') {
-    const hostsDir = data.containerd?.configPath ?? DEFAULT_HOSTS_DIR;
-    // initramfs: containerd reads config.toml only when it starts; writing it before then needs no restart.
-    add('initramfs', {
-      name: 'edgebuild: containerd reads registry hosts from ' + hostsDir,
-      files: [{ path: '/etc/containerd/config.toml', permissions: 0o644, ...ROOT, content: containerdConfigToml({ sandboxImage: data.containerd?.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, hostsDir }) }],
-    });
-    if (usableMirrors.length) {
-      // reconcile: containerd rereads hosts.toml on every pull, so updates apply without a restart.
-      add('reconcile', {
-        name: 'edgebuild: registry mirrors',
-        files: usableMirrors.map((m) => ({ path: `${hostsDir}/${hostsDirName(m.registry)}/hosts.toml`, permissions: 0o644, ...ROOT, content: hostsToml(m.registry, m.endpoints) })),
-      });
-    }
-    if (hasCredentials) {
-      const version = data.kubernetesVersion;
-      if (!version) {
-        throw inputErrorAt(locate(['credentials'], true), 'kubernetesVersion is required for pxk-e credentials', {
-          code: 'registries-k8s-version',
-          fix: 'add kubernetesVersion: "1.30.5" (the version of the profile\'s Kubernetes layer): kubeletExtraArgs is a map before 1.31 and a list from 1.31',
-        });
-      }
-      if (!supportsCredentialProviderV1(version)) {
-        throw inputErrorAt(locate(['kubernetesVersion']), `Kubernetes ${version} has no kubelet.config.k8s.io/v1 CredentialProviderConfig`, {
-          code: 'registries-k8s-version',
-          fix: 'use Kubernetes 1.26 or newer',
-        });
-      }
-      const settings = providerSettings(parsed);
-      // initramfs: the kubelet exits at startup when its provider config or executable is missing,
-      // so both must be on disk before kubeadm starts it.
-      add('initramfs', {
-        name: 'edgebuild: kubelet image credential provider',
-        files: [
-          { path: `${settings.binDir}/${settings.name}`, permissions: 0o755, ...ROOT, content: options.providerScript },
-          { path: settings.configPath, permissions: 0o644, ...ROOT, content: credentialProviderConfig(settings) },
-        ],
-      });
-      // reconcile: the provider reads these on every request, so rotated credentials apply without a restart.
-      add('reconcile', {
-        name: 'edgebuild: registry credentials',
-        files: Object.entries(credentials).map(([registry, c]) => ({
-          path: credentialsFilePath(settings.credentialsDir, registry),
-          permissions: 0o600,
-          ...ROOT,
-          content: credentialsFile(c.username, c.password),
-          secret: true,
-        })),
-      });
-      kubeadmApi = kubeadmApiFor(version);
-      kubeadmConfig =
-        `# Generated by edgebuild registries. Merge into the Kubernetes layer's cluster.config (kubeadm ${kubeadmApi}, Kubernetes ${version}),\n` +
-        '# keeping the kubeletExtraArgs already there.\n' +
-        kubeadmConfigFragment(kubeadmApi, kubeletFlags(settings));
-    }
-  } else {
-    // K3s/RKE2 read registries.yaml only at startup: write it before the service starts.
-    add('initramfs', {
-      name: `edgebuild: ${distribution} registries`,
-      files: [{ path: registriesYamlPath(distribution), permissions: 0o600, ...ROOT, content: registriesYaml(usableMirrors, credentials), secret: hasCredentials }],
-    });
-  }
+  const result: DistributionStages =
+    distribution === 'pxk-e'
+      ? pxkeStages(parsed, mirrors, options.providerScript)
+      : { stages: k3sStages(distribution, mirrors, credentials), kubeadmApi: undefined, kubeadmConfig: undefined };
+  const { stages, kubeadmApi, kubeadmConfig } = result;
 
   const files: GeneratedFileInfo[] = [];
   for (const [stage, steps] of Object.entries(stages) as [StageName, StageStep[]][]) {
@@ -159,8 +106,149 @@ export function generateRegistries(parsed: ParsedRegistries, options: GenerateOp
       for (const f of step.files) files.push({ stage, path: f.path, permissions: f.permissions, secret: f.secret ?? false });
     }
   }
-  const header = ` Generated by edgebuild registries for ${distribution}. Paste under the ${distribution === 'pxk-e' ? 'Kubernetes' : 'OS or Kubernetes'} layer of the cluster profile.`;
+  const header = [
+    ` Generated by edgebuild registries for ${distribution}. Paste under the ${distribution === 'pxk-e' ? 'Kubernetes' : 'OS or Kubernetes'} layer of the cluster profile.`,
+    ...(kubeadmApi ? [' The kubelet credential provider is a python3 script: the edge OS must have python3 (the initramfs step fails, logged by yip, without it).'] : []),
+  ].join('\n');
   return { distribution, kubeadmApi, stages, stagesYaml: renderStages(stages, header), kubeadmConfig, files, findings, secrets };
+}
+
+function usableMirrors(input: Record<string, MirrorInput>): UsableMirror[] {
+  return Object.entries(input)
+    .map(([registry, mirror]) => ({
+      registry,
+      rewrite: mirror.rewrite,
+      fallback: mirror.fallback ?? true,
+      endpoints: mirrorEndpoints(mirror).filter((e): e is Endpoint & { parsed: URL } => e.parsed !== undefined),
+    }))
+    .filter((m) => m.endpoints.length > 0);
+}
+
+/**
+ * Files that must be there from the first second of every boot and follow
+ * updates without one: `initramfs` writes them before containerd and the
+ * kubelet start (/etc is an overlay on Kairos, rebuilt on each boot), and
+ * `reconcile` (5 minutes after boot, then hourly) rewrites them when the
+ * profile changes. containerd rereads hosts.toml on every pull and the
+ * provider its credentials files on every request, so no restart is needed.
+ */
+function everyBoot(step: StageStep): Stages {
+  return { initramfs: [step], reconcile: [step] };
+}
+
+function mergeStages(...parts: Stages[]): Stages {
+  const merged: Stages = {};
+  for (const part of parts) {
+    for (const [stage, steps] of Object.entries(part) as [StageName, StageStep[]][]) (merged[stage] ??= []).push(...steps);
+  }
+  return merged;
+}
+
+// K3s/RKE2 read registries.yaml only at startup: write it before the service starts.
+function k3sStages(distribution: Exclude<Distribution, 'pxk-e'>, mirrors: UsableMirror[], credentials: Record<string, CredentialInput>): Stages {
+  const hasCredentials = Object.keys(credentials).length > 0;
+  return {
+    initramfs: [
+      {
+        name: `edgebuild: ${distribution} registries`,
+        files: [{ path: registriesYamlPath(distribution), permissions: 0o600, ...ROOT, content: registriesYaml(mirrors, credentials), secret: hasCredentials }],
+      },
+    ],
+  };
+}
+
+function pxkeStages(parsed: ParsedRegistries, mirrors: UsableMirror[], providerScript: string): DistributionStages {
+  const settings = containerdSettings(parsed.data.containerd ?? {});
+  const credentials = parsed.data.credentials ?? {};
+  const parts: Stages[] = [{ initramfs: [containerdConfigStep(settings)] }];
+  if (mirrors.length) parts.push(everyBoot(hostsStep(settings.hostsDir, mirrors)));
+  if (Object.keys(credentials).length === 0) return { stages: mergeStages(...parts), kubeadmApi: undefined, kubeadmConfig: undefined };
+
+  const version = kubernetesVersion(parsed);
+  const provider = providerSettings(parsed);
+  parts.push({ initramfs: [providerStep(provider, providerScript)] }, everyBoot(credentialsStep(provider, credentials)));
+  const kubeadmApi = kubeadmApiFor(version);
+  const kubeadmConfig =
+    `# Generated by edgebuild registries. Merge into the Kubernetes layer's cluster.config (kubeadm ${kubeadmApi}, Kubernetes ${version}),\n` +
+    '# keeping the kubeletExtraArgs already there.\n' +
+    kubeadmConfigFragment(kubeadmApi, kubeletFlags(provider));
+  return { stages: mergeStages(...parts), kubeadmApi, kubeadmConfig };
+}
+
+function containerdSettings(input: ContainerdInput): ContainerdSettings {
+  return {
+    root: input.root ?? PROVIDER_CONTAINERD.root,
+    runcBinary: input.runcBinary ?? PROVIDER_CONTAINERD.runcBinary,
+    sandboxImage: input.sandboxImage ?? PROVIDER_CONTAINERD.sandboxImage,
+    systemdCgroup: input.systemdCgroup ?? PROVIDER_CONTAINERD.systemdCgroup,
+    hostsDir: input.configPath ?? DEFAULT_HOSTS_DIR,
+  };
+}
+
+// initramfs: containerd reads config.toml only when it starts; writing it before then needs no restart.
+function containerdConfigStep(settings: ContainerdSettings): StageStep {
+  return {
+    name: 'edgebuild: containerd reads registry hosts from ' + settings.hostsDir,
+    files: [{ path: '/etc/containerd/config.toml', permissions: 0o644, ...ROOT, content: containerdConfigToml(settings) }],
+  };
+}
+
+function hostsStep(hostsDir: string, mirrors: UsableMirror[]): StageStep {
+  return {
+    name: 'edgebuild: registry mirrors',
+    files: mirrors.map((m) => ({ path: `${hostsDir}/${hostsDirName(m.registry)}/hosts.toml`, permissions: 0o644, ...ROOT, content: hostsToml(m.registry, m.endpoints, m.fallback) })),
+  };
+}
+
+function kubernetesVersion(parsed: ParsedRegistries): string {
+  const version = parsed.data.kubernetesVersion;
+  if (!version) {
+    throw inputErrorAt(parsed.locate(['credentials'], true), 'kubernetesVersion is required for pxk-e credentials', {
+      code: 'registries-k8s-version',
+      fix: 'add kubernetesVersion: "1.30.5" (the version of the profile\'s Kubernetes layer): kubeletExtraArgs is a map before 1.31 and a list from 1.31',
+    });
+  }
+  if (!supportsCredentialProviderV1(version)) {
+    throw inputErrorAt(parsed.locate(['kubernetesVersion']), `Kubernetes ${version} has no kubelet.config.k8s.io/v1 CredentialProviderConfig`, {
+      code: 'registries-k8s-version',
+      fix: 'use Kubernetes 1.26 or newer',
+    });
+  }
+  return version;
+}
+
+/**
+ * initramfs: the kubelet exits at startup when its provider config or
+ * executable is missing, so both must be on disk before kubeadm starts it.
+ * The executable is a python3 script: without python3 every credentialed pull
+ * fails later and quietly, so the step fails now, where yip logs it.
+ */
+const PYTHON3_CHECK = 'command -v python3 >/dev/null 2>&1 || (echo "edgebuild: python3 is missing on this node: the kubelet image credential provider cannot run and the kubelet pulls without registry credentials" >&2; exit 1)';
+
+function providerStep(settings: ProviderSettings, providerScript: string): StageStep {
+  const executable = `${settings.binDir}/${settings.name}`;
+  return {
+    name: 'edgebuild: kubelet image credential provider',
+    files: [
+      { path: executable, permissions: 0o755, ...ROOT, content: providerScript },
+      { path: settings.configPath, permissions: 0o644, ...ROOT, content: credentialProviderConfig(settings) },
+    ],
+    // A constant: a path from the file would be read by sh and by yip's Go templates.
+    commands: [PYTHON3_CHECK],
+  };
+}
+
+function credentialsStep(settings: ProviderSettings, credentials: Record<string, CredentialInput>): StageStep {
+  return {
+    name: 'edgebuild: registry credentials',
+    files: Object.entries(credentials).map(([registry, c]) => ({
+      path: credentialsFilePath(settings.credentialsDir, registry),
+      permissions: 0o600,
+      ...ROOT,
+      content: credentialsFile(c.username, c.password),
+      secret: true,
+    })),
+  };
 }
 
 function providerSettings(parsed: ParsedRegistries): ProviderSettings {

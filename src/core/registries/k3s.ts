@@ -6,10 +6,13 @@
  * `mirrors.<registry>.endpoint` (list) and `.rewrite` (regex -> replacement),
  * `configs.<host[:port]>.auth.{username,password}` and
  * `configs.<host[:port]>.tls.{ca_file,insecure_skip_verify}`, where a mirror's
- * TLS settings are keyed by the mirror endpoint's host. Pure.
+ * TLS settings and credentials are keyed by the mirror endpoint's host (K3s
+ * looks `configs` up by the host it is about to contact, pkg/agent/templates
+ * configForHost). Pure.
  */
 import { stringify } from 'yaml';
 import { endpointHost, endpointKey, type Endpoint } from './endpoints.js';
+import { credentialKeysFor, isGlobKey } from './lint.js';
 import type { CredentialInput, Distribution } from './types.js';
 
 export function registriesYamlPath(distribution: Exclude<Distribution, 'pxk-e'>): string {
@@ -32,15 +35,28 @@ export function registriesYaml(
     for (const endpoint of mirror.endpoints) {
       if (!endpoint.ca.length && !endpoint.skipVerify) continue;
       const host = endpointHost(endpoint);
-      const tls = (configs[host] ??= {}).tls ?? {};
+      const config = (configs[host] ??= {});
+      const tls = (config.tls ??= {});
       // registries.yaml takes one CA file per host; the first one wins (lint warns about the rest).
       if (endpoint.ca[0]) tls.ca_file = endpoint.ca[0];
       if (endpoint.skipVerify) tls.insecure_skip_verify = true;
-      configs[host]!.tls = tls;
     }
   }
-  for (const [registry, credential] of Object.entries(credentials)) {
-    (configs[registry.toLowerCase()] ??= {}).auth = { username: credential.username, password: credential.password };
+  const auth = (host: string, credential: CredentialInput): void => {
+    (configs[host] ??= {}).auth = { username: credential.username, password: credential.password };
+  };
+  // Globs are PXK-E only (lint says so): K3s matches configs keys exactly.
+  for (const [registry, credential] of Object.entries(credentials)) if (!isGlobKey(registry)) auth(registry.toLowerCase(), credential);
+  // Credentials under a mirrored registry are meant for its pulls, which K3s makes
+  // from the mirror hosts: a mirror host without its own entry gets them too.
+  for (const mirror of mirrors) {
+    const [key] = mirror.registry === '*' ? [] : credentialKeysFor(credentials, mirror.registry).filter((k) => !isGlobKey(k));
+    const credential = key === undefined ? undefined : credentials[key];
+    if (!credential) continue;
+    for (const endpoint of mirror.endpoints) {
+      const host = endpointHost(endpoint);
+      if (!configs[host]?.auth) auth(host, credential);
+    }
   }
   const document: Record<string, unknown> = {};
   if (Object.keys(mirrorsOut).length) document.mirrors = mirrorsOut;

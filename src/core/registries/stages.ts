@@ -1,7 +1,7 @@
 /**
  * yip/Kairos cloud-config stages, the format Palette cluster profile layers
  * carry: `stages.<stage>` is a list of steps; a step has a `name` and `files`,
- * each file `path`, `permissions`, `owner`, `group`, `content`
+ * each file `path`, `permissions`, `owner`, `group`, `content`, then `commands`
  * (mudler/yip pkg/schema/schema.go: Stage.Files []File{Path, Permissions uint32,
  * Owner, Group int, Content}, decoded with gopkg.in/yaml.v2 into those typed
  * fields; yaml.v3 reads octal the same way).
@@ -41,6 +41,8 @@ export function renderStages(stages: Partial<Record<StageName, StageStep[]>>, he
       const files = new YAMLSeq();
       for (const file of step.files) files.items.push(fileNode(doc, file));
       stepNode.add(doc.createPair('files', files));
+      // yip runs a step's commands with sh -c after writing its files (Stage.Commands []string).
+      if (step.commands?.length) stepNode.add(doc.createPair('commands', doc.createNode(step.commands)));
       list.items.push(stepNode);
     }
     stagesNode.add(doc.createPair(stage, list));

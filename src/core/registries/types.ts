@@ -16,6 +16,8 @@ export interface EndpointInput {
 export interface MirrorInput {
   endpoints: (string | EndpointInput)[];
   rewrite?: Record<string, string>;
+  /** PXK-E: false makes the last endpoint containerd's `server`, so a pull never goes to the upstream. */
+  fallback?: boolean;
 }
 
 export interface CredentialInput {
@@ -36,7 +38,18 @@ export interface RegistriesFile {
     configPath?: string;
     credentialsDir?: string;
   };
-  containerd?: { sandboxImage?: string; configPath?: string };
+  containerd?: ContainerdInput;
+}
+
+/** PXK-E: the settings of the node's containerd that the generated config.toml keeps. */
+export interface ContainerdInput {
+  /** Which containerd the kubelet talks to; only `containerd` is served. */
+  service?: 'containerd' | 'spectro-containerd';
+  root?: string;
+  runcBinary?: string;
+  sandboxImage?: string;
+  systemdCgroup?: boolean;
+  configPath?: string;
 }
 
 /** A path into the registries file, for file:line:col in messages. */
@@ -55,10 +68,11 @@ export interface StageFile {
   secret?: boolean;
 }
 
-/** One yip step: a name and the files it writes. */
+/** One yip step: a name, the files it writes and the commands it runs after writing them. */
 export interface StageStep {
   name: string;
   files: StageFile[];
+  commands?: string[];
 }
 
 export type StageName = 'initramfs' | 'reconcile';
