@@ -20,7 +20,7 @@ interface Run {
 export function xorrisoComplaint(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.filter((l) => /: (FAILURE|SORRY|FATAL|MISHAP) :/.test(l) && !/-abort_on|-return_with|libburn indicates failure|urged to cancel|Premature end of input/.test(l));
-  return (bad.length ? bad : lines.slice(-1)).map((l) => l.replace(/^(xorriso|libisofs|libburn|libisoburn) : /, '')).join('; ');
+  return (bad.length ? bad : lines.slice(-1)).map((l) => l.replace(/^(xorriso|libisofs|libburn|libisoburn)\s*:\s*(FAILURE|SORRY|FATAL|MISHAP)\s*:\s*/, '')).join('; ');
 }
 
 async function xorriso(args: string[], timeoutMs: number, what: string, signal?: AbortSignal): Promise<Run> {

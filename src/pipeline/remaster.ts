@@ -136,13 +136,16 @@ function outDirOf(options: RemasterOptions, input: string): string {
 }
 
 /** The checks of a remastered image: layout, files, volume id, user-data. Throws naming what would be lost. */
+function refusal(input: InputIso, what: string): RuntimeError {
+  return new RuntimeError(`${input.path}: its boot layout (${input.layout.summary}) cannot be preserved exactly: ${what}; nothing was published`, {
+    code: 'remaster-layout',
+    fix: 'rebuild the ISO with edgebuild iso and the new user-data instead',
+    details: { layout: input.layout.lines },
+  });
+}
+
 async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
-  const refuse = (what: string): RuntimeError =>
-    new RuntimeError(`${input.path}: its boot layout (${input.layout.summary}) cannot be preserved exactly: ${what}; nothing was published`, {
-      code: 'remaster-layout',
-      fix: 'rebuild the ISO with edgebuild iso and the new user-data instead',
-      details: { layout: input.layout.lines },
-    });
+  const refuse = (what: string): RuntimeError => refusal(input, what);
   const layout = parseBootReport(await bootReport(output, signal));
   const diff = diffLayouts(input.layout, layout);
   if (diff.lost.length || diff.added.length) {
@@ -231,12 +234,14 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
         throw error;
       }
     })();
-    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal });
-    const [verifiedInput] = await Promise.all([checkInput, write.catch(async (error: unknown) => {
+    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal }).catch(async (error: unknown) => {
       // When the input failed its checks, that is the error to show, not xorriso's interruption.
       await checkInput;
+      // xorriso refusing to replay the boot setup (e.g. "GPT partitions 1 and 2 overlap") is the layout's fault.
+      if (error instanceof RuntimeError && error.code === 'xorriso-failed') throw refusal(input, `xorriso cannot replay its boot setup (${error.message.replace(/^[^:]*: /, '')})`);
       throw error;
-    })]);
+    });
+    const [verifiedInput] = await Promise.all([checkInput, write]);
     progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
     const { checks, hashed } = await checkOutput(input, output, prepared, signal);
     await chmod(output, secret ? 0o600 : 0o644);
