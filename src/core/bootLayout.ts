@@ -38,7 +38,7 @@ function masked(key: string, value: string): string | undefined {
   if (DROPPED.has(key)) return undefined;
   const keep = KEEP_COLUMNS[key];
   if (keep === undefined) return value;
-  return value.split(/\s+/).slice(0, keep).join(' ');
+  return value.split(' ').slice(0, keep).join(' ');
 }
 
 /** Parses xorriso's plain boot reports (El Torito and system area, in one text). */
@@ -51,7 +51,7 @@ export function parseBootReport(text: string): BootLayout {
     // xorriso's own messages ("xorriso : NOTE : ...") and libisofs notes are not part of the layout.
     if (!m || /^(xorriso|libisofs|libburn|libisoburn)$/.test(m[1]!)) continue;
     const key = m[1]!;
-    const value = m[2]!.trim();
+    const value = m[2]!.trim().replace(/\s+/g, ' ');
     if (key === 'El Torito boot img') {
       const platform = value.split(/\s+/)[1];
       if (platform && /^\d+$/.test(value.split(/\s+/)[0]!)) platforms.push(platform);

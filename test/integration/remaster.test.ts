@@ -4,6 +4,7 @@
  * with OVMF must show the boot marker and the NEW user-data on the serial
  * console. Boots are few (6) and short (GRUB halts after printing).
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { publish } from '../../src/pipeline/publish.js';
 import { sha256 } from '../../src/core/userData.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { openIso } from '../../src/adapters/iso.js';
+import { bootReport as bootRecords } from '../../src/adapters/xorriso.js';
+import { diffLayouts, parseBootReport } from '../../src/core/bootLayout.js';
 import { END_MARKER, MARKER, makeGrubRescueIso, makeKairosIso, makeUkiIso } from '../fixtures/installerIso.js';
 import { between, bootSerial, type Firmware } from '../fixtures/qemuBoot.js';
 import { runCli } from './cli.js';
@@ -133,6 +136,17 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(after).toContain(`edgeHostToken: ${TOKEN}`);
     expect(after).not.toContain('old.example.invalid');
   }, 240_000);
+
+  // The control: the boot check and the layout check do fail on an image that lost its BIOS boot.
+  test("xorriso's naive -boot_image any keep loses GRUB's MBR patch: the layout check names it, SeaBIOS does not boot it", async () => {
+    const kept = join(work, 'kept.iso');
+    writeFileSync(join(work, 'prepared.yaml'), PREPARED);
+    execFileSync('xorriso', ['-indev', input, '-outdev', kept, '-boot_image', 'any', 'keep', '-update', join(work, 'prepared.yaml'), '/files-iso/config.yaml', '-commit'], { stdio: 'ignore' });
+    const diff = diffLayouts(parseBootReport(await bootRecords(input)), parseBootReport(await bootRecords(kept)));
+    expect(diff.lost).toContain('System area summary: MBR grub2-mbr cyl-align-off');
+    const output = await bootSerial(kept, 'bios', 20_000);
+    expect(output).not.toContain(MARKER);
+  }, 60_000);
 
   test('an input that does not match its .sha256 is refused and nothing is published', async () => {
     const dir = join(work, 'tampered');

@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { diffUserData, formatMeaningDiff } from '../../src/core/userDataDiff.js';
+import { holdsSecret, userDataCandidates } from '../../src/core/remaster.js';
+
+describe('diffUserData', () => {
+  test('changed, added and removed key paths; formatting and comments are no change', () => {
+    const before = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: a.example  # old\n    name: x\n  debug: true\nstages: [1, 2]\n';
+    const after = "#cloud-config\nstylus:\n  site: {paletteEndpoint: b.example, name: 'x', edgeHostToken: s3cret}\nstages: [1, 2]\n";
+    const diff = diffUserData(before, after);
+    expect(diff).toEqual({ changed: ['stylus.site.paletteEndpoint'], added: ['stylus.site.edgeHostToken'], removed: ['stylus.debug'] });
+    expect(formatMeaningDiff(diff)).toEqual(['~ stylus.site.paletteEndpoint', '+ stylus.site.edgeHostToken', '- stylus.debug']);
+    expect(JSON.stringify(diff)).not.toContain('s3cret');
+  });
+
+  test('a list is one value: reordering it is a change', () => {
+    expect(diffUserData('a: [1, 2]\n', 'a: [2, 1]\n').changed).toEqual(['a']);
+  });
+
+  test('an unreadable old user-data makes every key added and says why', () => {
+    const diff = diffUserData('a: [unclosed\n', 'b: 1\n');
+    expect(diff.added).toEqual(['b']);
+    expect(diff.unreadable).toBeTruthy();
+  });
+});
+
+describe('remaster decisions', () => {
+  test('the manifest path first, then the ISO and UKI layouts', () => {
+    expect(userDataCandidates(undefined)).toEqual(['files-iso/config.yaml', 'config.yaml']);
+    expect(userDataCandidates('/config.yaml')).toEqual(['config.yaml', 'files-iso/config.yaml']);
+  });
+
+  test('a token written in the file or any ${env:} value makes the ISO secret', () => {
+    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n' })).toBe(true);
+    expect(holdsSecret({ secrets: ['x'], text: '#cloud-config\n' })).toBe(true);
+    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus:\n  site:\n    edgeHostToken: ""\n' })).toBe(false);
+    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus: {}\n' })).toBe(false);
+  });
+});
