@@ -154,7 +154,7 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     for (const f of ['palette-edge-installer.iso', 'palette-edge-installer.iso.sha256', 'manifest.json']) writeFileSync(join(dir, f), readFileSync(join(work, 'dist', f)));
     const iso = join(dir, 'palette-edge-installer.iso');
     const bytes = readFileSync(iso);
-    bytes[bytes.length - 1] ^= 0xff; // past the last file: still a readable image
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1); // past the last file: still a readable image
     writeFileSync(iso, bytes);
     const r = await remaster(['tampered/palette-edge-installer.iso', '--user-data', newUserData, '--out', 'dist3']);
     expect(r.code).toBe(1);
