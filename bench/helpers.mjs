@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import process from 'node:process';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 
 export const dist = (p) => pathToFileURL(fileURLToPath(new URL(`../dist/${p}`, import.meta.url))).href;
@@ -11,7 +12,7 @@ export const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)
 /** Wall seconds and peak RSS (KiB) of one run; `dir` holds time's output file. */
 export function timed(dir, command, args) {
   const times = join(dir, 'time');
-  const r = spawnSync('/usr/bin/time', ['-o', times, '-f', '%e %M', command, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('/usr/bin/time', ['-o', times, '-f', '%e %M', command, ...args], { stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}`);
   const [wall, rssKiB] = readFileSync(times, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
   return { wall, rssKiB };

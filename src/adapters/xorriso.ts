@@ -87,6 +87,8 @@ export async function replaceFile(options: ReplaceOptions): Promise<void> {
   await xorriso(
     [
       '-abort_on', 'FAILURE',
+      // One fsync when the image is complete, not one per 16 MiB (the default): a 1 GB image on a busy disk took twice as long.
+      '-stdio_sync', 'end',
       '-indev', options.input,
       '-outdev', options.output,
       '-boot_image', 'any', 'replay',

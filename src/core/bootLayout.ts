@@ -32,7 +32,18 @@ export interface BootLayout {
   lines: string[];
   /** e.g. `El Torito BIOS+UEFI; MBR grub2-mbr cyl-align-off`. */
   summary: string;
+  /** The image's size in 512-byte sectors, as the system area sees it. */
+  sectors?: number;
 }
+
+/**
+ * Cylinders past 1024 cannot be written in an MBR's CHS fields: above
+ * 64 heads x 32 sectors x 1024 cylinders (1 GiB) xorriso picks the geometry
+ * anew from the image size, and firmware boots such images by LBA. Their
+ * geometry is then a function of the size, like a block address.
+ */
+const CHS_LIMIT_SECTORS = 64 * 32 * 1024;
+const GEOMETRY = ['MBR heads per cyl:', 'MBR secs per head:'];
 
 function masked(key: string, value: string): string | undefined {
   if (DROPPED.has(key)) return undefined;
@@ -46,6 +57,7 @@ export function parseBootReport(text: string): BootLayout {
   const lines: string[] = [];
   const platforms: string[] = [];
   let system = '';
+  let sectors: number | undefined;
   for (const raw of text.split('\n')) {
     const m = /^([A-Za-z][A-Za-z0-9 /_-]*?)\s*:\s(.*)$/.exec(raw.trimEnd());
     // xorriso's own messages ("xorriso : NOTE : ...") and libisofs notes are not part of the layout.
@@ -57,11 +69,12 @@ export function parseBootReport(text: string): BootLayout {
       if (platform && /^\d+$/.test(value.split(/\s+/)[0]!)) platforms.push(platform);
     }
     if (key === 'System area summary') system = value;
+    if (key === 'ISO image size/512' && /^\d+$/.test(value)) sectors = Number(value);
     const shown = masked(key, value);
     if (shown !== undefined) lines.push(`${key}: ${shown}`);
   }
   const parts = [platforms.length ? `El Torito ${platforms.join('+')}` : 'no El Torito boot entry', system && system !== 'none' ? system : 'no system area'];
-  return { lines, summary: parts.join('; ') };
+  return { lines, summary: parts.join('; '), ...(sectors === undefined ? {} : { sectors }) };
 }
 
 export interface LayoutDiff {
@@ -73,10 +86,12 @@ export interface LayoutDiff {
 
 /** Compares two layouts as multisets of lines (order of partitions is part of each line's number). */
 export function diffLayouts(before: BootLayout, after: BootLayout): LayoutDiff {
+  const big = Math.max(before.sectors ?? 0, after.sectors ?? 0) > CHS_LIMIT_SECTORS;
+  const compared = (layout: BootLayout): string[] => (big ? layout.lines.filter((l) => !GEOMETRY.some((g) => l.startsWith(g))) : layout.lines);
   const remaining = new Map<string, number>();
-  for (const l of after.lines) remaining.set(l, (remaining.get(l) ?? 0) + 1);
+  for (const l of compared(after)) remaining.set(l, (remaining.get(l) ?? 0) + 1);
   const lost: string[] = [];
-  for (const l of before.lines) {
+  for (const l of compared(before)) {
     const n = remaining.get(l) ?? 0;
     if (n > 0) remaining.set(l, n - 1);
     else lost.push(l);

@@ -74,6 +74,13 @@ describe('diffLayouts', () => {
     expect(diff.added).toContain('MBR partition: 1 0x00 0xcd');
   });
 
+  test('the MBR geometry counts only for images that CHS can address (up to 1 GiB)', () => {
+    const geometry = (size: number, heads: number): string => KAIROS.replace('6472', String(size)).replace('heads per cyl  : 64', `heads per cyl  : ${heads}`);
+    expect(diffLayouts(parseBootReport(geometry(6472, 64)), parseBootReport(geometry(6472, 65))).lost).toEqual(['MBR heads per cyl: 64']);
+    // 1 GiB + a bit: xorriso chooses the heads from the size (the input reports 0: saturated CHS).
+    expect(diffLayouts(parseBootReport(geometry(2103980, 0)), parseBootReport(geometry(2104172, 65)))).toEqual({ lost: [], added: [] });
+  });
+
   test('a partition that appears twice must appear twice after', () => {
     const twice = parseBootReport('MBR partition      :   1   0x00  0xcd  1 2\nMBR partition      :   1   0x00  0xcd  3 4\n');
     const once = parseBootReport('MBR partition      :   1   0x00  0xcd  1 2\n');
