@@ -12,7 +12,8 @@ import { cleanValue } from '../core/secrets.js';
 import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
-import { findUpToDate, publish, type Published } from './publish.js';
+import { findUpToDate, publish, readManifestIn, type Published } from './publish.js';
+import { onlyUserDataDiffers } from '../core/remaster.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 import type { Manifest } from '../core/manifest.js';
 import { userDataIsoPath } from '../core/verify.js';
@@ -84,6 +85,19 @@ export interface IsoRun {
 
 export type IsoResult = PlannedResult | BuiltResult;
 
+/** A build whose user-data alone differs from the one in --out is a remaster, not an hour of building: say so. */
+async function suggestRemaster(c: Required<IsoContext>, warn: (w: string) => void): Promise<void> {
+  const { plan, inputs } = c;
+  const published = await readManifestIn(inputs.outDir);
+  if (!published) return;
+  // The manifest holds .arg values with secrets masked; compare them masked alike.
+  const arg = Object.fromEntries(Object.entries(plan.arg).map(([k, v]) => [k, cleanValue(v, plan.secrets)]));
+  const planned = { commit: plan.commit, target: plan.target, arg, files: c.fileHashes, userDataSha256: plan.userData.sha256 };
+  if (!onlyUserDataDiffers(published, planned)) return;
+  const iso = join(inputs.outDir, published.artifacts[0]!.name);
+  warn(`only the user-data differs from the build published in ${inputs.outDir}: \`edgebuild remaster ${iso} --user-data ${plan.userData.source} --out <dir>\` makes that ISO in seconds, without a build`);
+}
+
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
   parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
   const ctx: IsoContext = { warnings: [], startedAt: new Date() };
@@ -140,6 +154,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           Object.assign(c, await buildKeyOf(c.plan!, options.signal));
           c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!);
           task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
+          if (!c.upToDate) await suggestRemaster(c as Required<IsoContext>, warn);
         },
       },
       {

@@ -86,14 +86,19 @@ export async function publish(input: PublishInput): Promise<Published> {
 
 /** The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only. */
 export async function findUpToDate(outDir: string, key: string): Promise<Manifest | undefined> {
-  const path = join(outDir, MANIFEST_NAME);
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(await readFile(path, 'utf8'), path);
-  } catch {
-    return undefined; // missing or not ours: build
-  }
+  const manifest = await readManifestIn(outDir);
+  if (!manifest) return undefined; // missing or not ours: build
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
   return upToDate(manifest, key, sizes) ? manifest : undefined;
+}
+
+/** The manifest.json in `outDir`, or undefined when there is none or it is not edgebuild's. */
+export async function readManifestIn(outDir: string): Promise<Manifest | undefined> {
+  const path = join(outDir, MANIFEST_NAME);
+  try {
+    return parseManifest(await readFile(path, 'utf8'), path);
+  } catch {
+    return undefined;
+  }
 }

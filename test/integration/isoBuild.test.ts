@@ -3,7 +3,7 @@
  * repository whose earthly.sh runs containers on the test engine and writes
  * real ISO 9660 images, one tag per failure mode.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeDocker, testImage } from './dockerGuard.js';
@@ -88,6 +88,13 @@ describeDocker('edgebuild iso end to end', () => {
       const again = await runCli(args, cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
       expect(again.code, again.stderr).toBe(0);
       expect(parse(again.stdout)).toMatchObject({ status: 'up-to-date', buildKey: result.buildKey });
+
+      // Only the user-data changed: iso points at remaster before it needs Docker (here: before failing without it).
+      const otherUserData = join(ws.root, 'other-user-data.yaml');
+      writeFileSync(otherUserData, readFileSync(ws.userData, 'utf8').replace('api.example.invalid', 'other.example.invalid'));
+      const changed = await runCli([...args, '--user-data', otherUserData], cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
+      expect(changed.stderr).toContain(`only the user-data differs from the build published in ${out}`);
+      expect(changed.stderr).toContain(`edgebuild remaster ${join(out, 'palette-edge-installer.iso')} --user-data ${otherUserData}`);
 
       const forced = await runCli([...args, '--force'], cliEnv(), ws.root);
       expect(forced.code, forced.stderr).toBe(0);

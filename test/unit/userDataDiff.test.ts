@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { diffUserData, formatMeaningDiff } from '../../src/core/userDataDiff.js';
-import { holdsSecret, userDataCandidates } from '../../src/core/remaster.js';
+import { holdsSecret, onlyUserDataDiffers, userDataCandidates } from '../../src/core/remaster.js';
+import type { Manifest } from '../../src/core/manifest.js';
 
 describe('diffUserData', () => {
   test('changed, added and removed key paths; formatting and comments are no change', () => {
@@ -34,5 +35,30 @@ describe('remaster decisions', () => {
     expect(holdsSecret({ secrets: ['x'], text: '#cloud-config\n' })).toBe(true);
     expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus:\n  site:\n    edgeHostToken: ""\n' })).toBe(false);
     expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus: {}\n' })).toBe(false);
+  });
+});
+
+describe('onlyUserDataDiffers', () => {
+  const published = {
+    canvos: { repo: 'r', tag: 'v1', commit: 'c1', peVersion: null },
+    target: '+iso',
+    arg: { A: '1', B: '2' },
+    files: [{ to: 'x', sha256: 'f' }],
+    userData: { sha256: 'u1', imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
+  } as unknown as Manifest;
+  const planned = { commit: 'c1', target: '+iso', arg: { B: '2', A: '1' }, files: [{ to: 'x', sha256: 'f' }], userDataSha256: 'u2' };
+
+  test('the same build with other user-data is a remaster', () => {
+    expect(onlyUserDataDiffers(published, planned)).toBe(true);
+  });
+
+  test.each([
+    ['the same user-data (up to date, or another difference)', { userDataSha256: 'u1' }],
+    ['another commit', { commit: 'c2' }],
+    ['another target', { target: '+iso-image' }],
+    ['another .arg value', { arg: { A: '1', B: '3' } }],
+    ['other files', { files: [] }],
+  ])('%s is not', (_what, change) => {
+    expect(onlyUserDataDiffers(published, { ...planned, ...change })).toBe(false);
   });
 });
