@@ -3,10 +3,6 @@
  * image while replaying its boot setup. Every call has a timeout and stops
  * on the abort signal; arguments never carry secrets (files do).
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 
@@ -70,7 +66,7 @@ export async function treeListing(iso: string, signal?: AbortSignal): Promise<st
 
 export interface ReplaceOptions {
   input: string;
-  /** Created (must not exist), mode 0600. */
+  /** Must not exist: xorriso would treat an existing image as media to append to. */
   output: string;
   /** The file whose content replaces `isoPath`. */
   file: string;
@@ -85,52 +81,25 @@ export interface ReplaceOptions {
  * A new image with one file replaced and the boot setup replayed from the
  * input's own boot records (El Torito entries, MBR/GPT/APM, the GRUB MBR
  * patch, appended partitions, volume id and the modification date GRUB
- * uses as the image's UUID). xorriso writes the image to its stdout and it
- * is hashed on its way into `output`: the sha256 costs no second read.
+ * uses as the image's UUID).
  */
-export async function replaceFile(options: ReplaceOptions): Promise<{ sha256: string; size: number }> {
-  const what = `write a copy of ${options.input} with a new ${options.isoPath}`;
-  // prettier-ignore
-  const args = [
-    '-abort_on', 'FAILURE',
-    '-indev', options.input,
-    '-outdev', '-', // stdout; xorriso's messages go to stderr
-    '-boot_image', 'any', 'replay',
-    ...(options.joliet ? ['-joliet', 'on'] : []),
-    '-update', options.file, options.isoPath,
-    '-commit',
-  ];
-  const child = execa('xorriso', args, {
-    timeout: WRITE_TIMEOUT_MS,
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-64 * 1024)));
-  const hash = createHash('sha256');
-  let size = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const written = pipeline(child.stdout!, counted, createWriteStream(options.output, { flags: 'wx', mode: 0o600 }));
-  written.catch(() => child.kill('SIGKILL')); // a full disk stops xorriso too
-  const [result, copy] = await Promise.all([child, written.then(() => undefined, (error: unknown) => error as Error)]);
-  if (options.signal?.aborted) throw options.signal.reason;
-  if ((result as { code?: string }).code === 'ENOENT') {
-    throw new RuntimeError(`xorriso is not installed (needed to ${what})`, { code: 'xorriso-missing', fix: 'install it: apt-get install xorriso' });
-  }
-  if (result.timedOut) {
-    throw new RuntimeError(`xorriso did not ${what} within ${Math.round(WRITE_TIMEOUT_MS / 1000)} s`, { code: 'xorriso-timeout', fix: 'check the disk holding the ISO and --out, then run again' });
-  }
-  if (result.exitCode !== 0) {
-    throw new RuntimeError(`xorriso could not ${what}: ${xorrisoComplaint(stderr) || `exit status ${String(result.exitCode)}`}`, { code: 'xorriso-failed', fix: 'see the message from xorriso' });
-  }
-  if (copy) throw copy;
-  return { sha256: hash.digest('hex'), size };
+export async function replaceFile(options: ReplaceOptions): Promise<void> {
+  await xorriso(
+    [
+      '-abort_on', 'FAILURE',
+      // No fsync per 16 MiB (xorriso's default; a 1 GB image on a busy disk took twice as long): the
+      // image is renamed into place like a built one (pipeline/publish.ts). Written to a file and hashed
+      // after, not streamed through edgebuild's stdout pipe: measured faster (one copy less).
+      '-stdio_sync', 'off',
+      '-indev', options.input,
+      '-outdev', options.output,
+      '-boot_image', 'any', 'replay',
+      ...(options.joliet ? ['-joliet', 'on'] : []),
+      '-update', options.file, options.isoPath,
+      '-commit',
+    ],
+    WRITE_TIMEOUT_MS,
+    `write a copy of ${options.input} with a new ${options.isoPath}`,
+    options.signal,
+  );
 }

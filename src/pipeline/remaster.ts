@@ -144,8 +144,7 @@ function refusal(input: InputIso, what: string): RuntimeError {
   });
 }
 
-/** `hashed`: the output's sha256 and size, taken as it was written. */
-async function checkOutput(input: InputIso, output: string, hashed: { sha256: string; size: number }, prepared: PreparedUserData, signal?: AbortSignal): Promise<Check[]> {
+async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
   const layout = parseBootReport(await bootReport(output, signal));
   const diff = diffLayouts(input.layout, layout);
@@ -167,7 +166,7 @@ async function checkOutput(input: InputIso, output: string, hashed: { sha256: st
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
-  if ((await sizeOf(output)) !== hashed.size) throw new RuntimeError(`${output} is not the ${hashed.size} bytes xorriso wrote`, { code: 'remaster-write', fix: 'check the disk holding --out, then run again' });
+  const hashed = await sha256File(output, signal);
   const checks: Check[] = [
     { id: 'boot-layout', ok: true, message: `boot layout preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
@@ -186,7 +185,7 @@ async function checkOutput(input: InputIso, output: string, hashed: { sha256: st
   ];
   const failed = checks.find((c) => !c.ok);
   if (failed) throw new RuntimeError(`the remastered ISO failed verification: ${failed.message}`, { code: failed.id, fix: 'report this: xorriso wrote another image than asked', details: { checks } });
-  return checks;
+  return { checks, hashed };
 }
 
 export async function runRemaster(options: RemasterOptions): Promise<RemasterPlan | RemasterResult> {
@@ -242,9 +241,9 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
       if (error instanceof RuntimeError && error.code === 'xorriso-failed') throw refusal(input, `xorriso cannot replay its boot setup (${error.message.replace(/^[^:]*: /, '')})`);
       throw error;
     });
-    const [verifiedInput, hashed] = await Promise.all([checkInput, write]);
-    progress('Checking the new ISO: boot layout, files, volume id, user-data');
-    const checks = await checkOutput(input, output, hashed, prepared, signal);
+    const [verifiedInput] = await Promise.all([checkInput, write]);
+    progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
+    const { checks, hashed } = await checkOutput(input, output, prepared, signal);
     await chmod(output, secret ? 0o600 : 0o644);
     const derivedFrom = {
       iso: input.name,
