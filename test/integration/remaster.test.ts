@@ -102,6 +102,18 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(existsSync(join(work, 'dry'))).toBe(false);
   });
 
+  test('--config supplies the user-data and keepWebhook, as for iso; --out may not be the input directory (exit 2)', async () => {
+    writeFileSync(join(work, 'fleet.yaml'), 'userData: new.yaml\nkeepWebhook: true\n');
+    const r = await remaster(['dist/palette-edge-installer.iso', '--config', 'fleet.yaml', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.userData).toMatchObject({ source: newUserData, imageRedirectWebhook: true, secret: true });
+    expect(plan.out).toBe(join(work, 'dist/remastered/palette-edge-installer.iso'));
+    const same = await remaster(['dist/palette-edge-installer.iso', '--user-data', newUserData, '--out', 'dist']);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('is the directory of the input ISO');
+  });
+
   test('remaster publishes a verified ISO with derivedFrom; verify accepts it; it is 0600 (token)', async () => {
     const r = await remaster(['dist/palette-edge-installer.iso', '--user-data', newUserData, '--out', 'dist2', '--json']);
     expect(r.code, r.stderr).toBe(0);
