@@ -234,14 +234,18 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
         throw error;
       }
     })();
-    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal }).catch(async (error: unknown) => {
-      // When the input failed its checks, that is the error to show, not xorriso's interruption.
-      await checkInput;
+    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal });
+    // Both settle before anything is cleaned up: xorriso must be gone before its work directory is.
+    const [inputOutcome, writeOutcome] = await Promise.allSettled([checkInput, write]);
+    // A failed input check is the error to show, not the xorriso run it interrupted.
+    if (inputOutcome.status === 'rejected') throw inputOutcome.reason;
+    if (writeOutcome.status === 'rejected') {
+      const error: unknown = writeOutcome.reason;
       // xorriso refusing to replay the boot setup (e.g. "GPT partitions 1 and 2 overlap") is the layout's fault.
       if (error instanceof RuntimeError && error.code === 'xorriso-failed') throw refusal(input, `xorriso cannot replay its boot setup (${error.message.replace(/^[^:]*: /, '')})`);
       throw error;
-    });
-    const [verifiedInput] = await Promise.all([checkInput, write]);
+    }
+    const verifiedInput = inputOutcome.value;
     progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
     const { checks, hashed } = await checkOutput(input, output, prepared, signal);
     await chmod(output, secret ? 0o600 : 0o644);

@@ -4,7 +4,7 @@
  * with OVMF must show the boot marker and the NEW user-data on the serial
  * console. Boots are few (6) and short (GRUB halts after printing).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { bootReport as bootRecords } from '../../src/adapters/xorriso.js';
 import { diffLayouts, parseBootReport } from '../../src/core/bootLayout.js';
 import { END_MARKER, MARKER, makeGrubRescueIso, makeKairosIso, makeUkiIso } from '../fixtures/installerIso.js';
 import { between, bootSerial, type Firmware } from '../fixtures/qemuBoot.js';
-import { runCli } from './cli.js';
+import { CLI, runCli } from './cli.js';
 
 const TOKEN = 'tok-remaster-7c1d2e';
 const OLD = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n  imageRedirectWebhook:\n    enable: false\n';
@@ -183,6 +183,33 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(r.stderr).toContain('--trust-input');
     expect(existsSync(join(work, 'dist4'))).toBe(false);
   });
+});
+
+describe('Ctrl-C', () => {
+  test('mid-write: exit 130, no xorriso left, no work directory or partial ISO in --out', async () => {
+    mkdirSync(join(work, 'big'));
+    const iso = join(work, 'big/big.iso');
+    makeKairosIso(join(work, 'big-tree'), iso, OLD, 512);
+    const child = spawn(process.execPath, [CLI, 'remaster', iso, '--user-data', newUserData, '--out', join(work, 'big-out'), '--trust-input'], { cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME, EDGE_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 200 && !stderr.includes('Writing'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain('Writing');
+    await new Promise((r) => setTimeout(r, 300)); // xorriso is copying
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(readdirSync(join(work, 'big-out'))).toEqual([]);
+    const xorrisos = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(join(work, 'big-out'));
+      } catch {
+        return false;
+      }
+    });
+    expect(xorrisos).toEqual([]);
+    rmSync(join(work, 'big'), { recursive: true, force: true });
+  }, 120_000);
 });
 
 describe('a UKI-style ISO (UEFI only, config.yaml at the root) with --trust-input', () => {
