@@ -1,7 +1,8 @@
 /**
  * The boot layout of an ISO as xorriso reports it (`-report_el_torito plain
- * -report_system_area plain`), with block addresses masked: what must be the
- * same before and after a remaster for the image to boot the same way. Pure.
+ * -report_system_area plain -pvd_info`), with block addresses masked: what
+ * must be the same before and after a remaster for the image to boot the
+ * same way and be found by the same volume id and time stamp. Pure.
  */
 
 /** Fields that only hold block addresses or sizes that move when one file changes. */
@@ -59,11 +60,11 @@ export function parseBootReport(text: string): BootLayout {
   let system = '';
   let sectors: number | undefined;
   for (const raw of text.split('\n')) {
-    const m = /^([A-Za-z][A-Za-z0-9 /_-]*?)\s*:\s(.*)$/.exec(raw.trimEnd());
+    const m = /^([A-Za-z][A-Za-z0-9 ./_-]*?)\s*:(?:\s(.*))?$/.exec(raw.trimEnd());
     // xorriso's own messages ("xorriso : NOTE : ...") and libisofs notes are not part of the layout.
     if (!m || /^(xorriso|libisofs|libburn|libisoburn)$/.test(m[1]!)) continue;
     const key = m[1]!;
-    const value = m[2]!.trim().replace(/\s+/g, ' ');
+    const value = (m[2] ?? '').trim().replace(/\s+/g, ' ');
     if (key === 'El Torito boot img') {
       const platform = value.split(/\s+/)[1];
       if (platform && /^\d+$/.test(value.split(/\s+/)[0]!)) platforms.push(platform);

@@ -168,7 +168,7 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
   const hashed = await sha256File(output, signal);
   const checks: Check[] = [
-    { id: 'boot-layout', ok: true, message: `boot layout preserved (${layout.summary})` },
+    { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
     { id: 'volume-id', ok: true, message: `volume id ${volumeId} preserved` },
     ...checkIso({

@@ -48,6 +48,14 @@ describe('parseBootReport', () => {
     expect(hasBootEntry(layout)).toBe(true);
   });
 
+  test("the volume descriptor's identity counts: volume id, time stamps (GRUB's UUID), empty fields", () => {
+    const pvd = (modified: string): string => `${KAIROS}Drive current: -indev 'a.iso'\nPVD address  : 16s\nVolume Id    : COS_LIVE\nVolume Set Id: \nModif. Time  : ${modified}\n`;
+    const layout = parseBootReport(pvd('2026120104184900'));
+    expect(layout.lines).toEqual(expect.arrayContaining(['Volume Id: COS_LIVE', 'Volume Set Id: ', 'Modif. Time: 2026120104184900']));
+    expect(layout.lines.some((l) => l.startsWith('Drive current'))).toBe(false);
+    expect(diffLayouts(layout, parseBootReport(pvd('2026120104190000'))).lost).toEqual(['Modif. Time: 2026120104184900']);
+  });
+
   test('an image without boot records has no entry', () => {
     const layout = parseBootReport('El Torito catalog  : none\nSystem area summary: none\n');
     expect(hasBootEntry(layout)).toBe(false);
