@@ -1,12 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three tiers (docs/development.md):
+ * - unit: pure core and small adapters, no processes, no Docker; seconds.
+ * - integration: real git, real parsers (bash, godotenv, Go yaml.v2), the
+ *   Docker engine, the CLI run in-process through run(argv, io).
+ * - e2e: where the process itself is the point: the built CLI as a
+ *   subprocess (start-up, signals, builds, the packed tarball).
+ */
+export const E2E = [
+  'test/integration/startup.test.ts',
+  'test/integration/interrupt.test.ts',
+  'test/integration/package.test.ts',
+  'test/integration/isoBuild.test.ts',
+  'test/integration/publishVerify.test.ts',
+  'test/integration/remasterInterrupt.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests share one Docker engine and spawn many processes; two
     // workers keep a 2-CPU machine responsive.
     maxWorkers: 2,
+    setupFiles: ['test/setup/fastCheck.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+    ],
   },
 });

@@ -33,6 +33,7 @@ export async function publishIso(built, outDir, name, userData) {
     outDir,
     isoName: name,
     iso: { path: built, ...(await sha256File(built)) },
+    isoMode: 0o644,
     secrets: [],
     manifest: {
       edgebuild: { version: '0.0.0' },

@@ -53,6 +53,18 @@ export class RuntimeError extends EdgebuildError {
   readonly exitCode = ExitCode.runtime;
 }
 
+/**
+ * A guard inside edgebuild found a state its validation should have made
+ * impossible (a publish target outside --out, say). A bug, stopped before it
+ * could do harm: exit 1 with one line, not a stack trace.
+ */
+export class InternalError extends EdgebuildError {
+  readonly exitCode = ExitCode.runtime;
+  constructor(message: string) {
+    super(message, { code: 'internal', fix: 'this is a bug in edgebuild: please report it with this line' });
+  }
+}
+
 /** The host does not meet the build prerequisites. Exit 3. */
 export class PreflightError extends EdgebuildError {
   readonly exitCode = ExitCode.preflight;

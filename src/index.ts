@@ -11,7 +11,7 @@ export { makeManifest, parseManifest, MANIFEST_NAME, type Manifest, type Artifac
 export { checkIso, checkRun, userDataIsoPath, type Check as VerifyCheck, type IsoFacts } from './core/verify.js';
 export { sha256File } from './adapters/checksum.js';
 export type { IsoOptions } from './pipeline/options.js';
-export { prepareUserData, parseUserData, disableWebhook, webhookEnabled, type PreparedUserData } from './core/userData.js';
+export { prepareUserData, parseUserData, disableWebhookEdits, webhookEnabled, type PreparedUserData } from './core/userData.js';
 export { renderArgFile, checkArgs, KNOWN_ARGS, DEFAULT_ARGS, type ArgValues } from './core/argFile.js';
 export { parseBuildConfig, type BuildConfig } from './core/buildConfig.js';
 export { parseTag, sortTags, latestStable, suggestTags, readPeVersion, type TagInfo } from './core/tags.js';

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.js';
 
 export const CREDENTIAL_PROVIDER_ASSET = fileURLToPath(new URL('../../assets/edgebuild-credential-provider.py', import.meta.url));
+/** Leads a build's process group and kills it when edgebuild dies (adapters/proc.ts). */
+export const BUILD_SUPERVISOR_ASSET = fileURLToPath(new URL('../../assets/edgebuild-build-supervisor.mjs', import.meta.url));
 
 /** The kubelet credential provider the registries stages install on PXK-E nodes. */
 export async function readCredentialProviderScript(): Promise<string> {

@@ -5,32 +5,10 @@
  * Read synchronously, so a signal handler can take the list before anything
  * else reacts to the signal.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-
-/** pid → parent pid of every process, from /proc (Linux); empty elsewhere. */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return map;
-  }
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Field 4 (ppid) follows the parenthesised command, which may hold spaces.
-      map.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return map;
-}
+import { allProcesses } from './processIdentity.js';
 
 export function descendants(root = process.pid): number[] {
-  const map = parents();
+  const map = new Map(allProcesses().map((p) => [p.pid, p.ppid]));
   const found: number[] = [];
   const queue = [root];
   while (queue.length > 0) {

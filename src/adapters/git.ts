@@ -4,13 +4,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError, RuntimeError } from '../errors.js';
 import { maskUrlCredentials } from '../core/secrets.js';
-import { withLock } from './files.js';
+import { sweepLeftovers, withLock } from './files.js';
+import { ownerTag } from './processIdentity.js';
 
 const TIMEOUT_MS = 10 * 60_000; // a git call with no output for this long is hung
 const CHECKOUT_MARKER = 'edgebuild-checkout';
@@ -29,6 +31,8 @@ export interface GitOptions {
   /** Delays between network retries; tests pass short ones. */
   retryDelaysMs?: number[];
   onRetry?: (attempt: number, error: string) => void;
+  /** Told when another edgebuild updates the same mirror and we wait for it. */
+  onWait?: (line: string) => void;
 }
 
 /** A URL without its user-info, safe to print. */
@@ -64,15 +68,37 @@ function gitEnv(authorization?: string): Record<string, string> {
   return env;
 }
 
-function git(baseDir: string, signal?: AbortSignal, authorization?: string): SimpleGit {
+/**
+ * The one repository a git call acts on. git otherwise searches the current
+ * directory and its parents for a repository: a damaged mirror (no HEAD) under
+ * a cache dir inside a dotfiles repo would make `fetch --prune --prune-tags`
+ * run in the user's repository and delete their tags. GIT_DIR names the
+ * repository, so git never searches; GIT_CEILING_DIRECTORIES stops a search
+ * at the repository's own folder should one happen anyway (clone).
+ */
+interface Repo {
+  gitDir?: string;
+  workTree?: string;
+  /** Where git runs when no gitDir is named (clone): nothing above it is searched. */
+  cwd?: string;
+}
+
+function git(repo: Repo, signal?: AbortSignal, authorization?: string): SimpleGit {
+  const home = resolve(repo.workTree ?? repo.gitDir ?? repo.cwd ?? '.');
+  const env = gitEnv(authorization);
+  env.GIT_CEILING_DIRECTORIES = dirname(home);
+  if (repo.gitDir) env.GIT_DIR = resolve(repo.gitDir);
+  if (repo.workTree) env.GIT_WORK_TREE = resolve(repo.workTree);
   return simpleGit({
-    baseDir,
+    baseDir: home,
     timeout: { block: TIMEOUT_MS },
     ...(signal ? { abort: signal } : {}),
     // Our own GIT_CONFIG_* (the one extraHeader above) only; the caller's environment is filtered.
     ...(authorization ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
-  }).env(gitEnv(authorization));
+  }).env(env);
 }
+
+const bare = (gitDir: string): Repo => ({ gitDir });
 
 /** An http(s) URL without its user-info, and that user-info as a Basic authorization value. */
 export function splitCredentials(url: string): { url: string; authorization?: string } {
@@ -90,9 +116,9 @@ const NETWORK_ERROR = /could not resolve host|connection (timed out|reset|refuse
  * line and ends with generic advice ("...and the repository exists."), so the
  * first fatal/error line wins over the last line.
  */
-function errorText(error: unknown, url: string): string {
+function errorText(error: unknown, url?: string): string {
   const text = error instanceof Error ? error.message : String(error);
-  const lines = text.split(url).join(displayUrl(url)).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (url ? text.split(url).join(displayUrl(url)) : text).trim().split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.at(-1) ?? text;
 }
 
@@ -100,7 +126,7 @@ async function fetchWithRetry(dir: string, url: string, options: GitOptions): Pr
   const delays = options.retryDelaysMs ?? [2_000, 5_000, 15_000];
   for (let attempt = 0; ; attempt++) {
     try {
-      await git(dir, options.signal, splitCredentials(url).authorization).fetch(['--prune', '--prune-tags', '--force', 'origin']);
+      await git(bare(dir), options.signal, splitCredentials(url).authorization).fetch(['--prune', '--prune-tags', '--force', 'origin']);
       return;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -112,6 +138,9 @@ async function fetchWithRetry(dir: string, url: string, options: GitOptions): Pr
     }
   }
 }
+
+/** git's words for objects it cannot read in our own repository (not a remote's trouble). */
+const CORRUPT = /corrupt|bad object|invalid object|unable to (read|unpack)|inflate|packfile|pack has|missing (blob|tree|commit)|not a git repository/i;
 
 class FetchError extends Error {
   constructor(
@@ -128,23 +157,35 @@ class FetchError extends Error {
  * cached copy is used and a warning says so.
  */
 export async function ensureMirror(url: string, cacheDir: string, options: GitOptions = {}): Promise<MirrorResult> {
-  const path = mirrorPath(cacheDir, url);
-  return withLock(`${path}.lock`, `updating ${displayUrl(url)}`, { wait: true, ...(options.signal ? { signal: options.signal } : {}) }, async () => {
+  const path = mirrorPath(resolve(cacheDir), url);
+  const lockOptions = { wait: true, ...(options.signal ? { signal: options.signal } : {}), ...(options.onWait ? { onWait: (holder: string, until: Date) => options.onWait!(`another edgebuild is updating ${path} (${holder}); waiting for it, until ${until.toISOString()} at most`) } : {}) };
+  return withLock(`${path}.lock`, `updating ${displayUrl(url)}`, lockOptions, async () => {
+    const warnings: string[] = [];
+    // Mirrors half-built by runs that were killed.
+    await sweepLeftovers(dirname(path), [`${basename(path)}.tmp-`]);
+    const damage = existsSync(path) ? await mirrorDamage(path, url) : undefined;
+    if (damage) {
+      // Moved, not deleted: it is the user's disk, and what broke it may be worth a look.
+      const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await rename(path, aside);
+      warnings.push(`the cached mirror ${path} was damaged (${damage}); moved it to ${aside} and fetching a fresh copy`);
+    }
     if (existsSync(path)) {
       try {
         await fetchWithRetry(path, url, options);
-        return { path, offline: false, warnings: [] };
+        return { path, offline: false, warnings };
       } catch (error) {
         if (!(error instanceof FetchError)) throw error;
+        if (!error.network && CORRUPT.test(error.message)) throw damagedMirror(path, error);
         const age = (await stat(path)).mtime.toISOString();
-        return { path, offline: true, warnings: [`could not fetch ${displayUrl(url)} (${error.message}); using the cached mirror last updated ${age}`] };
+        return { path, offline: true, warnings: [...warnings, `could not fetch ${displayUrl(url)} (${error.message}); using the cached mirror last updated ${age}`] };
       }
     }
     // First use: build the mirror under a temporary name, then rename it into place.
-    const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const temp = `${path}.tmp-${ownerTag()}-${randomBytes(4).toString('hex')}`;
     await mkdir(temp, { recursive: true });
     try {
-      const g = git(temp, options.signal);
+      const g = git(bare(temp), options.signal);
       await g.init(true);
       await g.addRemote('origin', splitCredentials(url).url);
       await g.raw(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
@@ -163,7 +204,36 @@ export async function ensureMirror(url: string, cacheDir: string, options: GitOp
       }
       throw error;
     }
-    return { path, offline: false, warnings: [] };
+    return { path, offline: false, warnings };
+  });
+}
+
+/**
+ * Why `path` is not a usable mirror of `url`, or undefined when it is: a
+ * bare repository of its own (not a folder inside another repository), with
+ * HEAD and objects, whose origin is `url`.
+ */
+async function mirrorDamage(path: string, url: string): Promise<string | undefined> {
+  if (!(await stat(path)).isDirectory()) return 'it is not a directory';
+  for (const part of ['HEAD', 'objects', 'config']) if (!existsSync(join(path, part))) return `it has no ${part}`;
+  let facts: string[];
+  try {
+    facts = (await git(bare(path)).raw(['rev-parse', '--is-bare-repository', '--absolute-git-dir'])).trim().split('\n');
+  } catch (error) {
+    return `git cannot read it: ${errorText(error)}`;
+  }
+  if (facts[0] !== 'true') return 'it is not a bare repository';
+  if (facts[1] !== (await realpath(path))) return `git reads it as ${facts[1]}`;
+  const origin = (await git(bare(path)).raw(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+  if (origin !== splitCredentials(url).url) return `its origin is ${origin ? displayUrl(origin) : 'not set'}`;
+  return undefined;
+}
+
+/** Objects git cannot read (a truncated pack, a corrupted loose object): one line and the fix, exit 1. */
+function damagedMirror(mirror: string, error: unknown): RuntimeError {
+  return new RuntimeError(`the cached CanvOS mirror ${mirror} is damaged: ${error instanceof FetchError ? error.message : errorText(error)}`, {
+    code: 'git-mirror-damaged',
+    fix: `remove ${mirror}, or run with a fresh --cache-dir`,
   });
 }
 
@@ -174,7 +244,12 @@ export interface TagRef {
 }
 
 export async function listTags(mirror: string): Promise<TagRef[]> {
-  const out = await git(mirror).raw(['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)']);
+  let out: string;
+  try {
+    out = await git(bare(mirror)).raw(['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)']);
+  } catch (error) {
+    throw damagedMirror(mirror, error);
+  }
   return out
     .split('\n')
     .filter(Boolean)
@@ -190,8 +265,9 @@ export async function grepAt(mirror: string, commits: readonly string[], pattern
   if (commits.length === 0) return found;
   let out = '';
   try {
-    out = await git(mirror).raw(['grep', '-E', '-e', pattern, ...new Set(commits), '--', path]);
-  } catch {
+    out = await git(bare(mirror)).raw(['grep', '-E', '-e', pattern, ...new Set(commits), '--', path]);
+  } catch (error) {
+    if (/^(fatal|error):/im.test(error instanceof Error ? error.message : '')) throw damagedMirror(mirror, error);
     return found; // exit 1: no match anywhere
   }
   for (const line of out.split('\n')) {
@@ -204,9 +280,10 @@ export async function grepAt(mirror: string, commits: readonly string[], pattern
 /** A file's content at a revision, or undefined when it does not exist there. */
 export async function showFile(mirror: string, rev: string, path: string): Promise<string | undefined> {
   try {
-    return await git(mirror).show([`${rev}:${path}`]);
-  } catch {
-    return undefined;
+    return await git(bare(mirror)).show([`${rev}:${path}`]);
+  } catch (error) {
+    if (/does not exist in|exists on disk, but not in/.test(error instanceof Error ? error.message : '')) return undefined;
+    throw damagedMirror(mirror, error);
   }
 }
 
@@ -219,11 +296,13 @@ export async function checkoutTag(mirror: string, tag: string, dest: string, ori
   if (existsSync(dest) && !existsSync(join(dest, '.git', CHECKOUT_MARKER))) {
     throw new InputError(`${dest} exists and was not made by edgebuild; refusing to replace it`, { code: 'work-dir-foreign', fix: 'pass another --work-dir, or move that folder away' });
   }
-  const temp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Clones left by runs that were killed; the caller holds the work dir's lock.
+  await sweepLeftovers(dirname(dest), [`${basename(dest)}.tmp-`]);
+  const temp = `${dest}.tmp-${ownerTag()}-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { recursive: true });
   try {
-    await git(temp, signal).clone(mirror, '.', ['--no-checkout', '--quiet']);
-    const g = git(temp, signal);
+    await git({ cwd: temp }, signal).clone(mirror, temp, ['--no-checkout', '--quiet']);
+    const g = git({ gitDir: join(temp, '.git'), workTree: temp }, signal);
     await g.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `refs/tags/${tag}`]);
     await g.remote(['set-url', 'origin', splitCredentials(originUrl).url]);
     await writeFile(join(temp, '.git', CHECKOUT_MARKER), `${tag}\n`);
@@ -232,13 +311,13 @@ export async function checkoutTag(mirror: string, tag: string, dest: string, ori
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     if (signal?.aborted) throw signal.reason;
-    throw new RuntimeError(`cannot check out ${tag}: ${error instanceof Error ? error.message.trim() : String(error)}`, { code: 'git-checkout', fix: 'remove the cache dir and retry' });
+    throw new RuntimeError(`cannot check out ${tag} from the cached mirror ${mirror}: ${errorText(error)}`, { code: 'git-checkout', fix: `remove ${mirror}, or run with a fresh --cache-dir` });
   }
 }
 
 export async function gitVersion(): Promise<string | undefined> {
   try {
-    const v = await simpleGit().version();
+    const v = await git({ cwd: tmpdir() }).version();
     return v.installed ? `${v.major}.${v.minor}.${typeof v.patch === 'number' ? v.patch : v.patch}` : undefined;
   } catch {
     return undefined;

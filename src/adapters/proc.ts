@@ -1,7 +1,10 @@
 /**
  * Child processes through execa. The build runs detached, in its own process
  * group, so that Ctrl-C reaches edgebuild alone and edgebuild stops the whole
- * tree (earthly.sh, docker CLIs, anything they forked) itself.
+ * tree (earthly.sh, docker CLIs, anything they forked) itself. The group is
+ * led by a small supervisor (assets/edgebuild-build-supervisor.mjs) that holds
+ * a pipe to edgebuild and kills the group when that pipe closes: no handler of
+ * edgebuild runs on SIGKILL, but the kernel closes its end of the pipe.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -10,6 +13,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
+import { BUILD_SUPERVISOR_ASSET } from './assets.js';
 import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/buildOutput.js';
 
 export interface RunLoggedOptions {
@@ -26,7 +30,7 @@ export interface RunLoggedOptions {
   graceMs?: number;
   /** Whole, redacted lines as they arrive (UTF-8 bytes). */
   onBlock?: (block: Buffer) => void;
-  /** The child's pid, once started (tests read /proc/<pid>). */
+  /** The build's process group id (its supervisor's pid), once started. */
   onSpawn?: (pid: number) => void;
 }
 
@@ -71,6 +75,13 @@ async function waitGroupGone(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
+}
+
+/** Stops a process group: `first` (SIGTERM), then SIGKILL to whatever is left after `graceMs`. */
+export async function stopGroup(pgid: number, graceMs: number, first: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  signalGroup(pgid, first);
+  if (!(await waitGroupGone(pgid, graceMs))) signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 2_000);
 }
 
 /**
@@ -119,13 +130,14 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
     return true;
   };
 
-  const child = execa(options.command[0]!, options.command.slice(1), {
+  // The supervisor leads the group and runs the command; fd 3 is its lifeline to us.
+  const child = execa(process.execPath, [BUILD_SUPERVISOR_ASSET, String(graceMs), ...options.command], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
     extendEnv: false,
     detached: true, // setsid(): its own session and process group
     cleanup: false, // we stop the whole group ourselves, below
-    stdin: 'ignore',
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     buffer: false,
     reject: false,
     stripFinalNewline: false,
@@ -184,16 +196,12 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
       });
     }
     const result = await child;
-    if (pid !== undefined) {
-      // Whatever the script left running in its group goes too.
-      signalGroup(pid, aborted ? 'SIGKILL' : 'SIGTERM');
-      if (!(await waitGroupGone(pid, graceMs))) signalGroup(pid, 'SIGKILL');
-      await waitGroupGone(pid, 2_000);
-    }
+    // Whatever the script left running in its group goes too.
+    if (pid !== undefined) await stopGroup(pid, graceMs, aborted ? 'SIGKILL' : 'SIGTERM');
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
     const spawnError = result.failed && exitCode === undefined && !result.signal ? result.originalMessage : undefined;
     if (spawnError) {
-      write(Buffer.from(`edgebuild: cannot run ${options.command[0]}: ${spawnError}\n`));
+      write(Buffer.from(`edgebuild: cannot start the build supervisor with ${process.execPath}: ${spawnError}\n`));
       flush();
     }
     return {

@@ -4,9 +4,24 @@
  * sibling names (same directory, so rename() is atomic), then renamed.
  */
 import { constants } from 'node:fs';
-import { copyFile, open, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { processAlive, tempSibling } from './files.js';
+import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InternalError } from '../errors.js';
+import { sweepLeftovers, tempSibling } from './files.js';
+
+/**
+ * `name` in `dir`, for a file published there. A name that would land
+ * anywhere else (`../x`, `a/b`) is an edgebuild bug: ISO_NAME is validated
+ * in step 1, and this guard keeps a missed case from renaming over any
+ * writable file.
+ */
+export function targetIn(dir: string, name: string): string {
+  const target = join(dir, name);
+  if (dirname(target) !== resolve(dir) || basename(target) !== name) {
+    throw new InternalError(`publish target ${dir}/${name} is not directly in --out ${dir}`);
+  }
+  return target;
+}
 
 /** Stages `from` as a temporary sibling of `dest`: a rename when possible, a copy across file systems. */
 export async function stageFile(from: string, dest: string): Promise<{ temp: string; copied: boolean }> {
@@ -64,14 +79,5 @@ export async function removeQuietly(paths: readonly string[]): Promise<void> {
 
 /** Removes temporary siblings of `names` in `dir` left by edgebuild processes that no longer exist (killed with SIGKILL). */
 export async function removeStaleTemps(dir: string, names: readonly string[]): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const match = /^\.(.+)\.tmp-(\d+)-[0-9a-f]+$/.exec(entry);
-    if (match && names.includes(match[1]!) && !processAlive(Number(match[2]))) await rm(join(dir, entry), { force: true });
-  }
+  await sweepLeftovers(dir, names.map((name) => `.${name}.tmp-`));
 }

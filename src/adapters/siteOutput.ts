@@ -5,40 +5,46 @@
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { readOwnManifest } from './ownManifest.js';
+import { sweepLeftovers } from './files.js';
+import { ownerTag } from './processIdentity.js';
 
 export const MANIFEST = 'sites.json';
 
 export type OutState = 'absent' | 'empty' | 'previous';
 
+/** The files a previous run's sites.json lists. */
+function listedFiles(text: string): { manifest: Set<string> } | { problem: string } {
+  try {
+    const manifest = JSON.parse(text) as { sites?: { file?: unknown }[] };
+    return { manifest: new Set((manifest.sites ?? []).map((s) => String(s.file))) };
+  } catch {
+    return { problem: 'not a sites.json edgebuild wrote' };
+  }
+}
+
 /**
- * What --out holds now. A directory with anything but a previous run's
- * output (sites.json and the files it lists) is refused: replacing it would
- * delete the user's files.
+ * What --out (a directory, or missing: see directoryPath) holds now. A
+ * directory with anything but a previous run's output (sites.json and the
+ * files it lists) is refused: replacing it would delete the user's files.
  */
 export async function inspectOut(out: string): Promise<OutState> {
   let names: string[];
   try {
     names = await readdir(out);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'absent';
-    if (code === 'ENOTDIR') throw new InputError(`${out}: --out is a file, not a directory`, { code: 'sites-out', fix: 'pass a directory for --out' });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw error;
   }
   if (names.length === 0) return 'empty';
-  let listed = new Set<string>();
-  try {
-    const manifest = JSON.parse(await readFile(join(out, MANIFEST), 'utf8')) as { sites?: { file?: unknown }[] };
-    listed = new Set((manifest.sites ?? []).map((s) => String(s.file)));
-  } catch {
-    // no readable manifest: not ours
-  }
+  const own = await readOwnManifest(join(out, MANIFEST), listedFiles);
+  const listed = own.state === 'ours' ? own.manifest : new Set<string>();
   const foreign = names.filter((n) => n !== MANIFEST && !listed.has(n));
-  if (!names.includes(MANIFEST) || foreign.length > 0) {
+  if (own.state !== 'ours' || foreign.length > 0) {
     const example = foreign[0] ?? names[0]!;
     throw new InputError(`${out}: --out holds files edgebuild sites did not write (e.g. ${example})`, {
       code: 'sites-out',
@@ -48,8 +54,20 @@ export async function inspectOut(out: string): Promise<OutState> {
   return 'previous';
 }
 
+/** `.<out>.<tag>-<owner>-<hex>`: the owner (pid and start time) tells a later run whether the writer is gone. */
 function sibling(out: string, tag: string): string {
-  return join(dirname(out), `.${basename(out)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(out), `.${basename(out)}.${tag}-${ownerTag()}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Removes staging directories of runs that were killed: they hold rendered
+ * user-data, registration tokens included. A previous --out set aside by a
+ * run killed before its new output was in place is the user's last good
+ * output: it goes only when --out exists again.
+ */
+export async function sweepStaging(out: string): Promise<string[]> {
+  const prefix = `.${basename(out)}.`;
+  return sweepLeftovers(dirname(out), existsSync(out) ? [`${prefix}tmp-`, `${prefix}old-`] : [`${prefix}tmp-`]);
 }
 
 /** A fresh staging directory on the same file system as --out, so rename() is atomic. */

@@ -1,5 +1,6 @@
 import type { Io } from './io.js';
 import { isEdgebuildError } from '../errors.js';
+import { commandFreeJson } from '../core/workflowCommands.js';
 
 /**
  * The only way commands print. With `--json`, stdout carries exactly one JSON
@@ -25,15 +26,20 @@ export class Output {
 
   /** The command's result: JSON document or human text on stdout. */
   result(document: object, human: string): void {
-    if (this.json) this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    if (this.json) this.writeJson(document);
     else if (human) this.io.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+  }
+
+  /** The one JSON document; it may carry build output, which must not reach a CI runner as a command. */
+  private writeJson(document: object): void {
+    this.io.stdout.write(`${commandFreeJson(JSON.stringify(document, null, 2))}\n`);
   }
 
   error(error: unknown): void {
     if (isEdgebuildError(error)) {
       if (this.json) {
         const body = { status: 'error', error: { code: error.code, exitCode: error.exitCode, message: error.line, ...error.details } };
-        this.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        this.writeJson(body);
       }
       this.io.stderr.write(`error: ${error.line}\n`);
       return;
@@ -41,7 +47,7 @@ export class Output {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     if (this.json) {
       const body = { status: 'error', error: { code: 'internal', exitCode: 1, message: firstLine(message) } };
-      this.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      this.writeJson(body);
     }
     this.io.stderr.write(`internal error (please report it): ${message}\n`);
   }

@@ -7,6 +7,8 @@
  * take literally inside single quotes, and refused otherwise. Pure.
  */
 
+import { controlCharacterIn } from './controlCharacters.js';
+
 export type ArgValues = Record<string, string>;
 
 export interface ArgIssue {
@@ -25,7 +27,15 @@ const PLAIN_VALUE = /^[A-Za-z0-9_./:@%+,=-]*$/;
 const UNQUOTABLE = /['"\\\n\r$`]/;
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-type Rule = { kind: 'enum'; values: readonly string[] } | { kind: 'boolean' } | { kind: 'string' };
+type Rule = { kind: 'enum'; values: readonly string[] } | { kind: 'boolean' } | { kind: 'string' } | { kind: 'fileName' };
+
+/**
+ * A plain file name: the build writes `build/<ISO_NAME>.iso` and edgebuild
+ * publishes `<ISO_NAME>.iso` into --out, so a `/` or `..` would put files
+ * anywhere the user can write.
+ */
+const FILE_NAME = /^[A-Za-z0-9._-]+$/;
+export const isPlainFileName = (name: string): boolean => FILE_NAME.test(name) && name !== '.' && name !== '..';
 
 /** The keys CanvOS's `.arg.template` documents, with what each may hold. */
 export const KNOWN_ARGS: Readonly<Record<string, Rule>> = {
@@ -36,7 +46,7 @@ export const KNOWN_ARGS: Readonly<Record<string, Rule>> = {
   OS_VERSION: { kind: 'string' },
   K8S_DISTRIBUTION: { kind: 'enum', values: ['k3s', 'rke2', 'kubeadm', 'kubeadm-fips', 'nodeadm'] },
   K8S_VERSION: { kind: 'string' },
-  ISO_NAME: { kind: 'string' },
+  ISO_NAME: { kind: 'fileName' },
   ARCH: { kind: 'enum', values: ['amd64', 'arm64'] },
   HTTP_PROXY: { kind: 'string' },
   HTTPS_PROXY: { kind: 'string' },
@@ -95,11 +105,21 @@ export function checkArgs(values: ArgValues): { errors: ArgIssue[]; warnings: Ar
       });
       continue;
     }
+    // Bash cannot hold NUL (it drops it; godotenv keeps it), and no CanvOS
+    // setting has a use for another control character, which would reach the
+    // terminal when the plan is printed.
+    const control = controlCharacterIn(value);
+    if (control !== undefined) {
+      errors.push({ key, message: `${key} contains the control character ${control}, which bash and Earthly do not read alike from .arg`, fix: `remove the control character from ${key}` });
+      continue;
+    }
     const rule = KNOWN_ARGS[key];
     if (!rule) {
       warnings.push({ key, message: `${key} is not a .arg key edgebuild knows; it is passed through unchanged`, fix: 'check the spelling against CanvOS .arg.template' });
     } else if (rule.kind === 'enum' && !rule.values.includes(value)) {
       errors.push({ key, message: `${key}=${value} is not one of ${rule.values.join(', ')}`, fix: `set ${key} to one of ${rule.values.join(', ')}` });
+    } else if (rule.kind === 'fileName' && !isPlainFileName(value)) {
+      errors.push({ key, message: `${key}=${value} is not a plain file name`, fix: `set ${key} to letters, digits, ".", "_" and "-" only (not "." or ".."), e.g. ${key}=palette-edge-installer; it names the files published into --out` });
     } else if (rule.kind === 'boolean' && value !== 'true' && value !== 'false') {
       errors.push({ key, message: `${key}=${value} is not a boolean`, fix: `set ${key} to true or false` });
     }

@@ -3,7 +3,9 @@
  * Schema shipped beside the examples, so editors and edgebuild agree. Pure.
  */
 import { createRequire } from 'node:module';
+import { posix } from 'node:path';
 import type { Scalar } from 'yaml';
+import { inputErrorAt, type Place } from '../errors.js';
 import { parseYamlWithSchema } from './yamlSchema.js';
 
 export interface BuildConfig {
@@ -21,9 +23,38 @@ export interface BuildConfig {
 const require = createRequire(import.meta.url);
 export const buildConfigSchema = require('../../build-configs/build-config.schema.json') as object;
 
+/**
+ * Places in the checkout that are not the config's to fill: edgebuild writes
+ * user-data and .arg after the extra files (a folder there stops it half-way),
+ * git keeps the checkout's identity in .git, and build/ is where edgebuild
+ * looks for the ISO it verifies.
+ */
+const RESERVED: readonly { path: string; why: string; fix: string }[] = [
+  { path: 'user-data', why: 'is written by edgebuild itself', fix: 'set the user-data with userData: or --user-data' },
+  { path: '.arg', why: 'is written by edgebuild itself', fix: 'set .arg values with arg: or --arg' },
+  { path: '.git', why: 'is written by edgebuild itself', fix: 'copy the file to another place in the checkout' },
+  { path: 'build', why: 'is where the build writes the ISO', fix: 'copy the file to another place in the checkout; edgebuild verifies what the build leaves in build/' },
+];
+
+/**
+ * `files[index].to`, normalised (`./user-data`, `build/../.arg` and a
+ * trailing slash name what they resolve to): relative, inside the checkout,
+ * and none of the RESERVED places or anything under them.
+ */
+function checkDestination(to: string, index: number, place: Place): string {
+  const clean = posix.normalize(to).replace(/(.)\/+$/, '$1');
+  const entry = `files[${index}].to ${JSON.stringify(to)}`;
+  if (posix.isAbsolute(clean) || clean === '.' || clean === '..' || clean.startsWith('../')) {
+    throw inputErrorAt(place, `${entry} is outside the CanvOS checkout`, { code: 'config-files', fix: 'give "to" as a path relative to the checkout, without ..' });
+  }
+  const reserved = RESERVED.find((r) => clean === r.path || clean.startsWith(`${r.path}/`));
+  if (reserved) throw inputErrorAt(place, `${entry} ${reserved.why}`, { code: 'config-files', fix: reserved.fix });
+  return clean;
+}
+
 /** Parses and validates a build config; throws InputError (exit 2) with file:line:col. */
 export function parseBuildConfig(source: string, file: string): BuildConfig {
-  const { data, doc } = parseYamlWithSchema<BuildConfig & { arg?: Record<string, unknown> }>(source, file, {
+  const { data, doc, locate } = parseYamlWithSchema<BuildConfig & { arg?: Record<string, unknown> }>(source, file, {
     schema: buildConfigSchema,
     schemaFile: 'build-configs/build-config.schema.json',
     code: 'config',
@@ -37,5 +68,6 @@ export function parseBuildConfig(source: string, file: string): BuildConfig {
     }
     data.arg = arg;
   }
+  if (data.files) data.files = data.files.map((f, i) => ({ ...f, to: checkDestination(f.to, i, locate(['files', i, 'to'])) }));
   return data as BuildConfig;
 }

@@ -3,7 +3,7 @@
  * summary. Works on blocks of whole lines, not line by line, so a million
  * lines cost a few thousand string operations. Pure.
  */
-import { redact } from './placeholders.js';
+import { maskPatterns, secretPatterns } from './secrets.js';
 
 // CSI/OSC escape sequences (colours, cursor moves) that Earthly writes under `docker run -t`.
 // eslint-disable-next-line no-control-regex
@@ -60,22 +60,32 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Splits raw output into blocks of whole lines and redacts them, working on
  * bytes: a block without a secret in it is passed on as it came, never
- * decoded and re-encoded. A line longer than `maxLine` bytes (progress bars
- * redrawn with \r) is cut so that memory stays bounded; the cut keeps enough
- * bytes back that no secret is split. Newlines never occur inside a UTF-8
- * character, so cutting after one never splits a character.
+ * decoded and re-encoded. Every form of every secret is masked (see
+ * secretPatterns): a pattern never holds a line break unless a multi-line
+ * secret's lines are too short to be masked alone; for such a pattern the
+ * last lines are held back until the lines it may continue into have come.
+ * A line longer than `maxLine` bytes (progress bars redrawn with \r) is cut
+ * so that memory stays bounded; the cut keeps enough bytes back that no
+ * secret is split. Newlines never occur inside a UTF-8 character, so cutting
+ * after one never splits a character.
  */
 export class LineBlocks {
   private pending: Buffer = EMPTY;
+  private readonly patterns: string[];
   private readonly needles: Buffer[];
+  /** Longest pattern − 1: what a chunk's end may hold of a pattern's start. */
   private readonly keepBack: number;
+  /** The same for patterns spanning lines (0 if none): whole lines held back. */
+  private readonly spanBack: number;
 
   constructor(
-    private readonly secrets: readonly string[],
+    secrets: readonly string[],
     private readonly maxLine = 64 * 1024,
   ) {
-    this.needles = secrets.filter((s) => s.length > 0).map((s) => Buffer.from(s, 'utf8'));
+    this.patterns = secretPatterns(secrets);
+    this.needles = this.patterns.map((p) => Buffer.from(p, 'utf8'));
     this.keepBack = Math.max(0, ...this.needles.map((n) => n.length - 1));
+    this.spanBack = Math.max(0, ...this.needles.filter((n) => n.includes(10)).map((n) => n.length - 1));
   }
 
   push(chunk: Buffer): Buffer | undefined {
@@ -83,13 +93,31 @@ export class LineBlocks {
     const cut = data.lastIndexOf(10) + 1;
     if (cut > 0) {
       // A copy, so the rest of a large chunk is not kept alive by a short partial line.
-      this.pending = cut === data.length ? EMPTY : Buffer.from(data.subarray(cut));
-      return this.redact(data.subarray(0, cut));
+      const rest = cut === data.length ? EMPTY : Buffer.from(data.subarray(cut));
+      const whole = this.redact(data.subarray(0, cut));
+      if (this.spanBack === 0) {
+        this.pending = rest;
+        return whole;
+      }
+      if (rest.length > this.maxLine) {
+        // An endless partial line: memory comes first, the lines go out now and the partial line is cut.
+        return Buffer.concat([whole, this.cutLong(rest)]);
+      }
+      // A line-spanning match ending after `whole` starts in its last spanBack bytes: hold their lines back.
+      const from = whole.length - 1 - this.spanBack;
+      const at = from < 0 ? 0 : whole.lastIndexOf(10, from) + 1;
+      this.pending = Buffer.concat([whole.subarray(at), rest]);
+      return at === 0 ? undefined : whole.subarray(0, at);
     }
     if (data.length <= this.maxLine) {
       this.pending = data;
       return undefined;
     }
+    return this.cutLong(data);
+  }
+
+  /** A partial line longer than maxLine, without a newline: cut, keeping back what may start a secret. */
+  private cutLong(data: Buffer): Buffer {
     // Redact what is whole first (the last character may be incomplete),
     // then keep back as many bytes as a secret's unfinished start can have.
     const last = charStart(data, data.length - 1);
@@ -102,14 +130,14 @@ export class LineBlocks {
   /** The last partial line, at the end of the output. */
   end(): Buffer | undefined {
     if (!this.pending.length) return undefined;
-    const data = Buffer.concat([this.pending, Buffer.from('\n')]);
+    const data = this.pending[this.pending.length - 1] === 10 ? this.pending : Buffer.concat([this.pending, Buffer.from('\n')]);
     this.pending = EMPTY;
     return this.redact(data);
   }
 
   private redact(data: Buffer): Buffer {
     if (!this.needles.some((n) => data.includes(n))) return data;
-    return Buffer.from(redact(data.toString('utf8'), this.secrets), 'utf8');
+    return Buffer.from(maskPatterns(data.toString('utf8'), this.patterns), 'utf8');
   }
 }
 

@@ -14,6 +14,8 @@ export interface Artifact {
   name: string;
   size: number;
   sha256: string;
+  /** Permissions as octal text (`0600`): recorded for the ISO, which is private when it embeds credentials. */
+  mode?: string;
 }
 
 export interface Manifest {
@@ -24,7 +26,8 @@ export interface Manifest {
   target: string;
   command: string[];
   arg: Record<string, string>;
-  userData: { sha256: string; imageRedirectWebhook: boolean; isoPath: string };
+  /** `sha256`: the user-data in the ISO; `sourceSha256`: the user's file it was prepared from (absent in older manifests). */
+  userData: { sha256: string; sourceSha256?: string; imageRedirectWebhook: boolean; isoPath: string };
   files: { to: string; sha256: string }[];
   preflight: unknown;
   startedAt: string;
@@ -44,6 +47,11 @@ export interface DerivedFrom {
   buildKey: string | null;
   /** sha256 of the user-data the input carried. */
   userDataSha256: string;
+}
+
+/** File permissions as octal text: 0o600 → `0600`. */
+export function octalMode(mode: number): string {
+  return `0${mode.toString(8)}`;
 }
 
 export type ManifestInput = Omit<Manifest, 'schemaVersion'>;
@@ -66,35 +74,44 @@ export function renderManifest(manifest: Manifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-function invalid(file: string, what: string): RuntimeError {
-  return new RuntimeError(`${file}: not an edgebuild manifest (${what})`, {
-    code: 'manifest-invalid',
-    fix: 'publish the ISO again with edgebuild iso, or point at the directory edgebuild published into',
-  });
-}
-
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-/** Parses and checks the fields that verification and the up-to-date check rely on. */
-export function parseManifest(text: string, file: string): Manifest {
+/**
+ * The manifest in `text`, or what makes it not an edgebuild manifest: checks
+ * the fields that verification and the up-to-date check rely on.
+ */
+export function checkManifest(text: string): { manifest: Manifest } | { problem: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    throw invalid(file, 'invalid JSON');
+    return { problem: 'invalid JSON' };
   }
   const m = data as Partial<Manifest> | null;
-  if (!m || typeof m !== 'object') throw invalid(file, 'not an object');
-  if (m.schemaVersion !== MANIFEST_SCHEMA) throw invalid(file, `schemaVersion ${String(m.schemaVersion)}, expected ${MANIFEST_SCHEMA}`);
-  if (!isString(m.buildKey)) throw invalid(file, 'no buildKey');
+  if (!m || typeof m !== 'object') return { problem: 'not an object' };
+  if (m.schemaVersion !== MANIFEST_SCHEMA) return { problem: `schemaVersion ${String(m.schemaVersion)}, expected ${MANIFEST_SCHEMA}` };
+  if (!isString(m.buildKey)) return { problem: 'no buildKey' };
   const u = m.userData;
-  if (!u || !isString(u.sha256) || typeof u.imageRedirectWebhook !== 'boolean' || !isString(u.isoPath)) throw invalid(file, 'no userData');
-  if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) throw invalid(file, 'no artifacts');
+  if (!u || !isString(u.sha256) || typeof u.imageRedirectWebhook !== 'boolean' || !isString(u.isoPath)) return { problem: 'no userData' };
+  if (u.sourceSha256 !== undefined && !isString(u.sourceSha256)) return { problem: 'userData.sourceSha256 is not a string' };
+  if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) return { problem: 'no artifacts' };
   for (const a of m.artifacts as unknown[]) {
     const art = a as Partial<Artifact>;
-    if (!art || !isString(art.name) || !isString(art.sha256) || typeof art.size !== 'number' || art.name.includes('/')) throw invalid(file, 'an artifact without name, size and sha256');
+    if (!art || !isString(art.name) || !isString(art.sha256) || typeof art.size !== 'number' || art.name.includes('/')) return { problem: 'an artifact without name, size and sha256' };
   }
-  return m as Manifest;
+  return { manifest: m as Manifest };
+}
+
+/** The manifest in `file`'s text; RuntimeError (exit 1) when it is not an edgebuild manifest. */
+export function parseManifest(text: string, file: string): Manifest {
+  const checked = checkManifest(text);
+  if ('problem' in checked) {
+    throw new RuntimeError(`${file}: not an edgebuild manifest (${checked.problem})`, {
+      code: 'manifest-invalid',
+      fix: 'publish the ISO again with edgebuild iso, or point at the directory edgebuild published into',
+    });
+  }
+  return checked.manifest;
 }
 
 /**

@@ -56,12 +56,5 @@ export class UnknownPlaceholderError extends Error {
   }
 }
 
-/** Replaces every occurrence of each secret with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  // Longest first, so a secret containing another is hidden whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length > 0) out = out.split(secret).join('***');
-  }
-  return out;
-}
+// Redaction lives with the other secret handling; re-exported for existing importers.
+export { redact } from './secrets.js';

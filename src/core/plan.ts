@@ -1,8 +1,7 @@
 /**
  * Step 3: the whole plan of a build, computed before the first write. Pure.
  */
-import { isAbsolute, normalize } from 'node:path';
-import { inputErrorAt } from '../errors.js';
+import { parseDocument } from 'yaml';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
 import { urlCredentials } from './secrets.js';
@@ -29,7 +28,7 @@ export interface PlanInput {
 }
 
 export interface Plan extends Omit<PlanInput, 'userData'> {
-  userData: { source: string; sha256: string; imageRedirectWebhook: boolean };
+  userData: { source: string; sourceSha256: string; sha256: string; imageRedirectWebhook: boolean };
   /** The final user-data text (contains secrets: never print it). */
   userDataText: string;
   argText: string;
@@ -37,23 +36,27 @@ export interface Plan extends Omit<PlanInput, 'userData'> {
   command: string[];
   isoName: string;
   secrets: string[];
+  /**
+   * The ISO embeds credentials (a substituted secret or a registration
+   * token in its user-data): it is published 0600, like site ISOs.
+   */
+  privateIso: boolean;
+}
+
+/** stylus.site.edgeHostToken is set: whoever reads the ISO can register edge hosts. */
+export function hasEdgeHostToken(userDataText: string): boolean {
+  const token: unknown = parseDocument(userDataText).getIn(['stylus', 'site', 'edgeHostToken']);
+  return token !== undefined && token !== null && String(token).trim() !== '';
+}
+
+/** The ISO embedding this user-data holds credentials (a substituted secret or a registration token): publish it 0600. */
+export function embedsCredentials(userData: { secrets: readonly string[]; text: string }): boolean {
+  return userData.secrets.length > 0 || hasEdgeHostToken(userData.text);
 }
 
 /** earthly.sh passes its arguments to Earthly; ARCH is given as a build arg as CanvOS documents. */
 export function buildCommand(target: string, arg: ArgValues): string[] {
   return ['./earthly.sh', target, `--ARCH=${arg.ARCH ?? 'amd64'}`];
-}
-
-/** A destination inside the checkout: relative, no `..`, not the files edgebuild writes. */
-export function checkDestination(to: string, configFile: string): string {
-  const clean = normalize(to);
-  if (isAbsolute(to) || clean === '..' || clean.startsWith('../') || clean === '.') {
-    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is outside the CanvOS checkout`, { code: 'config-files', fix: 'give "to" as a path relative to the checkout, without ..' });
-  }
-  if (clean === 'user-data' || clean === '.arg' || clean === '.git' || clean.startsWith('.git/')) {
-    throw inputErrorAt({ file: configFile }, `files: destination "${to}" is written by edgebuild itself`, { code: 'config-files', fix: 'set user-data with userData: and .arg values with arg:' });
-  }
-  return clean;
 }
 
 export function makePlan(input: PlanInput): Plan {
@@ -62,11 +65,12 @@ export function makePlan(input: PlanInput): Plan {
   const secrets = [...new Set([...userData.secrets, ...argSecrets, ...Object.values(input.arg).flatMap(urlCredentials)])];
   return {
     ...rest,
-    userData: { source: userData.source, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
+    userData: { source: userData.source, sourceSha256: userData.sourceSha256, sha256: userData.sha256, imageRedirectWebhook: userData.imageRedirectWebhook },
     userDataText: userData.text,
     argText: renderArgFile(input.arg),
     command: buildCommand(input.target, input.arg),
     isoName: input.arg.ISO_NAME ?? 'palette-edge-installer',
     secrets,
+    privateIso: embedsCredentials(userData),
   };
 }

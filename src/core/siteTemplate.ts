@@ -15,6 +15,7 @@ import { InputError, inputErrorAt } from '../errors.js';
 import type { Place } from '../errors.js';
 import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from './placeholders.js';
 import { parseUserData } from './userData.js';
+import { scalarSlot, spliceEdits, yamlQuote, type Edit } from './yamlEdit.js';
 import type { ParsedUserData } from './userData.js';
 
 interface Target {
@@ -22,8 +23,8 @@ interface Target {
   end: number;
   /** The scalar's value as parsed (quotes and escapes resolved), with placeholders. */
   value: string;
-  /** Line breaks the block scalar's range swallowed; kept after the replacement. */
-  trailing: string;
+  /** What follows the quoted value: a block scalar's header comment and the line breaks its range swallowed. */
+  suffix: string;
   /** A tag in the template (`!!int ${site:vlan}`) decides the type itself. */
   tagged: boolean;
   /** A `|` block: substituted in place when the values allow, to stay readable. */
@@ -58,14 +59,6 @@ export interface SiteInput {
 
 const TEMPLATE_FIX = 'use ${site:FIELD} for a column of the sites file, ${env:NAME} for an environment variable, or $${ for a literal "${"';
 
-/**
- * A JSON string is a YAML double-quoted scalar, except for the few characters
- * YAML does not allow unescaped (DEL, C1 controls, BOM, line/paragraph separators).
- */
-export function yamlQuote(value: string): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** Whether expanding the value changes it: a placeholder or the `$${` escape. */
 function changesOnExpand(value: string): boolean {
   return hasPlaceholder(value) || value.includes('$${');
@@ -92,7 +85,7 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
   visit(doc, {
     Scalar(_key, node: Scalar) {
       if (typeof node.value !== 'string' || !node.value.includes('${') || !node.range) return;
-      const [start, end] = node.range;
+      const start = node.range[0];
       const place = { file, ...lines.linePos(start) };
       try {
         // Resolve every name to '' once, to find typos and collect the names used.
@@ -106,8 +99,7 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
       }
       // `echo ${HOME}` holds no placeholder: leave it exactly as written.
       if (!changesOnExpand(node.value)) return;
-      const raw = source.slice(start, end);
-      targets.push({ start, end, value: node.value, trailing: /(\r?\n)*$/.exec(raw)![0], tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
+      targets.push({ ...scalarSlot(source, node), value: node.value, tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
     },
   });
   targets.sort((a, b) => a.start - b.start);
@@ -177,25 +169,16 @@ interface Spliced {
 }
 
 function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: boolean): Spliced {
-  const parts: string[] = [];
-  const expected = new Map<number, string>();
-  const placed: Spliced['placed'] = [];
-  let cursor = 0;
-  let length = 0;
-  template.targets.forEach((target, i) => {
+  const edits: Edit[] = template.targets.map((target, i) => {
     const e = expanded[i]!;
-    const before = template.source.slice(cursor, target.start);
-    parts.push(before);
-    length += before.length;
-    placed.push({ start: length, fields: e.fields });
-    if (!target.tagged) expected.set(length, e.value);
-    const replacement = keepLiterals && e.inPlace !== undefined ? e.inPlace : yamlQuote(e.value) + target.trailing;
-    parts.push(replacement);
-    length += replacement.length;
-    cursor = target.end;
+    return { start: target.start, end: target.end, text: keepLiterals && e.inPlace !== undefined ? e.inPlace : yamlQuote(e.value) + target.suffix };
   });
-  parts.push(template.source.slice(cursor));
-  return { text: parts.join(''), expected, placed };
+  const { text, starts } = spliceEdits(template.source, edits);
+  const expected = new Map<number, string>();
+  template.targets.forEach((target, i) => {
+    if (!target.tagged) expected.set(starts[i]!, expanded[i]!.value);
+  });
+  return { text, expected, placed: expanded.map((e, i) => ({ start: starts[i]!, fields: e.fields })) };
 }
 
 /** Every substituted scalar must read back as exactly its value; returns the first that does not. */

@@ -66,6 +66,31 @@ export function csvDelimiter(text: string): string {
   return ',';
 }
 
+/**
+ * Line numbers of byte offsets asked for in increasing order, in one pass over
+ * the bytes: each call scans only from where the previous one stopped, so a
+ * file of n rows costs O(size), not O(n × size). `scanned` counts the bytes
+ * looked at, for tests.
+ */
+export function lineCursor(bytes: Uint8Array): { lineAt(offset: number): number; readonly scanned: number } {
+  let position = 0;
+  let line = 1;
+  let scanned = 0;
+  return {
+    lineAt(offset: number): number {
+      // A record starts after the line breaks that end the previous one.
+      let at = offset;
+      while (bytes[at] === 0x0d || bytes[at] === 0x0a) at++;
+      if (at < position) throw new RangeError('lineCursor: offsets must not decrease');
+      for (; position < at; position++, scanned++) if (bytes[position] === 0x0a) line++;
+      return line;
+    },
+    get scanned() {
+      return scanned;
+    },
+  };
+}
+
 function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
   const bytes = Buffer.from(text, 'utf8');
   let records: { record: string[]; info: { bytes: number } }[];
@@ -82,13 +107,7 @@ function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[
     throw error;
   }
   // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
-  const lineAt = (offset: number): number => {
-    let at = offset;
-    while (bytes[at] === 0x0d || bytes[at] === 0x0a) at++;
-    let line = 1;
-    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
-    return line;
-  };
+  const lines = lineCursor(bytes);
   const [header, ...data] = records;
   if (!header) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
   const columns = header.record.map((c) => c.replace(/^\uFEFF/, ''));
@@ -100,7 +119,7 @@ function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[
   });
   let previousEnd = header.info.bytes;
   const rows = data.map((r) => {
-    const line = lineAt(previousEnd);
+    const line = lines.lineAt(previousEnd);
     previousEnd = r.info.bytes;
     const values = new Map<string, string>();
     r.record.forEach((v, i) => {

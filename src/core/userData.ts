@@ -3,10 +3,12 @@
  * the Palette agent's image redirect webhook off. Pure: text in, text out.
  */
 import { createHash } from 'node:crypto';
-import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Node, Scalar, YAMLMap , Document} from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import type { Document, Node, Scalar } from 'yaml';
 import { inputErrorAt } from '../errors.js';
 import { MissingValueError, UnknownPlaceholderError, expand } from './placeholders.js';
+import { YamlEditConflict, applyEdits, quoteScalarEdit, setScalarIn, type Edit } from './yamlEdit.js';
+import { ANY, sameData, setPath, unshared, yaml11Data, yaml11Document } from './yamlMeaning.js';
 import { yamlSyntaxError } from './yamlSchema.js';
 
 export const WEBHOOK_PATH = ['stylus', 'imageRedirectWebhook', 'enable'] as const;
@@ -20,6 +22,8 @@ export interface PreparedUserData {
   /** The final user-data written into the checkout (may contain secrets). */
   text: string;
   sha256: string;
+  /** sha256 of the user's file as read (UTF-8 text, so the same as its bytes'). */
+  sourceSha256: string;
   /** false unless the webhook was kept on purpose. */
   imageRedirectWebhook: boolean;
   warnings: string[];
@@ -40,6 +44,11 @@ function placeOf(file: string, lines: LineCounter, offset: number | undefined): 
   return { file, line, col };
 }
 
+/** The node an alias stands for; any other node itself. */
+function resolved(doc: Document, node: Node | undefined): Node | undefined {
+  return isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
+}
+
 /**
  * Validates a user-data file: `#cloud-config` header, exactly one YAML
  * document with a mapping at its root, `stylus` and
@@ -54,7 +63,7 @@ export function parseUserData(source: string, file: string): ParsedUserData {
     throw inputErrorAt({ file, line: 1, col: 1 }, `first line is ${JSON.stringify(firstLine.slice(0, 40))}, not "#cloud-config"`, { code: 'user-data-header', fix: FIX_HEADER });
   }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: true });
+  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: true, keepSourceTokens: true });
   if (!Array.isArray(docs) || docs.length === 0) {
     throw inputErrorAt({ file, line: 1 }, 'the file holds no YAML document', { code: 'user-data-empty', fix: 'add the stylus: settings below the #cloud-config line' });
   }
@@ -80,14 +89,14 @@ export function parseUserData(source: string, file: string): ParsedUserData {
     throw inputErrorAt(placeOf(file, lines, offset), 'the document root is not a mapping', { code: 'user-data-root', fix: 'write the settings as "key: value" pairs, starting with stylus:' });
   }
   for (const path of [['stylus'], ['stylus', 'imageRedirectWebhook']]) {
-    const node = doc.getIn(path, true) as Node | undefined;
+    const node = resolved(doc, doc.getIn(path, true) as Node | undefined);
     if (node === undefined || isMap(node) || (isScalar(node) && node.value === null)) continue;
     throw inputErrorAt(placeOf(file, lines, node.range?.[0]), `${path.join('.')} is a ${isSeq(node) ? 'list' : 'scalar'}, not a mapping`, {
       code: 'user-data-shape',
       fix: `write ${path.join('.')} as a mapping of keys, e.g. "${path.at(-1)}:" followed by indented "key: value" lines`,
     });
   }
-  const enable = doc.getIn(WEBHOOK_PATH, true) as Node | undefined;
+  const enable = resolved(doc, doc.getIn(WEBHOOK_PATH, true) as Node | undefined);
   if (enable !== undefined && !isScalar(enable)) {
     throw inputErrorAt(placeOf(file, lines, enable.range?.[0]), 'stylus.imageRedirectWebhook.enable is not a scalar', {
       code: 'user-data-shape',
@@ -97,39 +106,41 @@ export function parseUserData(source: string, file: string): ParsedUserData {
   return { doc, lines };
 }
 
-function ensureMap(doc: Document, parent: YAMLMap, key: string): YAMLMap {
-  const existing = parent.get(key, true);
-  if (isMap(existing)) return existing;
-  const created = doc.createNode({}) as YAMLMap;
-  parent.set(doc.createNode(key), created);
-  return created;
+/** Whether the scalar already is the boolean false for every reader: plain `false`, untagged. */
+function saysFalse(node: Scalar): boolean {
+  return node.type === 'PLAIN' && node.tag === undefined && node.value === false;
 }
 
-/** Sets stylus.imageRedirectWebhook.enable to boolean false; returns whether anything changed. */
-export function disableWebhook(doc: Document): boolean {
-  const stylus = ensureMap(doc, doc.contents as YAMLMap, 'stylus');
-  const hook = ensureMap(doc, stylus, 'imageRedirectWebhook');
-  const enable = hook.get('enable', true);
-  if (isScalar(enable)) {
-    if (enable.value === false) return false;
-    // Keep the node, and with it any comment attached to it.
-    (enable as Scalar).value = false;
-    enable.type = 'PLAIN';
-    enable.format = undefined;
-    return true;
+/** The edits that make stylus.imageRedirectWebhook.enable the boolean false (none when it is). */
+export function disableWebhookEdits(parsed: ParsedUserData, source: string, file: string): Edit[] {
+  try {
+    return setScalarIn({ doc: parsed.doc, source, lines: parsed.lines }, WEBHOOK_PATH, 'false', saysFalse);
+  } catch (error) {
+    if (!(error instanceof YamlEditConflict)) throw error;
+    throw inputErrorAt(placeOf(file, parsed.lines, error.offset), error.message, { code: 'user-data-alias', fix: error.fix });
   }
-  hook.set(doc.createNode('enable'), false);
-  return true;
 }
 
-/** The value of stylus.imageRedirectWebhook.enable; the agent's default is true. */
-export function webhookEnabled(doc: Document): boolean {
-  const value = doc.getIn(WEBHOOK_PATH);
-  return !(value === false || value === 'false');
+/**
+ * Whether the webhook stays on, as the edge host reads the text (YAML 1.1,
+ * through aliases and merge keys); the agent's default is on. Unreadable text counts as on.
+ */
+export function webhookEnabled(text: string): boolean {
+  const doc = yaml11Document(text);
+  let value = yaml11Data(doc);
+  for (const key of WEBHOOK_PATH) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return doc === undefined || !(value === false || value === 'false');
 }
 
-function substituteEnv(doc: Document, file: string, lines: LineCounter, env: PrepareOptions['env']): string[] {
+interface Substitution {
+  node: Scalar;
+  value: string;
+}
+
+/** `${env:NAME}` in values (not keys): each such scalar and the text it becomes. */
+function substituteEnv(doc: Document, file: string, lines: LineCounter, env: PrepareOptions['env']): { substitutions: Substitution[]; secrets: string[] } {
   const secrets: string[] = [];
+  const substitutions: Substitution[] = [];
   const walk = (node: unknown): void => {
     if (isMap(node) || isSeq(node)) {
       for (const item of node.items) {
@@ -141,7 +152,7 @@ function substituteEnv(doc: Document, file: string, lines: LineCounter, env: Pre
     if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
     try {
       const result = expand(node.value, { env: (name) => env[name] });
-      node.value = result.text;
+      if (result.text !== node.value) substitutions.push({ node, value: result.text });
       secrets.push(...result.secrets);
     } catch (error) {
       const place = placeOf(file, lines, node.range?.[0]);
@@ -162,7 +173,28 @@ function substituteEnv(doc: Document, file: string, lines: LineCounter, env: Pre
     }
   };
   walk(doc.contents);
-  return secrets;
+  return { substitutions, secrets };
+}
+
+/**
+ * The output must mean, to a YAML 1.1 reader, exactly the input with the
+ * substituted values as strings and (unless kept) the webhook off. The edits
+ * are made to keep it so; this catches a construct they did not foresee.
+ */
+function checkMeaning(source: string, text: string, substitutions: Substitution[], webhookOff: boolean): boolean {
+  const input = yaml11Document(source);
+  if (!input) return true; // nothing to compare with: the edge host could not read the input either
+  const byOffset = new Map(substitutions.map((s) => [s.node.range![0], s]));
+  visit(input, {
+    Scalar(_key, node) {
+      const s = node.range ? byOffset.get(node.range[0]) : undefined;
+      if (s) node.value = s.node.tag === undefined ? s.value : ANY;
+    },
+  });
+  const expected = unshared(yaml11Data(input)) as Record<string, unknown> | undefined;
+  if (expected === undefined) return true;
+  if (webhookOff) setPath(expected, WEBHOOK_PATH, false);
+  return sameData(expected, yaml11Data(yaml11Document(text)));
 }
 
 const PLACEHOLDER_VALUE = /^(x{4,}.*|<[^>]*>|changeme|change-me|your[-_ ]?\w*|todo|\.\.\.)$/i;
@@ -186,19 +218,35 @@ function registrationWarnings(doc: Document, file: string): string[] {
 
 /**
  * Everything between the user's file and the checkout's `user-data`:
- * validate, disable the webhook (unless kept), substitute secrets.
- * Output that already went through here comes out unchanged.
+ * validate, disable the webhook (unless kept), substitute secrets. The text
+ * is edited, never re-serialised: the output is the input byte for byte but
+ * for the `enable: false` edit and each substituted scalar, now a
+ * double-quoted string. Output that already went through here comes out unchanged.
  */
 export function prepareUserData(source: string, file: string, options: PrepareOptions): PreparedUserData {
-  const { doc, lines } = parseUserData(source, file);
-  const changed = options.keepWebhook ? false : disableWebhook(doc);
+  const parsed = parseUserData(source, file);
+  const { doc, lines } = parsed;
+  const hookEdits = options.keepWebhook ? [] : disableWebhookEdits(parsed, source, file);
   const warnings = registrationWarnings(doc, file);
-  const secrets = substituteEnv(doc, file, lines, options.env);
-  const text = changed || secrets.length > 0 || source.includes('${') ? doc.toString() : source;
+  const { substitutions, secrets } = substituteEnv(doc, file, lines, options.env);
+  // `enable: ${env:X}` is overwritten by `false`: no substitution inside it.
+  const envEdits = substitutions
+    .map((s) => quoteScalarEdit(source, s.node, s.value))
+    .filter((e) => !hookEdits.some((h) => h.start < e.end && e.start < h.end));
+  const edits = [...hookEdits, ...envEdits];
+  const text = applyEdits(source, edits);
+  if (!checkMeaning(source, text, substitutions, !options.keepWebhook)) {
+    const first = Math.min(...edits.map((e) => e.start));
+    throw inputErrorAt(placeOf(file, lines, first), 'edgebuild cannot edit the file here without changing another value as the edge host reads it', {
+      code: 'user-data-edit',
+      fix: 'set stylus.imageRedirectWebhook.enable: false in the file yourself, and quote the values around ${env:...} placeholders',
+    });
+  }
   return {
     text,
     sha256: sha256(text),
-    imageRedirectWebhook: webhookEnabled(doc),
+    sourceSha256: sha256(source),
+    imageRedirectWebhook: options.keepWebhook ? webhookEnabled(source) : false,
     warnings,
     secrets,
   };

@@ -29,3 +29,22 @@ export function openGroup(title: string, token: string): string {
 export function closeGroup(token: string): string {
   return `::${token}::\n::endgroup::\n`;
 }
+
+/**
+ * `text` (whole lines) between `::stop-commands::` and its token: the runner
+ * takes none of its lines for a command, wherever `::` or `##[` stand in them.
+ */
+export function withoutCommands(text: string, token: string): string {
+  return `::stop-commands::${token}\n${text.endsWith('\n') ? text : `${text}\n`}::${token}::\n`;
+}
+
+/**
+ * JSON text whose lines the runner cannot take for commands, meaning the
+ * same. The runner looks for `##[` anywhere in a line, and for `::` only at
+ * its start: a line of JSON starts with a bracket, a quote or a literal,
+ * never with `::`, so `##[` is the one sequence to break. It can stand only
+ * inside a string, where `\u0023` is `#` and a `#` is never part of an escape.
+ */
+export function commandFreeJson(json: string): string {
+  return json.replaceAll('##[', '\\u0023#[');
+}

@@ -14,16 +14,19 @@ import { StepTracker, formatElapsed } from '../core/buildOutput.js';
 import { closeGroup, openGroup } from '../core/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
-import { engineId, listContainers, removeContainers, startedByBuild } from '../adapters/dockerBuild.js';
+import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';
 import { withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
 import type { ProgressStream } from './renderer.js';
+import { forgetBuild, recordBuild, removeLeftContainers, sweepLeftoverBuild } from './leftovers.js';
 
 export interface BuildStepOptions {
   plan: Plan;
   env: Record<string, string | undefined>;
   cacheDir: string;
   logPath: string;
+  /** Where the running build is recorded for a later run, should edgebuild die (see leftovers.ts). */
+  recordPath: string;
   stderr: ProgressStream;
   signal?: AbortSignal;
   /** Wait for another build on the same engine (default) or fail at once. */
@@ -49,15 +52,6 @@ export function logPathFor(workDir: string, tag: string, at: Date): string {
 
 export function lockPathFor(cacheDir: string, engine: string): string {
   return join(cacheDir, 'locks', `docker-${createHash('sha256').update(engine).digest('hex').slice(0, 16)}.lock`);
-}
-
-function describeHolder(holder: string): string {
-  try {
-    const h = JSON.parse(holder) as { pid?: number; description?: string; since?: string };
-    return `pid ${h.pid}, ${h.description ?? 'building'}, since ${h.since ?? '?'}`;
-  } catch {
-    return 'starting';
-  }
 }
 
 type Mode = 'tty' | 'plain' | 'github';
@@ -122,15 +116,15 @@ export async function runBuildStep(options: BuildStepOptions, task: TaskReporter
       {
         wait: options.wait,
         ...(signal ? { signal } : {}),
-        onWait: (holder) => {
-          const line = `another edgebuild is building on this Docker engine (${describeHolder(holder)}); waiting for it to finish (--no-wait fails instead)`;
+        onWait: (holder, until) => {
+          const line = `another edgebuild is building on this Docker engine (${holder}); waiting for it to finish, until ${until.toISOString()} at most (--no-wait fails instead)`;
           options.onWarning(line);
           task.output = line;
         },
       },
       async () => {
         if (options.stillNeeded && !(await options.stillNeeded())) return { skipped: true as const };
-        return await buildLocked(options, task, docker);
+        return await buildLocked(options, task, docker, engine);
       },
     );
   } catch (error) {
@@ -142,8 +136,10 @@ export async function runBuildStep(options: BuildStepOptions, task: TaskReporter
   }
 }
 
-async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker: DockerClient): Promise<BuildOutcome> {
+async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker: DockerClient, engine: string): Promise<BuildOutcome> {
   const { plan, signal } = options;
+  // With the engine to ourselves: a killed run's containers go before they are taken for ours.
+  await sweepLeftoverBuild({ recordPath: options.recordPath, graceMs: options.graceMs, onWarning: options.onWarning, docker: { client: docker, engine } });
   // A stale build/ from an earlier run must never be mistaken for this build's output.
   await rm(join(plan.canvosDir, 'build'), { recursive: true, force: true });
   const before = new Set((await listContainers(docker)).map((c) => c.id));
@@ -154,6 +150,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
   task.title = `Build: (cd ${plan.canvosDir} && ${plan.command.join(' ')}) — log ${options.logPath}`;
   view.start(`earthly.sh log: ${plan.command.join(' ')} (${options.logPath})`);
   let run: RunLoggedResult;
+  let recorded: Promise<void> | undefined;
   try {
     run = await runLogged({
       command: plan.command,
@@ -164,18 +161,20 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
       ...(signal ? { signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       onBlock: (b) => view.block(b),
+      onSpawn: (pgid) => {
+        recorded = recordBuild(options.recordPath, pgid, engine, before);
+        recorded.catch(() => undefined); // awaited below; only a later run would miss it
+      },
     });
   } finally {
     view.stop();
   }
+  await recorded?.catch((error: unknown) => options.onWarning(`could not record the build in ${options.recordPath}: ${error instanceof Error ? error.message : String(error)}`));
   // The process tree is gone; now its containers. Done even after Ctrl-C.
   const removed: string[] = [];
   try {
-    const leftovers = startedByBuild(before, await listContainers(docker));
-    const failures = await removeContainers(docker, leftovers);
-    removed.push(...leftovers.map((c) => c.name || c.id.slice(0, 12)));
-    if (removed.length) options.onWarning(`removed ${removed.length} container(s) the build left behind: ${removed.join(', ')}`);
-    for (const f of failures) options.onWarning(`could not remove container ${f}; remove it with docker rm -f`);
+    removed.push(...(await removeLeftContainers(docker, startedByBuild(before, await listContainers(docker)), 'the build', options.onWarning)));
+    await forgetBuild(options.recordPath); // its processes and containers are gone: nothing left to sweep
   } catch (error) {
     options.onWarning(`could not list the build's containers: ${error instanceof Error ? error.message : String(error)}; check docker ps -a for earthly-buildkitd`);
   }

@@ -1,6 +1,7 @@
 /**
  * Step 1: load and validate every input before anything slow happens.
- * Fails with exit 2; reads the user's files, never writes them.
+ * Fails with exit 2; reads the user's files and looks at the directories
+ * it will write (--out, --work-dir, the cache dir), never writes them.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,12 +9,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
-import { DEFAULT_TARGET, TARGET_PATTERN, checkDestination } from '../core/plan.js';
+import { DEFAULT_TARGET, TARGET_PATTERN } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
 import { readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
+import { checkIsoDirs } from './isoDirs.js';
+import { refuseForeignManifest } from './publish.js';
 
 export interface Inputs {
   config: BuildConfig;
@@ -43,7 +46,7 @@ export async function loadConfig(options: Pick<IsoOptions, 'config' | 'cwd'>): P
   const file = options.config ? resolve(options.cwd, options.config) : resolve(options.cwd, DEFAULT_CONFIG);
   if (!options.config && !existsSync(file)) return { config: {}, file: undefined };
   const shown = options.config ?? DEFAULT_CONFIG;
-  const source = await readUserFile(file, 'build config');
+  const source = await readUserFile(file, 'build config', shown);
   return { config: parseBuildConfig(source, shown), file };
 }
 
@@ -105,7 +108,7 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   // Messages name the file as the user can open it from where they ran edgebuild,
   // not relative to the config file that named it.
   const shownUserData = options.userData ?? relative(options.cwd, userDataPath);
-  const source = await readUserFile(userDataPath, 'user-data');
+  const source = await readUserFile(userDataPath, 'user-data', shownUserData);
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);
 
@@ -114,8 +117,14 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     if (!existsSync(from)) {
       throw inputErrorAt({ file: shownConfig }, `files: "${f.from}" does not exist (resolved to ${from})`, { code: 'config-files', fix: 'paths in files: are relative to the build config file' });
     }
-    return { from, to: checkDestination(f.to, shownConfig) };
+    return { from, to: f.to };
   });
+
+  const cacheDir = resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env));
+  const workDir = resolve(options.cwd, options.workDir ?? '.edgebuild');
+  const outDir = resolve(options.cwd, options.out ?? 'dist');
+  await checkIsoDirs({ out: outDir, work: workDir, cache: cacheDir });
+  await refuseForeignManifest(outDir);
 
   return {
     config,
@@ -127,9 +136,9 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     argSecrets,
     userData: { ...prepared, source: userDataPath },
     files,
-    cacheDir: resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env)),
-    workDir: resolve(options.cwd, options.workDir ?? '.edgebuild'),
-    outDir: resolve(options.cwd, options.out ?? 'dist'),
+    cacheDir,
+    workDir,
+    outDir,
     warnings,
   };
 }

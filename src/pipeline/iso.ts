@@ -11,6 +11,7 @@ import { displayUrl } from '../adapters/git.js';
 import { cleanValue } from '../core/secrets.js';
 import { applyPlan } from './apply.js';
 import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
+import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
 import { findUpToDate, publish, readManifestIn, type Published } from './publish.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
@@ -53,7 +54,7 @@ export interface PlannedResult {
   canvosDir: string;
   target: string;
   command: string[];
-  userData: { source: string; path: string; sha256: string; imageRedirectWebhook: boolean };
+  userData: { source: string; sourceSha256: string; path: string; sha256: string; imageRedirectWebhook: boolean };
   arg: Record<string, string>;
   checks: Check[];
   warnings: string[];
@@ -122,6 +123,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           c.source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
             ...(options.signal ? { signal: options.signal } : {}),
             onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
+            onWait: warn,
           });
           c.source.warnings.forEach(warn);
           task.title = `CanvOS ${c.source.tag} at ${c.source.commit.slice(0, 12)} (PE_VERSION ${c.source.peVersion ?? 'unknown'}) from ${displayUrl(inputs.repo)}`;
@@ -152,7 +154,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
         enabled: () => building && !options.force,
         task: async (c, task) => {
           Object.assign(c, await buildKeyOf(c.plan!, options.signal));
-          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!);
+          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!, c.plan!.privateIso);
           task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
           if (!c.upToDate) await suggestRemaster(c as Required<IsoContext>, warn);
         },
@@ -182,9 +184,11 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
           // Two runs sharing a work dir would replace each other's checkout mid-build.
           c.release = await acquireLock(join(c.inputs!.workDir, '.lock'), `edgebuild iso ${c.plan!.tag}`, {
             wait: options.wait !== false,
-            onWait: (holder) => (task.output = `waiting for another edgebuild using ${c.inputs!.workDir}: ${holder}`),
+            onWait: (holder, until) => warn(`another edgebuild is using ${c.inputs!.workDir} (${holder}); waiting for it to finish, until ${until.toISOString()} at most`),
             ...(options.signal ? { signal: options.signal } : {}),
           });
+          // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
+          await sweepLeftoverBuild({ recordPath: buildRecordPath(c.inputs!.workDir), graceMs: killGraceMs(options.env), onWarning: warn });
           await applyPlan(c.plan!, c.source!.mirror, options.signal);
           task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
         },
@@ -202,14 +206,15 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               env: options.env,
               cacheDir: inputs.cacheDir,
               logPath: logPathFor(inputs.workDir, plan.tag, new Date()),
+              recordPath: buildRecordPath(inputs.workDir),
               stderr,
               ...(options.signal ? { signal: options.signal } : {}),
               wait: options.wait !== false,
               onWarning: warn,
               // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
-              ...(options.env.EDGEBUILD_KILL_GRACE_MS ? { graceMs: Number(options.env.EDGEBUILD_KILL_GRACE_MS) } : {}),
+              graceMs: killGraceMs(options.env),
               // Another edgebuild we waited for may have just published these very inputs.
-              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!)),
+              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!, plan.privateIso)),
             },
             task,
           );
@@ -239,6 +244,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             isoName: plan.isoName,
             iso: verified,
             secrets: plan.secrets,
+            isoMode: plan.privateIso ? 0o600 : 0o644,
             ...(options.signal ? { signal: options.signal } : {}),
             manifest: {
               edgebuild: { version },
@@ -247,7 +253,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
               target: plan.target,
               command: plan.command,
               arg: plan.arg,
-              userData: { sha256: plan.userData.sha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
+              userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
               files: c.fileHashes ?? [],
               preflight: c.preflight?.checks ?? null,
               startedAt: c.startedAt!.toISOString(),

@@ -28,7 +28,7 @@ async function defaultCandidates(cwd: string): Promise<{ files: CandidateFile[];
   }
   const yaml = names.filter((n) => /\.ya?ml$/i.test(n));
   const files = await Promise.all(
-    yaml.map(async (n) => ({ file: `${CONFIG_DIR}/${n}`, source: await readUserFile(resolve(cwd, CONFIG_DIR, n), 'build config') })),
+    yaml.map(async (n) => ({ file: `${CONFIG_DIR}/${n}`, source: await readUserFile(resolve(cwd, CONFIG_DIR, n), 'build config', `${CONFIG_DIR}/${n}`) })),
   );
   return { files, siblings: names };
 }
@@ -37,7 +37,7 @@ export async function matrixOf(input: MatrixInput): Promise<Matrix> {
   let configs: CandidateFile[];
   if (input.files.length > 0) {
     // Files named on the command line are build configs by definition: no skipping.
-    configs = await Promise.all(input.files.map(async (file) => ({ file, source: await readUserFile(resolve(input.cwd, file), 'build config') })));
+    configs = await Promise.all(input.files.map(async (file) => ({ file, source: await readUserFile(resolve(input.cwd, file), 'build config', file) })));
   } else {
     const { files, siblings } = await defaultCandidates(input.cwd);
     const selection = selectBuildConfigs(files, siblings);

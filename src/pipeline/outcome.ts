@@ -3,16 +3,17 @@
  * failure is shown (the log's last lines; a `::error::` annotation under
  * GitHub Actions).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isEdgebuildError } from '../errors.js';
 import { buildKey } from '../core/buildKey.js';
-import { errorAnnotation } from '../core/workflowCommands.js';
+import { errorAnnotation, withoutCommands } from '../core/workflowCommands.js';
 import type { Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
 import { sha256Tree } from '../adapters/checksum.js';
 import { majorVersion } from '../version.js';
 import type { BuildOutcome } from './build.js';
-import type { Published, PublishedArtifact } from './publish.js';
+import { publishedArtifact, type Published, type PublishedArtifact } from './publish.js';
 import type { ProgressStream } from './renderer.js';
 
 export async function buildKeyOf(plan: Plan, signal?: AbortSignal): Promise<{ buildKey: string; fileHashes: { to: string; sha256: string }[] }> {
@@ -64,7 +65,7 @@ export function upToDateResult(manifest: Manifest, outDir: string, startedAt: Da
     tag: manifest.canvos.tag,
     commit: manifest.canvos.commit,
     peVersion: manifest.canvos.peVersion,
-    artifacts: manifest.artifacts.map((a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size })),
+    artifacts: manifest.artifacts.map(publishedArtifact(outDir)),
     manifest: join(outDir, 'manifest.json'),
     log: null,
     durationMs: Date.now() - startedAt.getTime(),
@@ -78,8 +79,11 @@ export function reportFailure(stderr: ProgressStream, env: Record<string, string
   if (!isEdgebuildError(error)) return;
   const tail = error.details.tail;
   const log = error.details.log;
+  const github = env.GITHUB_ACTIONS === 'true';
   if (Array.isArray(tail) && tail.length > 0) {
-    stderr.write(`last lines of the build log${typeof log === 'string' ? ` (${log})` : ''}:\n${tail.map((l) => `  ${String(l)}`).join('\n')}\n`);
+    const lines = `${tail.map((l) => `  ${String(l)}`).join('\n')}\n`;
+    // Build output must not issue workflow commands (`  ::warning::…`, `… ##[error]…`): a fresh token per echo.
+    stderr.write(`last lines of the build log${typeof log === 'string' ? ` (${log})` : ''}:\n${github ? withoutCommands(lines, randomBytes(12).toString('hex')) : lines}`);
   }
-  if (env.GITHUB_ACTIONS === 'true' && error.exitCode !== 130) stderr.write(errorAnnotation(error.line));
+  if (github && error.exitCode !== 130) stderr.write(errorAnnotation(error.line));
 }

@@ -5,14 +5,15 @@
  * rename and the new one comes last, so a manifest never describes files
  * that are not there.
  */
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InterruptedError, RuntimeError } from '../errors.js';
+import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
-import { MANIFEST_NAME, makeManifest, parseManifest, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
+import { MANIFEST_NAME, checkManifest, makeManifest, octalMode, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
 import { sha256 } from '../core/userData.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
-import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText } from '../adapters/publishFiles.js';
+import { readOwnManifest } from '../adapters/ownManifest.js';
+import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText, targetIn } from '../adapters/publishFiles.js';
 
 export interface PublishInput {
   outDir: string;
@@ -21,6 +22,8 @@ export interface PublishInput {
   iso: { path: string; size: number; sha256: string };
   manifest: Omit<ManifestInput, 'artifacts'>;
   secrets: readonly string[];
+  /** The ISO's permissions: 0o600 when it embeds credentials (Plan.privateIso). */
+  isoMode: number;
   signal?: AbortSignal;
 }
 
@@ -28,6 +31,8 @@ export interface PublishedArtifact {
   path: string;
   sha256: string;
   size: number;
+  /** Permissions, as octal text (`0600`); given for the ISO. */
+  mode?: string;
 }
 
 export interface Published {
@@ -36,11 +41,26 @@ export interface Published {
   manifest: Manifest;
 }
 
+/**
+ * Refuses (exit 2) an --out whose manifest.json edgebuild did not write (a
+ * web app's): publishing replaces manifest.json. Checked in step 1 and again
+ * just before the replacement.
+ */
+export async function refuseForeignManifest(outDir: string): Promise<void> {
+  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
+  if (found.state === 'foreign') {
+    throw new InputError(`${outDir}: --out holds a ${MANIFEST_NAME} edgebuild did not write (${found.reason})`, {
+      code: 'out-foreign',
+      fix: `choose another --out, or move that ${MANIFEST_NAME} away`,
+    });
+  }
+}
+
 export async function publish(input: PublishInput): Promise<Published> {
   const { outDir, isoName, signal } = input;
   const isoFile = `${isoName}.iso`;
   const shaFile = `${isoFile}.sha256`;
-  const finals = { iso: join(outDir, isoFile), sha: join(outDir, shaFile), manifest: join(outDir, MANIFEST_NAME) };
+  const finals = { iso: targetIn(outDir, isoFile), sha: targetIn(outDir, shaFile), manifest: targetIn(outDir, MANIFEST_NAME) };
   await mkdir(outDir, { recursive: true });
   await removeStaleTemps(outDir, [isoFile, shaFile, MANIFEST_NAME]);
   const temps: string[] = [];
@@ -49,6 +69,8 @@ export async function publish(input: PublishInput): Promise<Published> {
     const staged = await stageFile(input.iso.path, finals.iso);
     temps.push(staged.temp);
     if (!staged.copied) movedFrom = input.iso.path;
+    // Before the final name exists: an ISO embedding a token is never readable by others, not even briefly.
+    await chmod(staged.temp, input.isoMode);
     // A copy across file systems is checked again; a rename cannot change the bytes.
     if (staged.copied) {
       const copy = await sha256File(staged.temp, signal);
@@ -59,12 +81,13 @@ export async function publish(input: PublishInput): Promise<Published> {
     const shaText = formatChecksumLine(input.iso.sha256, isoFile);
     temps.push(await stageText(shaText, finals.sha));
     const artifacts: Artifact[] = [
-      { name: isoFile, size: input.iso.size, sha256: input.iso.sha256 },
+      { name: isoFile, size: input.iso.size, sha256: input.iso.sha256, mode: octalMode(input.isoMode) },
       { name: shaFile, size: Buffer.byteLength(shaText), sha256: sha256(shaText) },
     ];
     const manifest = makeManifest({ ...input.manifest, artifacts }, input.secrets);
     temps.push(await stageText(renderManifest(manifest), finals.manifest));
     if (signal?.aborted) throw new InterruptedError();
+    await refuseForeignManifest(outDir);
     await rm(finals.manifest, { force: true });
     await rename(temps[0]!, finals.iso);
     await rename(temps[1]!, finals.sha);
@@ -73,7 +96,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     movedFrom = undefined;
     await fsyncDir(outDir);
     return {
-      artifacts: artifacts.map((a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size })),
+      artifacts: artifacts.map(publishedArtifact(outDir)),
       manifestPath: finals.manifest,
       manifest,
     };
@@ -84,21 +107,27 @@ export async function publish(input: PublishInput): Promise<Published> {
   }
 }
 
-/** The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only. */
-export async function findUpToDate(outDir: string, key: string): Promise<Manifest | undefined> {
+/** A manifest's artifact as the result shows it: its path in --out (and its mode, when recorded). */
+export function publishedArtifact(outDir: string): (a: Artifact) => PublishedArtifact {
+  return (a) => ({ path: join(outDir, a.name), sha256: a.sha256, size: a.size, ...(a.mode ? { mode: a.mode } : {}) });
+}
+
+/**
+ * The manifest of a verified build of `key` in `outDir`, or undefined. Reads a few small files only.
+ * `privateIso`: the ISO embeds credentials; one published 0644 by an earlier edgebuild is made 0600.
+ */
+export async function findUpToDate(outDir: string, key: string, privateIso = false): Promise<Manifest | undefined> {
   const manifest = await readManifestIn(outDir);
   if (!manifest) return undefined; // missing or not ours: build
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
-  return upToDate(manifest, key, sizes) ? manifest : undefined;
+  if (!upToDate(manifest, key, sizes)) return undefined;
+  if (privateIso) await chmod(join(outDir, manifest.artifacts[0]!.name), 0o600);
+  return manifest;
 }
 
 /** The manifest.json in `outDir`, or undefined when there is none or it is not edgebuild's. */
 export async function readManifestIn(outDir: string): Promise<Manifest | undefined> {
-  const path = join(outDir, MANIFEST_NAME);
-  try {
-    return parseManifest(await readFile(path, 'utf8'), path);
-  } catch {
-    return undefined;
-  }
+  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
+  return found.state === 'ours' ? found.manifest : undefined;
 }

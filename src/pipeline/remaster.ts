@@ -5,17 +5,20 @@
  * check that the boot layout, every other file and the volume id survived
  * → publish with a manifest recording what it was derived from.
  */
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
 import { diffLayouts, hasBootEntry, parseBootReport, type BootLayout } from '../core/bootLayout.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
-import { holdsSecret, userDataCandidates } from '../core/remaster.js';
+import { userDataCandidates } from '../core/remaster.js';
+import { embedsCredentials } from '../core/plan.js';
 import { prepareUserData, sha256, type PreparedUserData } from '../core/userData.js';
 import { diffUserData, type MeaningDiff } from '../core/userDataDiff.js';
 import { checkIso, type Check } from '../core/verify.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
-import { processAlive, readUserFile } from '../adapters/files.js';
+import { readUserFile, sweepLeftovers } from '../adapters/files.js';
+import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso.js';
 import { bootReport, replaceFile, treeListing } from '../adapters/xorriso.js';
 import { version } from '../version.js';
@@ -201,7 +204,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   const prepared = await prepare(options);
   prepared.warnings.forEach(warn);
   const input = await readInput(inputPath, Boolean(options.trustInput), warn, options.signal);
-  const secret = holdsSecret(prepared);
+  const secret = embedsCredentials(prepared);
   const plan: RemasterPlan = {
     status: 'planned',
     input: inputPath,
@@ -215,9 +218,11 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   };
   if (options.dryRun) return plan;
 
-  await mkdirOut(outDir);
+  await mkdir(outDir, { recursive: true });
+  await sweepLeftovers(outDir, [TEMP_PREFIX]); // work directories of remasters that were killed
   // A private directory beside the final names: the user-data (maybe with secrets) and the new image are never readable by others, and the final rename is atomic.
-  const temp = await mkdtemp(join(outDir, `${TEMP_PREFIX}${process.pid}-`));
+  const temp = join(outDir, `${TEMP_PREFIX}${ownerTag()}-${randomBytes(4).toString('hex')}`);
+  await mkdir(temp, { mode: 0o700 });
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   try {
@@ -248,7 +253,6 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     const verifiedInput = inputOutcome.value;
     progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
     const { checks, hashed } = await checkOutput(input, output, prepared, signal);
-    await chmod(output, secret ? 0o600 : 0o644);
     const derivedFrom = {
       iso: input.name,
       sha256: verifiedInput.sha256,
@@ -261,6 +265,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
       outDir,
       isoName: input.name.replace(/\.iso$/i, ''),
       iso: { path: output, ...hashed },
+      isoMode: secret ? 0o600 : 0o644,
       secrets: prepared.secrets,
       signal,
       manifest: {
@@ -284,14 +289,5 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     return { ...rest, status: 'remastered', artifacts: published.artifacts, manifest: published.manifestPath, derivedFrom, checks, durationMs: Date.now() - started };
   } finally {
     await rm(temp, { recursive: true, force: true });
-  }
-}
-
-/** Creates --out and removes work directories left there by remasters that were killed. */
-async function mkdirOut(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const entry of await readdir(dir)) {
-    const pid = entry.startsWith(TEMP_PREFIX) ? Number(entry.slice(TEMP_PREFIX.length).split('-')[0]) : NaN;
-    if (Number.isInteger(pid) && !processAlive(pid)) await rm(join(dir, entry), { recursive: true, force: true });
   }
 }

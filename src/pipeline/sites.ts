@@ -9,8 +9,9 @@ import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/isoImage.js';
 import { compileTemplate, renderSite } from '../core/siteTemplate.js';
 import { parseSitesFile } from '../core/sitesFile.js';
+import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'dist/sites';
@@ -75,12 +76,14 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
   const date = imageDate(options.env);
 
-  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file'), options.sites);
-  const template = compileTemplate(await readUserFile(templatePath, 'user-data template'), options.template);
+  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
+  const template = compileTemplate(await readUserFile(templatePath, 'user-data template', options.template), options.template);
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
 
+  await directoryPath(out, '--out'); // a regular file (or one on the way) is exit 2, not a failed mkdir
   const state = await inspectOut(out);
+  await sweepStaging(out);
   const staging = await createStaging(out);
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];

@@ -37,7 +37,7 @@ export interface TagsReport {
 export async function listCanvosTags(input: TagsInput): Promise<TagsReport> {
   const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
   const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
-  const mirror = await ensureMirror(repo, cacheDir, { signal: input.signal, onRetry: (attempt, error) => input.onRetry(attempt, error) });
+  const mirror = await ensureMirror(repo, cacheDir, { signal: input.signal, onRetry: (attempt, error) => input.onRetry(attempt, error), onWait: input.onWarning });
   mirror.warnings.forEach(input.onWarning);
   const refs = await listTags(mirror.path);
   const commits = new Map(refs.map((r) => [r.name, r.commit]));

@@ -10,16 +10,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkArgs, renderArgFile, type ArgValues } from '../../src/core/argFile.js';
+import { buildGoReader, haveGoLibrary } from './goBuild.js';
+import { CONTROL } from './hostileValues.js';
 
-const GOPATH = '/usr/share/gocode';
-const haveGodotenv = existsSync(join(GOPATH, 'src/github.com/joho/godotenv')) && (() => {
-  try {
-    execFileSync('go', ['version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveGodotenv = haveGoLibrary('github.com/joho/godotenv');
 if (!haveGodotenv && process.env.CI === 'true') throw new Error('CI needs golang-go and golang-github-joho-godotenv-dev (see .ci/run)');
 if (!haveGodotenv) console.warn('skipping godotenv tests: apt-get install golang-go golang-github-joho-godotenv-dev');
 
@@ -39,10 +33,7 @@ function readBoth(values: ArgValues): { bash: ArgValues; earthly: ArgValues } {
 
 describe.skipIf(!haveGodotenv)('bash and Earthly read the same .arg', () => {
   test('build the godotenv reader offline', () => {
-    execFileSync('go', ['build', '-o', reader, 'main.go'], {
-      cwd: join(process.cwd(), 'test/fixtures/godotenv'),
-      env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: join(dir, 'gocache'), GOFLAGS: '' },
-    });
+    buildGoReader(join(process.cwd(), 'test/fixtures/godotenv'), reader, dir);
     expect(existsSync(reader)).toBe(true);
   });
 
@@ -52,6 +43,22 @@ describe.skipIf(!haveGodotenv)('bash and Earthly read the same .arg', () => {
     [{ A: 'a b', B: 'x #y', C: '~root', D: 'semi;colon', E: 'amp&&amp', F: 'pipe|x', G: '*glob?', H: 'tab\tin' }],
   ])('%j', (values) => {
     expect(checkArgs(values).errors).toEqual([]);
+    const { bash, earthly } = readBoth(values);
+    expect(bash).toEqual(values);
+    expect(earthly).toEqual(values);
+  });
+
+  // Issue 11 item 8: a control character is refused with the key and the fix, or read back exactly by both.
+  test.each(CONTROL.flatMap((c) => [`a${c}b`, c]))('a value with %j', (value) => {
+    const values = { CUSTOM_TAG: value };
+    const { errors } = checkArgs(values);
+    if (errors.length > 0) {
+      expect(errors[0]!.key).toBe('CUSTOM_TAG');
+      expect(errors[0]!.message).toMatch(/^CUSTOM_TAG contains /);
+      // eslint-disable-next-line no-control-regex -- the message must not carry the character itself
+      expect(`${errors[0]!.message} ${errors[0]!.fix}`).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/);
+      return;
+    }
     const { bash, earthly } = readBoth(values);
     expect(bash).toEqual(values);
     expect(earthly).toEqual(values);

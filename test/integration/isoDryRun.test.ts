@@ -158,3 +158,50 @@ describe('tags', () => {
     expect(result.stdout).toContain('v4.4.5           PE_VERSION v4.4.6\n');
   });
 });
+
+// Issue 10's table through the CLI: the checkout's user-data is the user's file
+// byte for byte but for the documented edits (enable: false, ${env:} values as
+// double-quoted strings), and the plan records both files' sha256.
+describe('iso --dry-run: the checkout user-data differs from the input only by the documented edits', () => {
+  const HOOK = 'stylus:\n  imageRedirectWebhook:\n    enable: false\n';
+  const YIP = '#cloud-config\nstages:\n  initramfs:\n    - files:\n        - path: /etc/x\n          permissions: 0644\n        - path: /root/k\n          permissions: 0600\n      commands: [chmod 0755 /x]\n';
+  const ENV_VALUES = { V_YES: 'yes', V_ON: 'on', V_NO: 'NO', V_SEX: '1:30', V_US: '1_000', V_BIN: '0b101', V_DATE: '2001-12-14' };
+  const ENV_IN = `#cloud-config\nstylus:\n  site:\n${Object.keys(ENV_VALUES).map((k) => `    ${k.toLowerCase()}: \${env:${k}}\n`).join('')}`;
+  const rows: [string, string, string][] = [
+    ['permissions 0644 / 0600 / 0755', YIP, YIP + HOOK],
+    ['big integers, 012 and 08', '#cloud-config\nserial: 123456789012345678901234567890\nb: 9007199254740993\nd: 012\nh: 08\n', `#cloud-config\nserial: 123456789012345678901234567890\nb: 9007199254740993\nd: 012\nh: 08\n${HOOK}`],
+    ['a flow map with a comment, CRLF, no trailing newline', '#cloud-config\r\ntags: {site: lab-7, env: dev}   # comment\r\nstylus: {site: {a: 1}}', '#cloud-config\r\ntags: {site: lab-7, env: dev}   # comment\r\nstylus: {site: {a: 1}, imageRedirectWebhook: {enable: false}}'],
+    ['${env:V} with YAML 1.1 look-alike values', ENV_IN, `${ENV_IN.replace(/\$\{env:(\w+)\}/g, (_, k: string) => `"${ENV_VALUES[k as keyof typeof ENV_VALUES]}"`)}  imageRedirectWebhook:\n    enable: false\n`],
+    ['enable: &on true aliased by reboot: *on', '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: &on true\ninstall:\n  reboot: *on\n', '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: false\ninstall:\n  reboot: &on true\n'],
+  ];
+
+  test.each(rows)('%s', async (_, input, expected) => {
+    writeFileSync(join(dir, 'row.yaml'), input);
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.15', '--user-data', 'row.yaml', ...SKIP_HOST], { cwd: dir, env: { ...env(), ...ENV_VALUES } });
+    expect(result.code, result.stderr).toBe(0);
+    const written = readFileSync(join(dir, '.edgebuild', 'canvos', 'user-data'), 'utf8');
+    expect(written).toBe(expected);
+    const { createHash } = await import('node:crypto');
+    const plan = JSON.parse(result.stdout) as { userData: { sha256: string; sourceSha256: string } };
+    expect(plan.userData.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(plan.userData.sourceSha256).toBe(createHash('sha256').update(input).digest('hex'));
+    expect(readFileSync(join(dir, 'row.yaml'), 'utf8')).toBe(input);
+  });
+
+  test.each([
+    ['root <<: *d supplying stylus', '#cloud-config\nd: &d\n  stylus:\n    site: {paletteEndpoint: api.example}\n<<: *d\n', /^error: merge\.yaml:5:1: stylus comes from the merge key "<<" here; .*\. Fix: /],
+    ['stylus: {<<: *b} where *b holds imageRedirectWebhook.foo', '#cloud-config\nb: &b\n  imageRedirectWebhook: {foo: 1}\nstylus: {<<: *b}\n', /^error: merge\.yaml:4:10: stylus\.imageRedirectWebhook comes from the merge key "<<" here; .*\. Fix: /],
+  ])('%s: exit 2 with file:line:col and the fix, no checkout', async (_, input, message) => {
+    const work = mkdtempSync(join(tmpdir(), 'edgebuild-merge-'));
+    try {
+      writeFileSync(join(work, 'merge.yaml'), input);
+      const result = await runCli(['iso', '--dry-run', '--repo', repo.path, '--tag', 'v4.5.15', '--user-data', 'merge.yaml', ...SKIP_HOST], { cwd: work, env: { ...env(), XDG_CACHE_HOME: join(work, 'cache') } });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(message);
+      expect(existsSync(join(work, '.edgebuild'))).toBe(false);
+      expect(readFileSync(join(work, 'merge.yaml'), 'utf8')).toBe(input);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
-import { buildFixtureTags } from '../fixtures/earthlyScript.js';
+import { BUILD_TAGS, buildFixtureTags } from '../fixtures/earthlyScript.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 export const SECRET = 'tok-5ecret-9f8e7d6c5b';
@@ -134,20 +134,21 @@ export function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** Processes whose process group is `pgid` (from /proc/<pid>/stat). */
-export function processesInGroup(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
+/** The process group of `pid` (field 5 of /proc/<pid>/stat; read here, not with the code under test); undefined once it is gone. */
+export function groupOf(pid: number | string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
   }
-  return pids;
+}
+
+/** Processes whose process group is `pgid`. */
+export function processesInGroup(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && groupOf(entry) === pgid)
+    .map(Number);
 }
 
 /** All command lines of running processes containing `needle`. */
@@ -178,4 +179,34 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Running containers of the fixture builds: `earthly-buildkitd` and those of the Earthly image (full IDs). */
+export async function buildContainers(): Promise<{ id: string; name: string; image: string }[]> {
+  const { stdout } = await exec('docker', ['ps', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Image}}']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, name, image] = line.split(' ') as [string, string, string];
+      return { id, name, image };
+    })
+    .filter((c) => c.name === 'earthly-buildkitd' || c.image === EARTHLY_IMAGE);
+}
+
+/** Those of `ids` that still exist on the engine, running or not. */
+export async function existingContainers(ids: string[]): Promise<string[]> {
+  const { stdout } = await exec('docker', ['ps', '-a', '-q', '--no-trunc']);
+  return ids.filter((id) => stdout.split('\n').includes(id));
+}
+
+/** Starts the slow build in work dir `name`; resolves once earthly.sh runs both of its containers. */
+export async function startSlowBuild(ws: Workspace, name: string, extra: string[] = []) {
+  const run = spawnCli(isoArgs(ws, name, BUILD_TAGS.slow, extra), cliEnv(), ws.root);
+  const containers = await waitFor('the slow build to start its containers', async () => {
+    const found = await buildContainers();
+    return found.some((c) => c.name === 'earthly-buildkitd') && found.some((c) => c.image === EARTHLY_IMAGE) ? found : undefined;
+  });
+  const earthly = await waitFor('earthly.sh', () => cmdlinesContaining('./earthly.sh +iso')[0]);
+  return { run, group: groupOf(earthly.split(':')[0]!)!, containers: containers.map((c) => c.id) };
 }

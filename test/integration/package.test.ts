@@ -120,7 +120,7 @@ describe('npm pack', () => {
   const rules: [string, RegExp][] = [
     ['built JavaScript and its types', /^dist\/.+\.(js|d\.ts)$/],
     ['JSON Schemas the code validates with', /^build-configs\/[^/]+\.schema\.json$/],
-    ['files the code ships to edge hosts (credential provider)', /^assets\/[^/]+$/],
+    ['files the code ships to edge hosts or runs beside itself (credential provider, build supervisor)', /^assets\/[^/]+$/],
     ['package.json, README, LICENSE', /^(package\.json|README\.md|LICENSE)$/],
   ];
 
@@ -222,7 +222,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     const result = JSON.parse(stdout) as { status: string; tag: string; commit: string; canvosDir: string };
     expect(result).toMatchObject({ status: 'planned', tag: 'v4.5.15', commit: repo.commits['v4.5.15'] });
     expect(stdout).not.toContain('token-from-env');
-    expect(readFileSync(join(result.canvosDir, 'user-data'), 'utf8')).toContain('edgeHostToken: token-from-env');
+    expect(readFileSync(join(result.canvosDir, 'user-data'), 'utf8')).toContain('edgeHostToken: "token-from-env"');
   });
 
   test('edgebuild registries finds its packaged schema and credential provider asset', async () => {

@@ -1,8 +1,11 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runLogged } from '../../src/adapters/proc.js';
+import { processesInGroup, waitFor } from './isoHelpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -88,6 +91,37 @@ describe('runLogged', () => {
     const result = await runLogged({ command: [cmd], cwd: dir, env: process.env, logPath: join(dir, 'b.log'), secrets: [], graceMs: 500 });
     expect(result.exitCode).toBe(0);
     expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  test('the build keeps stdin to itself: /dev/null here, and no fd of the supervisor lifeline', async () => {
+    const cmd = script('fds.sh', 'echo "stdin $(readlink /proc/$$/fd/0)"; [ -e /proc/$$/fd/3 ] && echo "fd 3 open: $(readlink /proc/$$/fd/3)"; exit 0');
+    const logPath = join(dir, 'b.log');
+    const result = await runLogged({ command: [cmd], cwd: dir, env: process.env, logPath, secrets: [] });
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(logPath, 'utf8')).toBe('stdin /dev/null\n');
+  });
+
+  test('SIGKILL of the process running the build takes the whole build group with it', { timeout: 60_000 }, async () => {
+    // runLogged as built (dist/), in a process of its own for the test to kill: no handler of it runs.
+    const built = resolve(import.meta.dirname, '../../dist/adapters/proc.js');
+    if (!existsSync(built)) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+    const pidFile = join(dir, 'pids');
+    script('tree.sh', `(trap '' TERM; sleep 300) & echo $! >> ${pidFile}\nsleep 300 & echo $! >> ${pidFile}\necho started\nwait`);
+    const runner = `import { runLogged } from ${JSON.stringify(pathToFileURL(built).href)};
+      await runLogged({ command: ['./tree.sh'], cwd: process.cwd(), env: process.env, logPath: 'b.log', secrets: [], graceMs: 500,
+        onSpawn: (pgid) => console.log('group', pgid), onBlock: (b) => { if (b.includes('started')) console.log('started'); } });`;
+    const edgebuild = spawn(process.execPath, ['--input-type=module', '-e', runner], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    edgebuild.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the build to start', () => (out.includes('started') ? true : undefined), 20_000);
+    const group = Number(/group (\d+)/.exec(out)![1]);
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    expect(processesInGroup(group).length).toBeGreaterThanOrEqual(3);
+
+    edgebuild.kill('SIGKILL');
+    await waitFor('the build group to be gone', () => (processesInGroup(group).length === 0 ? true : undefined), 5_000).catch(() => undefined);
+    expect(processesInGroup(group)).toEqual([]);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
   test('a missing command is a failed run with the reason in the log, not a throw', async () => {

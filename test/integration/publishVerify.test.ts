@@ -3,7 +3,7 @@
  * with xorriso; no Docker needed.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -11,7 +11,7 @@ import type { ManifestInput } from '../../src/core/manifest.js';
 import { sha256 } from '../../src/core/userData.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
-import { InterruptedError } from '../../src/errors.js';
+import { InternalError, InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
@@ -55,11 +55,11 @@ function manifestInput(userData: string, key = 'k'.repeat(64)): Omit<ManifestInp
   };
 }
 
-async function publishIso(userData: string, out = join(dir, 'dist'), embedded: string | null = userData): Promise<string> {
+async function publishIso(userData: string, out = join(dir, 'dist'), embedded: string | null = userData, isoMode = 0o644): Promise<string> {
   const built = join(dir, 'build', 'installer.iso');
   makeIso(built, embedded);
   const hashed = await sha256File(built);
-  await publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(userData), secrets: ['abc'] });
+  await publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(userData), secrets: ['abc'], isoMode });
   return join(out, 'installer.iso');
 }
 
@@ -71,7 +71,7 @@ describe('publish', () => {
     expect(execFileSync('sha256sum', ['-c', 'installer.iso.sha256'], { cwd: out, encoding: 'utf8' })).toBe('installer.iso: OK\n');
     expect(existsSync(join(dir, 'build', 'installer.iso'))).toBe(false);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: { name: string; sha256: string; size: number }[] };
-    expect(manifest.artifacts[0]).toEqual({ name: 'installer.iso', ...(await sha256File(iso)) });
+    expect(manifest.artifacts[0]).toEqual({ name: 'installer.iso', ...(await sha256File(iso)), mode: '0644' });
     expect(manifest.artifacts[1]!.sha256).toBe(sha256(readFileSync(join(out, 'installer.iso.sha256'))));
     expect(await findUpToDate(out, 'k'.repeat(64))).toBeDefined();
     expect(await findUpToDate(out, 'x'.repeat(64))).toBeUndefined();
@@ -102,9 +102,47 @@ describe('publish', () => {
     const controller = new AbortController();
     controller.abort(new Error('SIGINT'));
     const out = join(dir, 'dist');
-    await expect(publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], signal: controller.signal })).rejects.toThrow(InterruptedError);
+    await expect(publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], isoMode: 0o600, signal: controller.signal })).rejects.toThrow(InterruptedError);
     expect(readdirSync(out)).toEqual([]);
     expect((await sha256File(built)).sha256).toBe(hashed.sha256);
+  });
+
+  test('an ISO name that is not a plain file name never leaves --out: internal error, nothing written, the ISO where the build left it', async () => {
+    const built = join(dir, 'build', 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const attempt = publish({ outDir: join(dir, 'dist'), isoName: '../escaped', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], isoMode: 0o644 });
+    await expect(attempt).rejects.toThrow(InternalError);
+    await expect(attempt).rejects.toThrow(/^publish target .*\/dist\/\.\.\/escaped\.iso is not directly in --out/);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('stage-'))).toEqual(['build']);
+    expect(readdirSync(join(dir, 'build'))).toEqual(['installer.iso']);
+    expect((await sha256File(built)).sha256).toBe(hashed.sha256);
+  });
+
+  test('a manifest.json edgebuild did not write is refused at publish too: exit 2, left byte for byte, the ISO back in the checkout', async () => {
+    const built = join(dir, 'build', 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const out = join(dir, 'dist');
+    mkdirSync(out);
+    const foreign = '{"name":"My PWA","start_url":"/"}\n';
+    writeFileSync(join(out, 'manifest.json'), foreign);
+    const attempt = publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], isoMode: 0o644 });
+    await expect(attempt).rejects.toMatchObject({ exitCode: 2, code: 'out-foreign' });
+    expect(readdirSync(out)).toEqual(['manifest.json']);
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(foreign);
+    expect((await sha256File(built)).sha256).toBe(hashed.sha256);
+  });
+
+  test('an ISO embedding credentials is published 0600, also over an earlier 0644 one; .sha256 and manifest stay 0644; the manifest records the mode', async () => {
+    const out = join(dir, 'dist');
+    const mode = (name: string) => (statSync(join(out, name)).mode & 0o777).toString(8);
+    await publishIso(USER_DATA, out);
+    expect(mode('installer.iso')).toBe('644');
+    await publishIso(USER_DATA, out, USER_DATA, 0o600);
+    expect([mode('installer.iso'), mode('installer.iso.sha256'), mode('manifest.json')]).toEqual(['600', '644', '644']);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: { name: string; mode?: string }[] };
+    expect(manifest.artifacts.map((a) => [a.name, a.mode])).toEqual([['installer.iso', '0600'], ['installer.iso.sha256', undefined]]);
   });
 
   test('the manifest never carries secrets given to it', async () => {

@@ -56,6 +56,24 @@ describe('edgebuild registries', () => {
     expect(r.stderr).toMatch(/^warning: literal\.yaml:8:15: the password for m\.local is a literal/m);
   });
 
+  test.each([
+    ['k3s', ''],
+    ['pxk-e', 'kubernetesVersion: "1.30.5"\n'],
+  ])('--json (%s): a password with quotes and backslashes is masked in every form the stages hold it', (distro, extra) => {
+    const password = 'p"w\\d\'q-Zq9x';
+    writeFileSync(join(cwd, `escaped-${distro}.yaml`), `distribution: ${distro}\n${extra}mirrors:\n  docker.io:\n    endpoints: [https://m.local]\ncredentials:\n  m.local:\n    username: u\n    password: ${JSON.stringify(password)}\n`);
+    const plain = cli('--config', `escaped-${distro}.yaml`);
+    expect(plain.code, plain.stderr).toBe(0);
+    // What the stages hold (escaped for YAML or JSON), so what must be masked.
+    const shown = [password, JSON.stringify(password).slice(1, -1), password.replace(/'/g, "''")].filter((f) => plain.stdout.includes(f));
+    expect(shown.length).toBeGreaterThan(0);
+    const r = cli('--config', `escaped-${distro}.yaml`, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const stages = (JSON.parse(r.stdout) as { stages: string }).stages;
+    expect(stages).toContain('***');
+    for (const text of [r.stdout, stages, r.stderr]) expect(text).not.toMatch(/Zq9x/);
+  });
+
   test('--strict turns warnings into exit 2', () => {
     const r = cli('--config', 'literal.yaml', '--strict');
     expect(r.code).toBe(2);
@@ -95,6 +113,17 @@ describe('edgebuild registries', () => {
     expect(r.stderr).toBe('error: broken.yaml:6:9: unknown key "skip_verify" in mirrors["docker.io"].endpoints[0]. Fix: remove it or correct its spelling (see build-configs/registries.schema.json)\n');
     const j = cli('--config', 'broken.yaml', '--json');
     expect(JSON.parse(j.stdout)).toMatchObject({ status: 'error', error: { code: 'registries-invalid', exitCode: 2, file: 'broken.yaml', line: 6, col: 9 } });
+  });
+
+  test.each([
+    ['a Latin-1 byte', Buffer.from('distribution: k3s\nmirrors:\n  docker.io:\n    endpoints: [https://m\xe9.local]\n', 'latin1'), 'bytes.yaml:4:26: not valid UTF-8 (byte 0xE9)'],
+    ['a NUL byte', Buffer.from('distribution: k3s\u0000\n'), 'bytes.yaml:1:18: control character U+0000 (NUL)'],
+  ])('%s in the registries file is exit 2 with file:line:col', (_, content, message) => {
+    writeFileSync(join(cwd, 'bytes.yaml'), content);
+    const r = cli('--config', 'bytes.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`error: ${message}. Fix: `);
   });
 
   test('no file is exit 2 naming the default', () => {

@@ -167,6 +167,20 @@ describe('edgebuild sites: failures write nothing', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  test.each([
+    ['a Latin-1 byte in the sites table', 'bad.csv', Buffer.from('name,city,zip,ip\na,M\xfcnchen,1,ip\n', 'latin1'), /^error: bad\.csv:2:4: not valid UTF-8 \(byte 0xFC\)\. Fix: save the file as UTF-8/],
+    ['a NUL in the sites table', 'nul.csv', Buffer.from('name,city,zip,ip\na,x\u0000,1,ip\n'), /^error: nul\.csv:2:4: control character U\+0000 \(NUL\)/],
+    ['a C1 control in the template', 'c1.yaml', Buffer.from(TEMPLATE.replace('paletteEndpoint: api', 'paletteEndpoint: \u0085api')), /^error: c1\.yaml:4:22: control character U\+0085 \(NEL\)/],
+  ])('%s: exit 2 with file:line:col, nothing written', (_, name, content, message) => {
+    writeFileSync(join(work, name), content);
+    const args = name.endsWith('.csv') ? ['-s', name, '-t', 'template.yaml'] : ['-s', 'sites.csv', '-t', name];
+    const r = cli(['sites', ...args, '-o', 'bytes-out']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(work, 'bytes-out'))).toBe(false);
+  });
+
   test('duplicate names: exit 2 naming both rows', () => {
     writeFileSync(join(work, 'dup.yaml'), '- {name: a, city: x, zip: "1", ip: y}\n- {name: A, city: x, zip: "1", ip: y}\n');
     const r = cli(['sites', '-s', 'dup.yaml', '-t', 'template.yaml', '-o', 'dup-out']);

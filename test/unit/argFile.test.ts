@@ -22,11 +22,17 @@ describe('checkArgs', () => {
     [{ CUSTOM_TAG: 'a\\b' }, ['CUSTOM_TAG contains "\\", which bash and Earthly cannot both read from .arg'], []],
     [{ MY_KEY: 'x' }, [], ['MY_KEY is not a .arg key edgebuild knows; it is passed through unchanged']],
     [{ '1BAD': 'x' }, ['"1BAD" is not a valid .arg key'], []],
+    [{ ISO_NAME: 'edge-v1.2_lab' }, [], []],
+    [{ ISO_NAME: '.hidden' }, [], []],
   ])('%j', (values, errors, warnings) => {
     const result = checkArgs(values);
     expect(result.errors.map((e) => e.message)).toEqual(errors);
     expect(result.warnings.map((w) => w.message)).toEqual(warnings);
   });
+});
+
+test.each(['../../escaped', 'a/b', '/tmp/x', '.', '..', '', 'a b', 'ñ'])('ISO_NAME=%j is not a plain file name', (name) => {
+  expect(checkArgs({ ISO_NAME: name }).errors.map((e) => e.message)).toEqual([`ISO_NAME=${name} is not a plain file name`]);
 });
 
 describe('quoteArgValue', () => {

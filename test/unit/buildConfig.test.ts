@@ -43,6 +43,43 @@ describe('parseBuildConfig', () => {
   });
 });
 
+describe('files[].to', () => {
+  const config = (to: string) => `files:\n  - from: certs\n    to: ${JSON.stringify(to)}\n`;
+
+  test.each([
+    ['certs', 'certs'],
+    ['./overlay/files/etc/', 'overlay/files/etc'],
+    ['builder', 'builder'],
+    ['user-data.d/extra.yaml', 'user-data.d/extra.yaml'],
+    ['.github', '.github'],
+  ])('%s is a place in the checkout (%s)', (to, clean) => {
+    expect(parseBuildConfig(config(to), 'c.yaml').files).toEqual([{ from: 'certs', to: clean }]);
+  });
+
+  test.each([
+    ['user-data', 'is written by edgebuild itself'],
+    ['user-data/', 'is written by edgebuild itself'],
+    ['./user-data', 'is written by edgebuild itself'],
+    ['user-data/x.yaml', 'is written by edgebuild itself'],
+    ['.arg', 'is written by edgebuild itself'],
+    ['build/../.arg', 'is written by edgebuild itself'],
+    ['.git', 'is written by edgebuild itself'],
+    ['.git/', 'is written by edgebuild itself'],
+    ['.git/config', 'is written by edgebuild itself'],
+    ['build', 'is where the build writes the ISO'],
+    ['build/', 'is where the build writes the ISO'],
+    ['build/installer.iso', 'is where the build writes the ISO'],
+    ['x/../build/y', 'is where the build writes the ISO'],
+    ['..', 'is outside the CanvOS checkout'],
+    ['.', 'is outside the CanvOS checkout'],
+    ['./', 'is outside the CanvOS checkout'],
+    ['a/../../b', 'is outside the CanvOS checkout'],
+    ['/etc/passwd', 'is outside the CanvOS checkout'],
+  ])('%s is refused at file:line:col: %s', (to, why) => {
+    expect(() => parseBuildConfig(config(to), 'c.yaml')).toThrow(`c.yaml:3:9: files[0].to ${JSON.stringify(to)} ${why}`);
+  });
+});
+
 test('--target is checked with the schema\'s own target pattern', async () => {
   const { TARGET_PATTERN } = await import('../../src/core/plan.js');
   const schema = JSON.parse(readFileSync('build-configs/build-config.schema.json', 'utf8')) as { properties: { target: { pattern: string } } };

@@ -78,6 +78,49 @@ describe('LineBlocks', () => {
     expect(out.replace(/\n/g, '')).toBe(`${'x'.repeat(14)}***${'y'.repeat(30)}`);
   });
 
+  describe('a multi-line secret, echoed in its forms and split across chunks at every offset', () => {
+    const secret = '-----BEGIN TOKEN-----\nMIIBsecret/line+two==\nab\nlast "line" \\ of it';
+    const lines = secret.split('\n').filter((l) => l.length >= 4);
+    const forms = [`${secret}\n`, `${JSON.stringify({ token: secret })}\n`, `token=$'${secret.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}'\n`, `  - ${JSON.stringify(lines[2])}\n`];
+    const output = `start\n${forms.join('between\n')}end\n`;
+    const leaks = (out: string): string[] => [...lines, ...lines.map((l) => JSON.stringify(l).slice(1, -1))].filter((l) => out.includes(l));
+
+    test('every line of it is masked wherever the output is cut in two', () => {
+      const bytes = Buffer.from(output);
+      for (let i = 0; i <= bytes.length; i++) {
+        const out = feed(new LineBlocks([secret]), [bytes.subarray(0, i), bytes.subarray(i)]);
+        expect(leaks(out), `cut at ${i}`).toEqual([]);
+        // The rest of the output is kept; "ab" too short to mask alone, goes only with the whole secret.
+        expect(out.split('\n').filter((l) => !l.includes('***') && l !== 'ab')).toEqual(['start', 'between', 'between', 'between', 'end', '']);
+      }
+    });
+
+    test('also when cut into chunks of every size from 1 byte up', () => {
+      const bytes = Buffer.from(output);
+      for (let size = 1; size <= 64; size++) {
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+        expect(leaks(feed(new LineBlocks([secret]), chunks)), `chunks of ${size}`).toEqual([]);
+      }
+    });
+
+    test('a secret whose lines are all short is masked whole, across chunks, lines held back only as long as needed', () => {
+      const short = 'ab\ncd\nef';
+      const bytes = Buffer.from(`x\n${short}\ny\nab\n`);
+      for (let i = 0; i <= bytes.length; i++) {
+        expect(feed(new LineBlocks([short]), [bytes.subarray(0, i), bytes.subarray(i)])).toBe('x\n***\ny\nab\n');
+      }
+      const b = new LineBlocks([short]);
+      expect(text(b.push(Buffer.from('one\ntwo\nthree\nfour\n')))).toBe('one\ntwo\n');
+      expect(text(b.end())).toBe('three\nfour\n');
+      // An endless partial line after held lines is still cut: memory stays bounded.
+      const long = new LineBlocks([short], 16);
+      const out = text(long.push(Buffer.from(`one\n${'x'.repeat(100)}`)))!;
+      expect(out.startsWith('one\n')).toBe(true);
+      expect(out.length).toBeGreaterThan(80);
+    });
+  });
+
   test('property: any chunking gives the redacted text, line for line', () => {
     const secret = 's3cr3t';
     const alphabet = fc.constantFrom('a', 'b', '\n', 's3cr3t', 's3c', 'r3t', ' ');

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { compileTemplate, renderSite, yamlQuote } from '../../src/core/siteTemplate.js';
+import { compileTemplate, renderSite } from '../../src/core/siteTemplate.js';
+import { yamlQuote } from '../../src/core/yamlEdit.js';
 import type { SiteInput } from '../../src/core/siteTemplate.js';
 import { InputError } from '../../src/errors.js';
 

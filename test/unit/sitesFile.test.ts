@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { csvDelimiter, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sitesFile.js';
+import { csvDelimiter, lineCursor, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sitesFile.js';
 import { InputError } from '../../src/errors.js';
 
 function failure(text: string, file: string): InputError {
@@ -92,6 +92,39 @@ describe('CSV sites files', () => {
     expect(error.code).toBe(code);
     expect(error.details.line).toBe(line);
     expect(error.message).toMatch(/^sites\.csv/);
+  });
+});
+
+describe('line numbers in one pass', () => {
+  test('the cursor looks at each byte once, however many rows ask', () => {
+    const text = `name,a\r\n${Array.from({ length: 5000 }, (_, i) => `s${i},${i}\r\n${i % 7 === 0 ? '\r\n' : ''}`).join('')}`;
+    const bytes = Buffer.from(text);
+    const cursor = lineCursor(bytes);
+    const ends = [...text.matchAll(/\r\n/g)].map((m) => m.index! + 2);
+    const lines = ends.map((end) => cursor.lineAt(end));
+    expect(cursor.scanned).toBeLessThanOrEqual(bytes.length);
+    // The line of each offset is the number of LFs before it, after skipping blank lines, plus one.
+    const expected = ends.map((end) => {
+      let at = end;
+      while (text[at] === '\r' || text[at] === '\n') at++;
+      return text.slice(0, at).split('\n').length;
+    });
+    expect(lines).toEqual(expected);
+  });
+
+  test('rows of a large CSV carry their line numbers, blank lines counted', () => {
+    const text = `name\n${Array.from({ length: 3000 }, (_, i) => `s${i}\n${i === 1000 ? '\n\n' : ''}`).join('')}`;
+    const { rows } = parseSitesFile(text, 'sites.csv');
+    expect(rows[0]!.line).toBe(2);
+    expect(rows[1000]!.line).toBe(1002);
+    expect(rows[1001]!.line).toBe(1005);
+    expect(rows[2999]!.line).toBe(3003);
+  });
+
+  test('offsets asked for out of order are a programming error, not a silent wrong line', () => {
+    const cursor = lineCursor(Buffer.from('a\nb\nc\n'));
+    cursor.lineAt(4);
+    expect(() => cursor.lineAt(1)).toThrow(RangeError);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { diffUserData, formatMeaningDiff } from '../../src/core/userDataDiff.js';
-import { holdsSecret, onlyUserDataDiffers, userDataCandidates } from '../../src/core/remaster.js';
+import { onlyUserDataDiffers, userDataCandidates } from '../../src/core/remaster.js';
 import type { Manifest } from '../../src/core/manifest.js';
 
 describe('diffUserData', () => {
@@ -28,13 +28,6 @@ describe('remaster decisions', () => {
   test('the manifest path first, then the ISO and UKI layouts', () => {
     expect(userDataCandidates(undefined)).toEqual(['files-iso/config.yaml', 'config.yaml']);
     expect(userDataCandidates('/config.yaml')).toEqual(['config.yaml', 'files-iso/config.yaml']);
-  });
-
-  test('a token written in the file or any ${env:} value makes the ISO secret', () => {
-    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n' })).toBe(true);
-    expect(holdsSecret({ secrets: ['x'], text: '#cloud-config\n' })).toBe(true);
-    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus:\n  site:\n    edgeHostToken: ""\n' })).toBe(false);
-    expect(holdsSecret({ secrets: [], text: '#cloud-config\nstylus: {}\n' })).toBe(false);
   });
 });
 

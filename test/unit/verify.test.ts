@@ -28,6 +28,7 @@ describe('checkIso', () => {
     expect(checkIso(good).map((c) => c.id)).toEqual(['iso-exists', 'checksum', 'user-data', 'webhook-off']);
   });
 
+  const aliasedOff = Buffer.from('#cloud-config\ns: &s {imageRedirectWebhook: {enable: false}}\nstylus: *s\n');
   const webhookOn = Buffer.from('#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: true\n');
   test.each<[string, Partial<IsoFacts>, string[]]>([
     ['no ISO', { iso: undefined }, ['iso-missing']],
@@ -42,6 +43,7 @@ describe('checkIso', () => {
     ['the webhook on, not kept', { embedded: webhookOn, expectedUserData: { bytes: webhookOn } }, ['webhook-enabled']],
     ['the webhook on, kept on purpose', { embedded: webhookOn, expectedUserData: { bytes: webhookOn }, keepWebhook: true }, []],
     ['the webhook absent (the agent defaults to on)', { embedded: Buffer.from('#cloud-config\nstylus: {}\n'), expectedUserData: { bytes: Buffer.from('#cloud-config\nstylus: {}\n') } }, ['webhook-enabled']],
+    ['the webhook off through an alias, as the edge host reads it', { embedded: aliasedOff, expectedUserData: { bytes: aliasedOff } }, []],
     ['user-data matched by sha256 (from a manifest)', { expectedUserData: { sha256: sha256(USER_DATA) } }, []],
     ['user-data not matching the manifest sha256', { expectedUserData: { sha256: 'c'.repeat(64) } }, ['user-data-differs']],
   ])('%s', (_what, facts, ids) => {

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { formatChecks } from '../checkTable.js';
 import { ExitCode } from '../../errors.js';
 import { parseSkipIds, preflightSettings } from '../../core/preflight.js';
+import { directoryPath } from '../../adapters/dirPath.js';
 import { loadConfig } from '../../pipeline/inputs.js';
 import { runPreflight } from '../../pipeline/preflight.js';
 
@@ -17,9 +18,11 @@ interface Flags {
 export async function doctorCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   parseSkipIds(options.skipCheck ?? []); // a typo is exit 2 before anything slow
   const { config } = await loadConfig({ config: options.config, cwd: io.cwd });
+  // A file named as the work dir would pass the disk check and fail the build.
+  const { path: workDir } = await directoryPath(resolve(io.cwd, options.workDir ?? '.edgebuild'), '--work-dir');
   const report = await runPreflight({
     ...preflightSettings(config),
-    workDir: resolve(io.cwd, options.workDir ?? '.edgebuild'),
+    workDir,
     skip: options.skipCheck,
     env: io.env,
     signal: io.signal,

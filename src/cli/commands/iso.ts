@@ -21,7 +21,7 @@ function builtText(result: BuiltResult): string {
     result.status === 'built'
       ? `Built and verified: CanvOS ${result.tag} (${result.commit.slice(0, 12)}), PE_VERSION ${result.peVersion ?? 'unknown'} in ${Math.round(result.durationMs / 1000)}s`
       : `Up to date: ${result.manifest} already describes a verified build of these inputs (CanvOS ${result.tag}); --force rebuilds`;
-  const lines = result.artifacts.map((a) => `  ${a.path}  ${a.size} bytes  sha256 ${a.sha256}`);
+  const lines = result.artifacts.map((a) => `  ${a.path}  ${a.size} bytes  sha256 ${a.sha256}${a.mode === '0600' ? '  mode 0600: its user-data holds a registration token or secret' : ''}`);
   lines.push(`  ${result.manifest}`);
   if (result.log) lines.push(`  log: ${result.log}`);
   return [head, ...lines].join('\n');

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { InputError, formatPlace } from '../../errors.js';
-import { redact } from '../../core/placeholders.js';
+import { octalMode } from '../../core/manifest.js';
+import { redact } from '../../core/secrets.js';
 import { parseRegistries } from '../../core/registries/parse.js';
 import { generateRegistries } from '../../core/registries/generate.js';
 import type { Distribution } from '../../core/registries/types.js';
 import { readCredentialProviderScript } from '../../adapters/assets.js';
+import { directoryPath } from '../../adapters/dirPath.js';
 import { atomicWriteFile, readUserFile } from '../../adapters/files.js';
 
 interface Flags {
@@ -19,10 +21,6 @@ interface Flags {
 
 const DEFAULT_CONFIG = 'build-configs/registries.yaml';
 
-function octal(mode: number): string {
-  return `0${mode.toString(8)}`;
-}
-
 export async function registriesCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   const configArg = options.config ?? (existsSync(resolve(io.cwd, DEFAULT_CONFIG)) ? DEFAULT_CONFIG : undefined);
   if (!configArg) {
@@ -30,7 +28,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   }
   const configPath = resolve(io.cwd, configArg);
   const shown = relative(io.cwd, configPath) || configArg;
-  const parsed = parseRegistries(await readUserFile(configPath, 'registries file'), shown);
+  const parsed = parseRegistries(await readUserFile(configPath, 'registries file', shown), shown);
   const generated = generateRegistries(parsed, { distribution: options.distro, providerScript: await readCredentialProviderScript() });
 
   const warnings = generated.findings.map((f) => ({ code: f.code, message: f.message, ...parsed.locate(f.at, f.key) }));
@@ -48,6 +46,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   const written: string[] = [];
   if (options.out) {
     const dir = resolve(io.cwd, options.out);
+    await directoryPath(dir, '--out'); // a regular file is exit 2, not a failed mkdir
     // Literal passwords end up in the stages: keep such files private to their owner.
     const mode = generated.secrets.length ? 0o600 : 0o644;
     for (const o of outputs) {
@@ -64,7 +63,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
     // JSON is for machines and logs: literal passwords never appear in it.
     stages: redact(generated.stagesYaml, generated.secrets),
     kubeadmConfig: generated.kubeadmConfig ?? null,
-    files: generated.files.map((f) => ({ stage: f.stage, path: f.path, permissions: octal(f.permissions), secret: f.secret })),
+    files: generated.files.map((f) => ({ stage: f.stage, path: f.path, permissions: octalMode(f.permissions), secret: f.secret })),
     warnings,
     written,
   };

@@ -45,5 +45,8 @@ export function registriesYaml(
   const document: Record<string, unknown> = {};
   if (Object.keys(mirrorsOut).length) document.mirrors = mirrorsOut;
   if (Object.keys(configs).length) document.configs = configs;
-  return `# Written by edgebuild registries. Restart the service after changing it.\n${stringify(document, { singleQuote: true })}`;
+  // K3s and RKE2 read this file with Go's yaml.v2, i.e. YAML 1.1: written as
+  // YAML 1.2, a password `yes` or `0b101` would come out plain and be read as
+  // a boolean or a number.
+  return `# Written by edgebuild registries. Restart the service after changing it.\n${stringify(document, { singleQuote: true, version: '1.1' })}`;
 }

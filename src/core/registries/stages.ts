@@ -3,12 +3,13 @@
  * carry: `stages.<stage>` is a list of steps; a step has a `name` and `files`,
  * each file `path`, `permissions`, `owner`, `group`, `content`
  * (mudler/yip pkg/schema/schema.go: Stage.Files []File{Path, Permissions uint32,
- * Owner, Group int, Content}, decoded with gopkg.in/yaml.v3).
+ * Owner, Group int, Content}, decoded with gopkg.in/yaml.v2 into those typed
+ * fields; yaml.v3 reads octal the same way).
  *
- * Permissions are written as 0644: yaml.v3 decodes a leading-zero integer as
- * octal (YAML 1.1 style, its README: "Octals encode and decode as 0777 per
- * YAML 1.1"), which is how every Kairos example writes them. A YAML 1.2 reader
- * would see decimal 644, so the document is produced and tested as YAML 1.1.
+ * Permissions are written as 0644: yaml.v2 decodes a leading-zero integer as
+ * octal (YAML 1.1), which is how every Kairos example writes them. A YAML 1.2
+ * reader would see decimal 644, so the document is produced as YAML 1.1 and
+ * read back with Go's yaml.v2 in test/integration/registriesOracle.test.ts.
  * Pure.
  */
 import { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';

@@ -1,0 +1,33 @@
+/**
+ * sha256File pipelines two buffers; block edges are where such code goes
+ * wrong. coreutils sha256sum is the reference.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { sha256File } from '../../src/adapters/checksum.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'edgebuild-checksum-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const MiB = 1024 * 1024;
+
+describe('sha256File', () => {
+  test.each([0, 1, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 7])('%i bytes: the same digest and size as sha256sum', async (size) => {
+    const file = join(dir, `f-${size}`);
+    writeFileSync(file, randomBytes(size));
+    const expected = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
+    expect(await sha256File(file)).toEqual({ sha256: expected, size });
+  });
+
+  test('an aborted hash stops with the abort reason and closes the file', async () => {
+    const file = join(dir, 'abort');
+    writeFileSync(file, randomBytes(12 * MiB));
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(sha256File(file, controller.signal)).rejects.toBe(reason);
+  });
+});
