@@ -23,7 +23,7 @@ import { openIso } from '../adapters/iso.js';
 import { bootReport, replaceFile, treeListing } from '../adapters/xorriso.js';
 import { version } from '../version.js';
 import { loadConfig } from './inputs.js';
-import { publish, type Published } from './publish.js';
+import { publish, refuseForeignManifest, type Published } from './publish.js';
 import { verifyPublished } from './verify.js';
 
 export interface RemasterOptions {
@@ -201,6 +201,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   const progress = (line: string): void => options.onProgress?.(line);
   const inputPath = resolve(options.cwd, options.iso);
   const outDir = outDirOf(options, inputPath);
+  await refuseForeignManifest(outDir); // before any work: publishing would replace it
   const prepared = await prepare(options);
   prepared.warnings.forEach(warn);
   const input = await readInput(inputPath, Boolean(options.trustInput), warn, options.signal);

@@ -178,6 +178,16 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(readdirSync(join(work, 'dist3'))).toEqual([]);
   });
 
+  test("an --out holding someone else's manifest.json is refused before any work (exit 2)", async () => {
+    mkdirSync(join(work, 'webapp'));
+    writeFileSync(join(work, 'webapp/manifest.json'), '{"name": "my web app", "icons": []}\n');
+    const r = await remaster(['dist/palette-edge-installer.iso', '--user-data', newUserData, '--out', 'webapp']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('edgebuild did not write');
+    expect(r.stderr).not.toContain('Writing'); // refused before the copy, not by publish after it
+    expect(readdirSync(join(work, 'webapp'))).toEqual(['manifest.json']);
+  });
+
   test('an ISO without manifest.json needs --trust-input (exit 2)', async () => {
     const dir = join(work, 'loose');
     mkdirSync(dir);
