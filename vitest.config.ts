@@ -14,6 +14,7 @@ export const E2E = [
   'test/integration/package.test.ts',
   'test/integration/isoBuild.test.ts',
   'test/integration/publishVerify.test.ts',
+  'test/integration/remasterInterrupt.test.ts',
 ];
 
 export default defineConfig({

@@ -8,19 +8,13 @@
 // image need about the same.
 //
 //   npm run build && node bench/verify.mjs [rounds] [MiB]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import console from 'node:console';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { URL, fileURLToPath, pathToFileURL } from 'node:url';
-
-const dist = (p) => pathToFileURL(fileURLToPath(new URL(`../dist/${p}`, import.meta.url))).href;
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const { publish } = await import(dist('pipeline/publish.js'));
-const { sha256File } = await import(dist('adapters/checksum.js'));
-const { sha256 } = await import(dist('core/userData.js'));
+import { cli, median, publishIso, timed as timedIn } from './helpers.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
 const mib = Number(process.argv[3] ?? 1024);
@@ -35,43 +29,10 @@ async function makePublished(name, sizeMiB) {
   const built = join(dir, `${name}.iso`);
   execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'BENCH', '-J', '-R', '-o', built, stage]);
   rmSync(stage, { recursive: true, force: true });
-  const out = join(dir, `out-${name}`);
-  await publish({
-    outDir: out,
-    isoName: name,
-    iso: { path: built, ...(await sha256File(built)) },
-    secrets: [],
-    manifest: {
-      edgebuild: { version: '0.0.0' },
-      buildKey: 'bench',
-      canvos: { repo: 'bench', tag: 'bench', commit: 'bench', peVersion: null },
-      target: '+iso',
-      command: [],
-      arg: {},
-      userData: { sha256: sha256(USER_DATA), imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
-      files: [],
-      preflight: null,
-      startedAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: 0,
-    },
-  });
-  return join(out, `${name}.iso`);
+  return publishIso(built, join(dir, `out-${name}`), name, USER_DATA);
 }
 
-function timed(command, args) {
-  const times = join(dir, 'time');
-  const r = spawnSync('/usr/bin/time', ['-o', times, '-f', '%e %M', command, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}`);
-  const [wall, rssKiB] = readFileSync(times, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return { wall, rssKiB };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
+const timed = (command, args) => timedIn(dir, command, args);
 
 try {
   const big = await makePublished('big', mib);

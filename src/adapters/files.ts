@@ -58,6 +58,11 @@ export async function makeDir(path: string): Promise<void> {
 }
 
 /** Removes a file; nothing there is fine, a directory there is an error. */
+export async function makePrivateDir(path: string): Promise<void> {
+  await mkdir(path, { mode: 0o700 });
+}
+
+/** Removes a file (not a directory); a missing file is fine. */
 export async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true });
 }

@@ -13,6 +13,8 @@ import { RuntimeError } from '../errors.js';
 
 export interface IsoImage {
   volumeId: string;
+  /** The image has a Joliet tree (a rewrite must keep it). */
+  readonly joliet: boolean;
   /** Paths like 'files-iso/config.yaml'. Prefers Rock Ridge names, then Joliet, then plain ISO 9660 names (case-insensitive, ';1' and trailing '.' stripped). */
   readFile(path: string): Promise<Buffer | undefined>;
   /** Names in `dir` (default: the root), sorted; directories end with '/'. Throws when `dir` is not a directory. */
@@ -185,6 +187,10 @@ interface SuspInfo {
 class Iso implements IsoImage {
   private views: View[] = [];
   private suspSkip = 0;
+
+  get joliet(): boolean {
+    return this.views.some((v) => v.kind === 'joliet');
+  }
 
   constructor(
     private readonly reader: Reader,

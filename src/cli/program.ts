@@ -22,6 +22,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
+  remaster: async () => (await import('./commands/remaster.js')).remasterCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -100,6 +101,19 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
+
+  program
+    .command('remaster')
+    .description('replace the user-data of a published installer ISO: a new verified ISO with the same boot setup, in seconds, without a build')
+    .argument('<iso>', 'an ISO published by edgebuild iso (with its .sha256 and manifest.json), e.g. dist/palette-edge-installer.iso')
+    .option('-u, --user-data <file>', 'the new user-data cloud-config (overrides the build config)')
+    .option('-c, --config <file>', 'build config whose userData: and keepWebhook: apply (default: build-configs/default.yaml when present)')
+    .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')
+    .option('-o, --out <dir>', 'where the new ISO, its .sha256 and manifest.json are published (default: remastered/ beside the input)')
+    .option('--trust-input', 'accept an ISO without manifest.json (any CanvOS installer ISO), unchecked')
+    .option('-n, --dry-run', 'print the plan and the user-data changes (key paths); write nothing')
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .action(action('remaster'));
 
   program
     .command('matrix')

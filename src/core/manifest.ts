@@ -35,6 +35,18 @@ export interface Manifest {
   durationMs: number;
   /** The first artifact is the ISO. */
   artifacts: Artifact[];
+  /** Set by `edgebuild remaster`: the published ISO this one was made from, with only its user-data replaced. */
+  derivedFrom?: DerivedFrom;
+}
+
+export interface DerivedFrom {
+  /** File name of the input ISO. */
+  iso: string;
+  sha256: string;
+  /** The input's manifest build key; null for an ISO accepted with --trust-input. */
+  buildKey: string | null;
+  /** sha256 of the user-data the input carried. */
+  userDataSha256: string;
 }
 
 /** File permissions as octal text: 0o600 → `0600`. */

@@ -49,6 +49,11 @@ export function hasEdgeHostToken(userDataText: string): boolean {
   return token !== undefined && token !== null && String(token).trim() !== '';
 }
 
+/** The ISO embedding this user-data holds credentials (a substituted secret or a registration token): publish it 0600. */
+export function embedsCredentials(userData: { secrets: readonly string[]; text: string }): boolean {
+  return userData.secrets.length > 0 || hasEdgeHostToken(userData.text);
+}
+
 /** earthly.sh passes its arguments to Earthly; ARCH is given as a build arg as CanvOS documents. */
 export function buildCommand(target: string, arg: ArgValues): string[] {
   return ['./earthly.sh', target, `--ARCH=${arg.ARCH ?? 'amd64'}`];
@@ -66,6 +71,6 @@ export function makePlan(input: PlanInput): Plan {
     command: buildCommand(input.target, input.arg),
     isoName: input.arg.ISO_NAME ?? 'palette-edge-installer',
     secrets,
-    privateIso: userData.secrets.length > 0 || hasEdgeHostToken(userData.text),
+    privateIso: embedsCredentials(userData),
   };
 }

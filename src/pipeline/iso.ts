@@ -82,7 +82,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
     const inputs = await steps.run(TITLE.load, () => loadStep(options, warn));
     const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
     const plan = await steps.run(TITLE.plan, () => planStep(inputs, source));
-    const found = building && !options.force ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, task)) : undefined;
+    const found = building && !options.force ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, warn, task)) : undefined;
     if (found?.upToDate) {
       await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);
       return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);

@@ -7,6 +7,8 @@ import { InternalError } from '../errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { makePlan, type Plan } from '../core/plan.js';
 import { preflightSettings } from '../core/preflight.js';
+import { onlyUserDataDiffers } from '../core/remaster.js';
+import { cleanValue } from '../core/secrets.js';
 import { userDataIsoPath } from '../core/verify.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
@@ -18,7 +20,7 @@ import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js
 import type { IsoOptions } from './options.js';
 import { buildKeyOf } from './outcome.js';
 import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
-import { findUpToDate, publish, type Published } from './publish.js';
+import { findUpToDate, publish, readManifestIn, type Published } from './publish.js';
 import type { ProgressStream, TaskReporter } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
@@ -73,11 +75,24 @@ export function planStep(
 }
 
 /** Before preflight and the checkout: an up-to-date check must not touch Docker or the checkout. */
-export async function upToDateStep(plan: Plan, outDir: string, signal: AbortSignal | undefined, task: TaskReporter): Promise<Keyed & { upToDate: Manifest | undefined }> {
+export async function upToDateStep(plan: Plan, outDir: string, signal: AbortSignal | undefined, warn: Warn, task: TaskReporter): Promise<Keyed & { upToDate: Manifest | undefined }> {
   const keyed = await buildKeyOf(plan, signal);
   const upToDate = await findUpToDate(outDir, keyed.buildKey, plan.privateIso);
   task.title = upToDate ? `Up to date: ${outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
+  if (!upToDate) await suggestRemaster(plan, outDir, keyed.fileHashes, warn);
   return { ...keyed, upToDate };
+}
+
+/** A build whose user-data alone differs from the one in --out is a remaster, not an hour of building: say so. */
+async function suggestRemaster(plan: Plan, outDir: string, fileHashes: Keyed['fileHashes'], warn: Warn): Promise<void> {
+  const published = await readManifestIn(outDir);
+  const iso = published?.artifacts[0];
+  if (!published || !iso) return;
+  // The manifest holds .arg values with secrets masked; compare them masked alike.
+  const arg = Object.fromEntries(Object.entries(plan.arg).map(([k, v]) => [k, cleanValue(v, plan.secrets)]));
+  const planned = { commit: plan.commit, target: plan.target, arg, files: fileHashes, userDataSha256: plan.userData.sha256 };
+  if (!onlyUserDataDiffers(published, planned)) return;
+  warn(`only the user-data differs from the build published in ${outDir}: \`edgebuild remaster ${join(outDir, iso.name)} --user-data ${plan.userData.source} --out <dir>\` makes that ISO in seconds, without a build`);
 }
 
 /** Step 4. */

@@ -120,13 +120,18 @@ export function publishedArtifact(outDir: string): (a: Artifact) => PublishedArt
  * `privateIso`: the ISO embeds credentials; one published 0644 by an earlier edgebuild is made 0600.
  */
 export async function findUpToDate(outDir: string, key: string, privateIso = false): Promise<Manifest | undefined> {
-  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
-  if (found.state !== 'ours') return undefined; // missing or not ours: build
-  const { manifest } = found;
+  const manifest = await readManifestIn(outDir);
+  if (!manifest) return undefined; // missing or not ours: build
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
   if (!upToDate(manifest, key, sizes)) return undefined;
   const [iso] = manifest.artifacts; // the ISO comes first (see publish)
   if (privateIso && iso) await setMode(join(outDir, iso.name), 0o600);
   return manifest;
+}
+
+/** The manifest.json in `outDir`, or undefined when there is none or it is not edgebuild's. */
+export async function readManifestIn(outDir: string): Promise<Manifest | undefined> {
+  const found = await readOwnManifest(join(outDir, MANIFEST_NAME), checkManifest);
+  return found.state === 'ours' ? found.manifest : undefined;
 }

@@ -100,6 +100,13 @@ describeDocker('edgebuild iso end to end', () => {
       expect(parse(again.stdout)).toMatchObject({ status: 'up-to-date', buildKey: result.buildKey });
       expect(statSync(join(out, 'palette-edge-installer.iso')).mode & 0o777).toBe(0o600);
 
+      // Only the user-data changed: iso points at remaster before it needs Docker (here: before failing without it).
+      const otherUserData = join(ws.root, 'other-user-data.yaml');
+      writeFileSync(otherUserData, readFileSync(ws.userData, 'utf8').replace('api.example.invalid', 'other.example.invalid'));
+      const changed = await runCli([...args, '--user-data', otherUserData], cliEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }), ws.root);
+      expect(changed.stderr).toContain(`only the user-data differs from the build published in ${out}`);
+      expect(changed.stderr).toContain(`edgebuild remaster ${join(out, 'palette-edge-installer.iso')} --user-data ${otherUserData}`);
+
       const forced = await runCli([...args, '--force'], cliEnv(), ws.root);
       expect(forced.code, forced.stderr).toBe(0);
       expect(parse(forced.stdout).status).toBe('built');
