@@ -33,6 +33,8 @@ export interface Inputs {
   workDir: string;
   outDir: string;
   warnings: string[];
+  /** Where a .arg value came from, for messages: `--arg KEY`, `<config>: arg.KEY` or the key. */
+  argSource: (key: string) => string;
 }
 
 export const DEFAULT_CONFIG = 'build-configs/default.yaml';
@@ -140,5 +142,6 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     workDir,
     outDir,
     warnings,
+    argSource,
   };
 }

@@ -23,6 +23,8 @@ import type { IsoOptions } from './options.js';
 import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
 import { listrOptions, type ProgressStream } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
+import { assertTagRules, readTagRules } from './tagRules.js';
+import { ubuntuProSecrets } from '../core/tagRules.js';
 
 export interface IsoContext {
   inputs?: Inputs;
@@ -117,8 +119,11 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
       },
       {
         title: 'Plan the build',
-        task: (c) => {
+        task: async (c) => {
           const { inputs, source } = c as Required<IsoContext>;
+          // The tag's own rules (k8s_version.json, earthly.sh's Ubuntu Pro handling): exit 2 here, before anything slow.
+          const rules = await readTagRules(source.mirror, source.tag, source.commit);
+          assertTagRules(inputs.arg, rules, options.env, inputs.argSource).forEach(warn);
           c.plan = makePlan({
             repo: inputs.repo,
             tag: source.tag,
@@ -127,7 +132,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
             canvosDir: join(inputs.workDir, 'canvos'),
             target: inputs.target,
             arg: inputs.arg,
-            argSecrets: inputs.argSecrets,
+            argSecrets: [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, options.env)],
             userData: inputs.userData,
             files: inputs.files,
             configFile: inputs.configFile,

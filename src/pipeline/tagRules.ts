@@ -1,0 +1,57 @@
+/**
+ * The rules a CanvOS tag states in its own files (k8s_version.json,
+ * earthly.sh), read from the cached mirror at the tag's commit, and the
+ * check of the build's `.arg` values against them (exit 2 before anything
+ * slow: the checkout, preflight and the build come after).
+ */
+import { InputError } from '../errors.js';
+import type { ArgValues } from '../core/argFile.js';
+import { FALLBACK_DISTRIBUTIONS, checkK8sArgs, checkUbuntuPro, handlesUbuntuProAttach, parseK8sVersions, type TagRules } from '../core/tagRules.js';
+import { displayUrl, showFile } from '../adapters/git.js';
+import { resolveSource } from './source.js';
+
+export async function readTagRules(mirror: string, tag: string, commit: string): Promise<TagRules> {
+  const [versionsText, earthlySh] = await Promise.all([showFile(mirror, commit, 'k8s_version.json'), showFile(mirror, commit, 'earthly.sh')]);
+  const rules: TagRules = { tag, k8sVersions: undefined, ubuntuProFromEnv: handlesUbuntuProAttach(earthlySh) };
+  if (versionsText === undefined) return { ...rules, k8sVersionsMissing: 'the tag has no k8s_version.json' };
+  const parsed = parseK8sVersions(versionsText);
+  return 'versions' in parsed ? { ...rules, k8sVersions: parsed.versions } : { ...rules, k8sVersionsMissing: `its k8s_version.json is unreadable: ${parsed.error}` };
+}
+
+/**
+ * Throws InputError (exit 2) for the first `.arg` value the tag does not
+ * allow; `where(key)` names where the value came from. Returns warnings.
+ */
+export function assertTagRules(arg: ArgValues, rules: TagRules, env: Record<string, string | undefined>, where: (key: string) => string): string[] {
+  const k8s = checkK8sArgs(arg, rules);
+  const issue = [...k8s.errors, ...checkUbuntuPro(arg, rules, env)][0];
+  if (issue) throw new InputError(`${where(issue.key)}: ${issue.message}`, { code: 'arg-tag', fix: issue.fix, details: { tag: rules.tag, key: issue.key } });
+  return k8s.warnings;
+}
+
+export interface VersionsReport {
+  repo: string;
+  tag: string;
+  commit: string;
+  /** "k8s_version.json", or "built-in" when the tag has none (versions then unknown). */
+  source: 'k8s_version.json' | 'built-in';
+  distributions: Record<string, string[] | null>;
+  ubuntuProFromEnv: boolean;
+  warnings: string[];
+}
+
+/** `edgebuild versions --tag`: what the tag's k8s_version.json lists, per distribution. */
+export async function tagVersions(input: { repo: string; tag: string; cacheDir: string; signal: AbortSignal; onRetry: (attempt: number, error: string) => void; onWarning: (w: string) => void }): Promise<VersionsReport> {
+  const source = await resolveSource(input.repo, input.tag, input.cacheDir, { signal: input.signal, onRetry: input.onRetry, onWait: input.onWarning });
+  const rules = await readTagRules(source.mirror, source.tag, source.commit);
+  const warnings = [...source.warnings, ...checkK8sArgs({}, rules).warnings];
+  return {
+    repo: displayUrl(input.repo),
+    tag: source.tag,
+    commit: source.commit,
+    source: rules.k8sVersions ? 'k8s_version.json' : 'built-in',
+    distributions: rules.k8sVersions ?? Object.fromEntries(FALLBACK_DISTRIBUTIONS.map((d) => [d, null])),
+    ubuntuProFromEnv: rules.ubuntuProFromEnv,
+    warnings,
+  };
+}
