@@ -39,9 +39,9 @@ describe('K8S_DISTRIBUTION and K8S_VERSION come from the tag', () => {
   test('a version no tag supports is refused (exit 2) naming the tag and the nearest allowed versions', async () => {
     const result = await dryRun(ERA_TAGS.canonical, ['--arg', 'K8S_VERSION=1.30.9']);
     expect(result.code).toBe(2);
-    const error = (JSON.parse(result.stdout) as { error: { message: string; fix: string; code: string } }).error;
+    const error = (JSON.parse(result.stdout) as { error: { message: string; code: string } }).error;
     expect(error.message).toContain('--arg K8S_VERSION: K8S_VERSION=1.30.9 is not a k3s version CanvOS v4.9.38 builds (k8s_version.json)');
-    expect(error.fix).toContain('1.30.10');
+    expect(error.message).toContain('Fix: set K8S_VERSION to one of the nearest, 1.29.14, 1.30.10, 1.31.6');
     expect(error.code).toBe('arg-tag');
     expect((await dryRun(ERA_TAGS.canonical, ['--arg', 'K8S_VERSION=9.99.9'])).code).toBe(2);
   });
