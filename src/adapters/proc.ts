@@ -32,6 +32,8 @@ export interface RunLoggedOptions {
   onBlock?: (block: Buffer) => void;
   /** The build's process group id (its supervisor's pid), once started. */
   onSpawn?: (pid: number) => void;
+  /** A pseudo-terminal as the build's stdin (see adapters/pty.ts); its output is cleaned of terminal sequences. */
+  pty?: boolean;
 }
 
 export interface RunLoggedResult {
@@ -131,7 +133,7 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
   };
 
   // The supervisor leads the group and runs the command; fd 3 is its lifeline to us.
-  const child = execa(process.execPath, [BUILD_SUPERVISOR_ASSET, String(graceMs), ...options.command], {
+  const child = execa(process.execPath, [BUILD_SUPERVISOR_ASSET, ...(options.pty ? ['--pty'] : []), String(graceMs), ...options.command], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
     extendEnv: false,
