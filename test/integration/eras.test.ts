@@ -49,8 +49,8 @@ describeDocker('CanvOS eras under the stand-in docker', () => {
     expect(exec).toMatchObject({ tty: true, argv: ['exec', '-it', 'earthly-buildkitd', 'update-ca-certificates'] });
     expect(run.log).toContain('Updating certificates in /etc/ssl/certs...');
     expect(run.log).not.toContain('the input device is not a TTY');
-    expect(run.log).not.toContain("\r");
-    expect(run.log).not.toContain("\u001b");
+    expect(run.log).not.toContain('\r');
+    expect(run.log).not.toContain('\u001b');
     expect(run.log).not.toContain(SECRET);
   });
 

@@ -84,8 +84,8 @@ let root: string;
     const run = await iso('proxy', TAGS.canonical, ['--config', join(root, 'proxy-certs.yaml')]);
     expect(run.code, `${run.stdout}\n${run.log}`).toBe(0);
     expect(run.docker.calls().find((c) => c.argv[0] === 'exec')).toMatchObject({ tty: true, argv: ['exec', '-it', 'earthly-buildkitd', 'update-ca-certificates'] });
-    expect(run.log).not.toContain("\r");
-    expect(run.log).not.toContain("\u001b");
+    expect(run.log).not.toContain('\r');
+    expect(run.log).not.toContain('\u001b');
   });
 
   test('v4.10.0 Ubuntu Pro: refused without the key in the environment; with it, passed as an Earthly secret only', { timeout: 300_000 }, async () => {
