@@ -46,6 +46,14 @@ describe('runLogged with a pseudo-terminal', () => {
     expect(readFileSync(logPath, 'utf8')).toBe('stdin is a terminal\ncolour red\nprogress 10%\nprogress 100%\ntoken ***\n');
   });
 
+  test('a read from the terminal gets end-of-file, as from /dev/null: nothing waits for input', async () => {
+    const cmd = script('read.sh', 'if read -r line; then echo "read [$line]"; else echo "end of file"; fi');
+    const logPath = join(dir, 'b.log');
+    const result = await runLogged({ command: [cmd], cwd: dir, env: process.env, logPath, secrets: [], pty: true, graceMs: 500 });
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(logPath, 'utf8')).toBe('end of file\n');
+  });
+
   test('without pty: true stdin stays /dev/null (docker exec -it would fail)', async () => {
     const cmd = script('tty.sh', '[ -t 0 ] && echo terminal || echo "no terminal"');
     const logPath = join(dir, 'b.log');
