@@ -49,12 +49,19 @@ export default tseslint.config(
     },
   },
   {
-    // pipeline: runs the steps; outside systems only through their adapters.
+    // pipeline: runs the steps; the file system and outside systems only through their adapters.
+    // Each step takes what it needs and returns its result, so the compiler proves the order:
+    // no `x!` or `as Required<…>` to paper over a step that might not have run.
     files: ['src/pipeline/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: libraries(['listr2']),
+        paths: [...nodeIo, ...libraries(['listr2'])],
         patterns: [layer('cli')],
+      }],
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      'no-restricted-syntax': ['error', {
+        selector: "TSAsExpression > TSTypeReference[typeName.name='Required']",
+        message: 'give the step a typed input instead of asserting it (see docs/development.md)',
       }],
     },
   },

@@ -2,14 +2,14 @@
  * sha256 of files as they are on disk, streamed through two reused buffers:
  * a 4 GB ISO costs 8 MiB of memory and runs at the speed of the hash.
  */
-import { createHash } from 'node:crypto';
 import { open, readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hasher } from '../core/digest.js';
 
 const BUFFER_BYTES = 4 * 1024 * 1024;
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   const handle = await open(path, 'r');
   // Two buffers: the next block is read (on libuv's thread pool) while this
   // one is hashed (on the main thread), so the disk and the hash overlap.
@@ -43,7 +43,7 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<{ 
 export async function sha256Tree(path: string, signal?: AbortSignal): Promise<string> {
   const info = await stat(path);
   if (!info.isDirectory()) return (await sha256File(path, signal)).sha256;
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   const walk = async (dir: string, rel: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {

@@ -3,8 +3,8 @@
  * is ever left under a final name.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { chmod, cp, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
@@ -37,6 +37,49 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, m
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/** Whether `path` exists (a dangling symlink does not). */
+export function pathExists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** A text file's content, or undefined when it is missing or unreadable: for files whose absence is a finding, not an error. */
+export async function readTextIfReadable(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function makeDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+}
+
+/** Removes a file; nothing there is fine, a directory there is an error. */
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** Removes a file or a whole tree; nothing there is fine. */
+export async function removeTree(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
+
+/** Copies a file or a tree to `dest`, making its parent and replacing what is there. */
+export async function copyTree(from: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  await cp(from, dest, { recursive: true, force: true });
+}
+
+export async function setMode(path: string, mode: number): Promise<void> {
+  await chmod(path, mode);
+}
+
+/** rename(2): atomic within one file system, replacing `to`. */
+export async function renamePath(from: string, to: string): Promise<void> {
+  await rename(from, to);
 }
 
 /** The names in a directory, sorted; undefined when it does not exist or is no directory. */

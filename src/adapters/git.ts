@@ -2,7 +2,7 @@
  * Git through simple-git: a cached bare mirror of the CanvOS repository, and
  * fresh checkouts of a tag made from it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError, RuntimeError } from '../errors.js';
+import { sha256 } from '../core/digest.js';
 import { maskUrlCredentials } from '../core/secrets.js';
 import { sweepLeftovers, withLock } from './files.js';
 import { ownerTag } from './processIdentity.js';
@@ -48,7 +49,7 @@ export function normalizeRepo(repo: string, cwd: string): string {
 
 export function mirrorPath(cacheDir: string, url: string): string {
   const name = (url.split(/[/:]/).filter(Boolean).at(-1) ?? 'repo').replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
-  const key = createHash('sha256').update(url).digest('hex').slice(0, 12);
+  const key = sha256(url).slice(0, 12);
   return join(cacheDir, 'git', `${name}-${key}.git`);
 }
 

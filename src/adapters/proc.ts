@@ -6,14 +6,11 @@
  * a pipe to edgebuild and kills the group when that pipe closes: no handler of
  * edgebuild runs on SIGKILL, but the kernel closes its end of the pipe.
  */
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 import { BUILD_SUPERVISOR_ASSET } from './assets.js';
+import { BatchedLog } from './logWriter.js';
 import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/buildOutput.js';
 
 export interface RunLoggedOptions {
@@ -54,9 +51,6 @@ export interface RunLoggedResult {
 }
 
 const ERROR_LINE = Buffer.from(CANVOS_ERROR_LINE);
-/** The log is written in batches of this many bytes, or after this long. */
-const BATCH_BYTES = 256 * 1024;
-const BATCH_MS = 200;
 
 /** After the main process exits, how long its leftovers may keep the output pipe open. */
 const LINGER_MS = 3_000;
@@ -86,6 +80,109 @@ export async function stopGroup(pgid: number, graceMs: number, first: 'SIGTERM' 
   await waitGroupGone(pgid, 2_000);
 }
 
+/** What the output showed, block by block: its size, its last lines, CanvOS's failure line. */
+class OutputFacts {
+  bytes = 0;
+  printedError = false;
+  readonly tail = new Tail();
+
+  add(block: Buffer): void {
+    this.bytes += block.length;
+    if (!this.printedError && block.includes(ERROR_LINE)) this.printedError = true;
+    this.tail.add(block);
+  }
+}
+
+/** Starts `command` under the supervisor, which leads a new process group; fd 3 is its lifeline to us. */
+function spawnSupervised(options: RunLoggedOptions, graceMs: number) {
+  return execa(process.execPath, [BUILD_SUPERVISOR_ASSET, ...(options.pty ? ['--pty'] : []), String(graceMs), ...options.command], {
+    cwd: options.cwd,
+    env: options.env as Record<string, string>,
+    extendEnv: false,
+    detached: true, // setsid(): its own session and process group
+    cleanup: false, // we stop the whole group ourselves (GroupControl)
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
+    stripFinalNewline: false,
+    forceKillAfterDelay: false,
+  });
+}
+
+/**
+ * Who stops the build's process group, and when: an abort (SIGTERM, then
+ * SIGKILL after the grace), edgebuild's own exit (SIGKILL), and leftovers
+ * holding the output pipe open after the main process exited.
+ */
+class GroupControl {
+  aborted = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly onExit = (): void => void this.kill();
+  private readonly onAbort = (): void => {
+    if (this.pid === undefined || this.aborted) return;
+    this.aborted = true;
+    signalGroup(this.pid, 'SIGTERM');
+    this.killTimer = setTimeout(() => this.kill(), this.graceMs);
+  };
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly graceMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Watches `child` until dispose(). */
+  watch(child: { once(event: 'exit', listener: () => void): unknown }): void {
+    if (this.pid === undefined) return;
+    // If edgebuild itself dies, it takes the build with it.
+    process.on('exit', this.onExit);
+    this.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // A daemon left behind by the script could keep the pipe open forever.
+    child.once('exit', () => (this.lingerTimer = setTimeout(() => this.kill(), this.aborted ? this.graceMs : LINGER_MS)));
+  }
+
+  kill(): void {
+    if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
+  }
+
+  /** Whatever the command left running in its group goes too. */
+  async stopRest(): Promise<void> {
+    if (this.pid !== undefined) await stopGroup(this.pid, this.graceMs, this.aborted ? 'SIGKILL' : 'SIGTERM');
+  }
+
+  dispose(): void {
+    clearTimeout(this.killTimer);
+    clearTimeout(this.lingerTimer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    process.off('exit', this.onExit);
+  }
+}
+
+/**
+ * Feeds a stream into `write` as blocks of whole, redacted lines; pauses it
+ * while `write` says the log is full. One splitter per stream, so a partial
+ * line on stdout never swallows a stderr line. 'data' events, not async
+ * iteration: a build writes tens of thousands of small chunks.
+ */
+function pumpLines(stream: Readable | null, secrets: readonly string[], write: (block: Buffer | undefined) => boolean, log: BatchedLog): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!stream) return resolve();
+    const blocks = new LineBlocks(secrets);
+    stream.on('data', (chunk: Buffer) => {
+      if (!write(blocks.push(chunk))) {
+        stream.pause();
+        log.whenDrained(() => stream.resume());
+      }
+    });
+    stream.once('end', () => {
+      write(blocks.end());
+      resolve();
+    });
+    stream.once('error', reject);
+  });
+}
+
 /**
  * Runs a command in its own process group, streaming stdout and stderr into
  * `logPath`, interleaved at line boundaries. Memory stays flat: output is
@@ -95,136 +192,52 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
   const started = Date.now();
   const graceMs = options.graceMs ?? 10_000;
   if (options.signal?.aborted) throw options.signal.reason;
-  await mkdir(dirname(options.logPath), { recursive: true });
-  // A roomy buffer lets reading and writing overlap; backpressure still bounds it.
-  const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600, highWaterMark: 4 * 1024 * 1024 });
-  await once(log, 'open');
-  const tail = new Tail();
-  let bytes = 0;
-  let printedError = false;
-  // Blocks are gathered and written together (one writev), not one write per
-  // pipe read: a fast build delivers tens of thousands of small reads.
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flush = (): boolean => {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    if (batch.length === 0) return !log.writableNeedDrain;
-    log.cork();
-    for (const b of batch) log.write(b);
-    process.nextTick(() => log.uncork());
-    batch = [];
-    batchBytes = 0;
-    return !log.writableNeedDrain;
-  };
+  const log = await BatchedLog.open(options.logPath);
+  const output = new OutputFacts();
   /** false: the log's buffer is full, pause the source until it drains. */
   const write = (block: Buffer | undefined): boolean => {
     if (!block) return true;
-    bytes += block.length;
-    if (!printedError && block.includes(ERROR_LINE)) printedError = true;
-    tail.add(block);
+    output.add(block);
     options.onBlock?.(block);
-    batch.push(block);
-    batchBytes += block.length;
-    if (batchBytes >= BATCH_BYTES) return flush();
-    flushTimer ??= setTimeout(flush, BATCH_MS);
-    return true;
+    return log.write(block);
   };
 
-  // The supervisor leads the group and runs the command; fd 3 is its lifeline to us.
-  const child = execa(process.execPath, [BUILD_SUPERVISOR_ASSET, ...(options.pty ? ['--pty'] : []), String(graceMs), ...options.command], {
-    cwd: options.cwd,
-    env: options.env as Record<string, string>,
-    extendEnv: false,
-    detached: true, // setsid(): its own session and process group
-    cleanup: false, // we stop the whole group ourselves, below
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
-    forceKillAfterDelay: false,
-  });
-  const pid = child.pid;
-  let aborted = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
-  // If edgebuild itself dies, it takes the build with it.
-  const onExit = (): void => void (pid !== undefined && signalGroup(pid, 'SIGKILL'));
-  const onAbort = (): void => {
-    if (pid === undefined || aborted) return;
-    aborted = true;
-    signalGroup(pid, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
-  };
-  if (pid !== undefined) {
-    process.on('exit', onExit);
-    options.onSpawn?.(pid);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    // A daemon left behind by the script could keep the pipe open forever.
-    child.once('exit', () => (lingerTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), aborted ? graceMs : LINGER_MS)));
-  }
-
+  const child = spawnSupervised(options, graceMs);
+  const group = new GroupControl(child.pid, graceMs, options.signal);
+  group.watch(child);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   try {
-    // One splitter per stream, so a partial line on stdout never swallows a stderr line.
-    // 'data' events, not async iteration: a build writes tens of thousands of small chunks.
-    const pump = (stream: Readable | null): Promise<void> =>
-      new Promise((resolve, reject) => {
-        if (!stream) return resolve();
-        const blocks = new LineBlocks(options.secrets);
-        stream.on('data', (chunk: Buffer) => {
-          if (!write(blocks.push(chunk))) {
-            stream.pause();
-            log.once('drain', () => stream.resume());
-          }
-        });
-        stream.once('end', () => {
-          write(blocks.end());
-          resolve();
-        });
-        stream.once('error', reject);
-      });
-    // A log that cannot be written (disk full) stops the build: its output would be lost.
-    const logFailed = new Promise<never>((_, reject) => log.on('error', reject));
-    logFailed.catch(() => undefined); // also when it fails after the output ended
     try {
-      await Promise.race([Promise.all([pump(child.stdout), pump(child.stderr)]), logFailed]);
-      flush();
+      // A log that cannot be written (disk full) stops the build: its output would be lost.
+      await Promise.race([Promise.all([pumpLines(child.stdout, options.secrets, write, log), pumpLines(child.stderr, options.secrets, write, log)]), log.failed]);
+      log.flush();
     } catch (error) {
-      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+      group.kill();
       throw new RuntimeError(`cannot write the build log ${options.logPath}: ${error instanceof Error ? error.message : String(error)}`, {
         code: 'build-log',
         fix: 'free space on the work dir file system, or pass another --work-dir',
       });
     }
     const result = await child;
-    // Whatever the script left running in its group goes too.
-    if (pid !== undefined) await stopGroup(pid, graceMs, aborted ? 'SIGKILL' : 'SIGTERM');
+    await group.stopRest();
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
     const spawnError = result.failed && exitCode === undefined && !result.signal ? result.originalMessage : undefined;
     if (spawnError) {
       write(Buffer.from(`edgebuild: cannot start the build supervisor with ${process.execPath}: ${spawnError}\n`));
-      flush();
+      log.flush();
     }
     return {
       exitCode,
       signal: result.signal ?? undefined,
-      aborted,
-      bytes,
-      tail: tail.lines(20),
-      brokenErrorCheck: brokenErrorCheck(tail.lines(400)),
-      printedError,
+      aborted: group.aborted,
+      bytes: output.bytes,
+      tail: output.tail.lines(20),
+      brokenErrorCheck: brokenErrorCheck(output.tail.lines(400)),
+      printedError: output.printedError,
       durationMs: Date.now() - started,
     };
   } finally {
-    flush();
-    clearTimeout(killTimer);
-    clearTimeout(lingerTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-    process.off('exit', onExit);
-    if (!log.destroyed) {
-      log.end();
-      await once(log, 'close').catch(() => undefined);
-    }
+    group.dispose();
+    await log.close();
   }
 }

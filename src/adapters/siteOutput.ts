@@ -4,11 +4,12 @@
  * rename only when every site rendered. --out is replaced whole, so it never
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { sha256Hasher } from '../core/digest.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
@@ -95,7 +96,7 @@ const ZEROS = Buffer.alloc(64 * 1024);
  * file system supports it); returns the sha256 of all `size` bytes.
  */
 export async function writeStagedImage(staging: string, name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
-  const hash = createHash('sha256').update(head);
+  const hash = sha256Hasher().update(head);
   for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
   const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {

@@ -5,6 +5,7 @@ import type { CommandContext } from './context.js';
 import { Output } from './output.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
+import { DEFAULT_WORK_DIR } from '../pipeline/options.js';
 
 
 type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
@@ -68,7 +69,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--target <target>', 'Earthly target (default: +iso)')
     .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')
     .addOption(cacheDir)
-    .option('--work-dir <dir>', 'where the CanvOS checkout is made (default: .edgebuild)')
+    .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
     .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
     .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
     .option('--force', 'rebuild even when --out holds a verified build of the same inputs')
@@ -81,7 +82,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .command('doctor')
     .description('check the build host: CPUs, memory, disk, git, Docker engine and privileged containers (exit 3 when a check fails)')
     .option('-c, --config <file>', 'build config whose preflight: thresholds apply (default: build-configs/default.yaml when present)')
-    .option('--work-dir <dir>', 'the work dir whose filesystem is checked (default: .edgebuild)')
+    .option('--work-dir <dir>', `the work dir whose filesystem is checked (default: ${DEFAULT_WORK_DIR})`)
     .option('--skip-check <ids>', 'checks to skip, comma-separated (repeatable)', commaList)
     .option('--json', 'print one JSON document on stdout')
     .action(action('doctor'));

@@ -3,7 +3,7 @@
  * Same key, same inputs: a verified build with this key need not be redone.
  * Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './digest.js';
 
 export interface BuildKeyInput {
   /** The CanvOS commit checked out. */
@@ -26,5 +26,5 @@ export function buildKey(input: BuildKeyInput): string {
   const files = [...input.files].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)).map((f) => [f.to, f.sha256]);
   // An array, not an object: JSON.stringify keeps array order, so the text is canonical.
   const canonical = JSON.stringify([KEY_FORMAT, input.commit, input.argText, input.userDataSha256, files, input.target, input.edgebuildMajor]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256(canonical);
 }

@@ -2,10 +2,10 @@
  * The user-data cloud-config: validation, `${env:NAME}` secrets, and turning
  * the Palette agent's image redirect webhook off. Pure: text in, text out.
  */
-import { createHash } from 'node:crypto';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
 import { inputErrorAt } from '../errors.js';
+import { sha256 } from './digest.js';
 import { MissingValueError, UnknownPlaceholderError, expand } from './placeholders.js';
 import { YamlEditConflict, applyEdits, quoteScalarEdit, setScalarIn, type Edit } from './yamlEdit.js';
 import { ANY, sameData, setPath, unshared, yaml11Data, yaml11Document } from './yamlMeaning.js';
@@ -250,8 +250,4 @@ export function prepareUserData(source: string, file: string, options: PrepareOp
     warnings,
     secrets,
   };
-}
-
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
 }

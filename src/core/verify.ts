@@ -5,7 +5,7 @@
  */
 import { parseChecksumFile } from './checksumFile.js';
 import { webhookEnabled } from './userData.js';
-import { sha256 } from './userData.js';
+import { sha256 } from './digest.js';
 
 export interface Check {
   id: string;

@@ -5,20 +5,20 @@
  * build leaves behind (a stray `earthly-buildkitd` breaks the next build)
  * are removed however it ends.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import { buildEnv } from '../core/buildEnv.js';
+import { sha256 } from '../core/digest.js';
 import { StepTracker, formatElapsed } from '../core/buildOutput.js';
 import { closeGroup, openGroup } from '../core/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';
-import { withLock } from '../adapters/files.js';
+import { removeTree, withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
 import { buildNeedsPty } from '../adapters/pty.js';
-import type { ProgressStream } from './renderer.js';
+import type { ProgressStream, TaskReporter } from './renderer.js';
 import { forgetBuild, recordBuild, removeLeftContainers, sweepLeftoverBuild } from './leftovers.js';
 
 export interface BuildStepOptions {
@@ -38,11 +38,7 @@ export interface BuildStepOptions {
   graceMs?: number;
 }
 
-/** What listr2 gives a task to report on. */
-export interface TaskReporter {
-  output: string | undefined;
-  title: string;
-}
+export type { TaskReporter } from './renderer.js';
 
 export type BuildOutcome = (RunLoggedResult & { logPath: string; removedContainers: string[] }) | { skipped: true };
 
@@ -52,7 +48,7 @@ export function logPathFor(workDir: string, tag: string, at: Date): string {
 }
 
 export function lockPathFor(cacheDir: string, engine: string): string {
-  return join(cacheDir, 'locks', `docker-${createHash('sha256').update(engine).digest('hex').slice(0, 16)}.lock`);
+  return join(cacheDir, 'locks', `docker-${sha256(engine).slice(0, 16)}.lock`);
 }
 
 type Mode = 'tty' | 'plain' | 'github';
@@ -142,7 +138,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
   // With the engine to ourselves: a killed run's containers go before they are taken for ours.
   await sweepLeftoverBuild({ recordPath: options.recordPath, graceMs: options.graceMs, onWarning: options.onWarning, docker: { client: docker, engine } });
   // A stale build/ from an earlier run must never be mistaken for this build's output.
-  await rm(join(plan.canvosDir, 'build'), { recursive: true, force: true });
+  await removeTree(join(plan.canvosDir, 'build'));
   const before = new Set((await listContainers(docker)).map((c) => c.id));
   const { env, secrets } = buildEnv(plan.arg, options.env, plan.secrets);
   const pty = await buildNeedsPty(plan.canvosDir, plan.arg, env); // the proxy path's `docker exec -it` (adapters/pty.ts)

@@ -3,18 +3,17 @@
  * Fails with exit 2; reads the user's files and looks at the directories
  * it will write (--out, --work-dir, the cache dir), never writes them.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
 import { DEFAULT_TARGET, TARGET_PATTERN } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
-import { readUserFile } from '../adapters/files.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
+import { pathExists, readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
-import type { IsoOptions } from './options.js';
+import { DEFAULT_WORK_DIR, type IsoOptions } from './options.js';
 import { checkIsoDirs } from './isoDirs.js';
 import { refuseForeignManifest } from './publish.js';
 
@@ -39,14 +38,10 @@ export interface Inputs {
 
 export const DEFAULT_CONFIG = 'build-configs/default.yaml';
 
-export function defaultCacheDir(env: Record<string, string | undefined>): string {
-  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'edgebuild') : join(homedir(), '.cache', 'edgebuild');
-}
-
 /** The build config named by --config, else build-configs/default.yaml when present. */
 export async function loadConfig(options: Pick<IsoOptions, 'config' | 'cwd'>): Promise<{ config: BuildConfig; file: string | undefined }> {
   const file = options.config ? resolve(options.cwd, options.config) : resolve(options.cwd, DEFAULT_CONFIG);
-  if (!options.config && !existsSync(file)) return { config: {}, file: undefined };
+  if (!options.config && !pathExists(file)) return { config: {}, file: undefined };
   const shown = options.config ?? DEFAULT_CONFIG;
   const source = await readUserFile(file, 'build config', shown);
   return { config: parseBuildConfig(source, shown), file };
@@ -116,14 +111,14 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
 
   const files = (config.files ?? []).map((f) => {
     const from = resolve(configDir, f.from);
-    if (!existsSync(from)) {
+    if (!pathExists(from)) {
       throw inputErrorAt({ file: shownConfig }, `files: "${f.from}" does not exist (resolved to ${from})`, { code: 'config-files', fix: 'paths in files: are relative to the build config file' });
     }
     return { from, to: f.to };
   });
 
   const cacheDir = resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env));
-  const workDir = resolve(options.cwd, options.workDir ?? '.edgebuild');
+  const workDir = resolve(options.cwd, options.workDir ?? DEFAULT_WORK_DIR);
   const outDir = resolve(options.cwd, options.out ?? 'dist');
   await checkIsoDirs({ out: outDir, work: workDir, cache: cacheDir });
   await refuseForeignManifest(outDir);

@@ -1,50 +1,17 @@
 /**
- * The `iso` command as a list of steps over one context (DESIGN.md):
- * load → resolve → plan → preflight → apply → (build → verify → publish).
+ * The `iso` command as a list of steps (DESIGN.md), each a typed function of
+ * isoSteps.ts: load → resolve → plan → preflight → apply → (build → verify → publish).
  */
 import { join } from 'node:path';
-import { Listr } from 'listr2';
-import { makePlan, type Plan } from '../core/plan.js';
-import { parseSkipIds, preflightSettings, type Check } from '../core/preflight.js';
-import { acquireLock } from '../adapters/files.js';
-import { displayUrl } from '../adapters/git.js';
+import type { Plan } from '../core/plan.js';
+import { parseSkipIds, type Check } from '../core/preflight.js';
 import { cleanValue } from '../core/secrets.js';
-import { applyPlan } from './apply.js';
-import { runBuildStep, logPathFor, type BuildOutcome } from './build.js';
-import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
-import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
-import { findUpToDate, publish, type Published } from './publish.js';
-import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
-import type { Manifest } from '../core/manifest.js';
-import { userDataIsoPath } from '../core/verify.js';
-import { version } from '../version.js';
-import { loadInputs, type Inputs } from './inputs.js';
+import { displayUrl } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
-import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
-import { listrOptions, type ProgressStream } from './renderer.js';
-import { resolveSource, type Source } from './source.js';
-import { assertTagRules, readTagRules } from './tagRules.js';
-import { ubuntuProSecrets } from '../core/tagRules.js';
-
-export interface IsoContext {
-  inputs?: Inputs;
-  source?: Source;
-  plan?: Plan;
-  preflight?: PreflightReport;
-  warnings: string[];
-  /** Releases the work-dir lock taken before the checkout is touched. */
-  release?: () => Promise<void>;
-  /** Hash of the build's inputs (see core/buildKey.ts). */
-  buildKey?: string;
-  /** Content hashes of the extra files, part of the key and the manifest. */
-  fileHashes?: { to: string; sha256: string }[];
-  /** --out already holds a verified build of these inputs. */
-  upToDate?: Manifest;
-  startedAt?: Date;
-  build?: BuildOutcome;
-  verified?: VerifiedIso;
-  published?: Published;
-}
+import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
+import { StepProgress, type ProgressStream } from './renderer.js';
+import { tagRulesStep } from './tagRules.js';
+import { buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
 
 export interface PlannedResult {
   status: 'planned';
@@ -87,185 +54,61 @@ export interface IsoRun {
 
 export type IsoResult = PlannedResult | BuiltResult;
 
+/** The steps' titles before they run; a step retitles its task with what it found. */
+const TITLE = {
+  load: 'Load build config and user-data',
+  resolve: 'Resolve CanvOS source',
+  tagRules: "Check .arg against the tag's own rules",
+  plan: 'Plan the build',
+  upToDate: 'Look for an up-to-date build in --out',
+  preflight: 'Check the build host',
+  checkout: 'Prepare the CanvOS checkout',
+  build: 'Build with earthly.sh',
+  verify: 'Verify the ISO (exit status, checksum, embedded user-data)',
+  publish: 'Publish into --out',
+};
+
+/** load → resolve → tag rules → plan → (up to date?) → preflight → checkout → (build → verify → publish). */
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
   parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
-  const ctx: IsoContext = { warnings: [], startedAt: new Date() };
-  const building = !options.dryRun;
+  const startedAt = new Date();
+  const warnings: string[] = [];
   const warn = (w: string): void => {
-    ctx.warnings.push(w);
+    warnings.push(w);
     onWarning?.(w);
   };
-  const tasks = new Listr<IsoContext>(
-    [
-      {
-        title: 'Load build config and user-data',
-        task: async (c) => {
-          c.inputs = await loadInputs(options);
-          c.inputs.warnings.forEach(warn);
-        },
-      },
-      {
-        title: 'Resolve CanvOS source',
-        task: async (c, task) => {
-          const inputs = c.inputs!;
-          c.source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
-            ...(options.signal ? { signal: options.signal } : {}),
-            onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
-            onWait: warn,
-          });
-          c.source.warnings.forEach(warn);
-          task.title = `CanvOS ${c.source.tag} at ${c.source.commit.slice(0, 12)} (PE_VERSION ${c.source.peVersion ?? 'unknown'}) from ${displayUrl(inputs.repo)}`;
-        },
-      },
-      {
-        title: 'Plan the build',
-        task: async (c) => {
-          const { inputs, source } = c as Required<IsoContext>;
-          // The tag's own rules (k8s_version.json, earthly.sh's Ubuntu Pro handling): exit 2 here, before anything slow.
-          const rules = await readTagRules(source.mirror, source.tag, source.commit);
-          assertTagRules(inputs.arg, rules, options.env, inputs.argSource).forEach(warn);
-          c.plan = makePlan({
-            repo: inputs.repo,
-            tag: source.tag,
-            commit: source.commit,
-            peVersion: source.peVersion,
-            canvosDir: join(inputs.workDir, 'canvos'),
-            target: inputs.target,
-            arg: inputs.arg,
-            argSecrets: [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, options.env)],
-            userData: inputs.userData,
-            files: inputs.files,
-            configFile: inputs.configFile,
-          });
-        },
-      },
-      {
-        // Before preflight and the checkout: an up-to-date check must not touch Docker or the checkout.
-        title: 'Look for an up-to-date build in --out',
-        enabled: () => building && !options.force,
-        task: async (c, task) => {
-          Object.assign(c, await buildKeyOf(c.plan!, options.signal));
-          c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!, c.plan!.privateIso);
-          task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
-        },
-      },
-      {
-        title: 'Check the build host',
-        skip: (c) => Boolean(c.upToDate),
-        task: async (c, task) => {
-          const { inputs } = c as Required<IsoContext>;
-          c.preflight = await runPreflight({
-            ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
-            workDir: inputs.workDir,
-            skip: options.skipCheck,
-            env: options.env,
-            signal: options.signal,
-            onProgress: (line) => (task.output = line),
-          });
-          c.preflight.warnings.forEach(warn);
-          task.title = `Build host checked: ${summarize(c.preflight.checks)}`;
-          assertPreflight(c.preflight);
-        },
-      },
-      {
-        title: 'Prepare the CanvOS checkout',
-        skip: (c) => Boolean(c.upToDate),
-        task: async (c, task) => {
-          // Two runs sharing a work dir would replace each other's checkout mid-build.
-          c.release = await acquireLock(join(c.inputs!.workDir, '.lock'), `edgebuild iso ${c.plan!.tag}`, {
-            wait: options.wait !== false,
-            onWait: (holder, until) => warn(`another edgebuild is using ${c.inputs!.workDir} (${holder}); waiting for it to finish, until ${until.toISOString()} at most`),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
-          await sweepLeftoverBuild({ recordPath: buildRecordPath(c.inputs!.workDir), graceMs: killGraceMs(options.env), onWarning: warn });
-          await applyPlan(c.plan!, c.source!.mirror, options.signal);
-          task.title = `CanvOS checkout ready at ${c.plan!.canvosDir}`;
-        },
-      },
-      {
-        title: `Build with earthly.sh`,
-        enabled: () => building,
-        skip: (c) => Boolean(c.upToDate),
-        task: async (c, task) => {
-          const { inputs, plan } = c as Required<IsoContext>;
-          if (!c.buildKey) Object.assign(c, await buildKeyOf(plan, options.signal));
-          c.build = await runBuildStep(
-            {
-              plan,
-              env: options.env,
-              cacheDir: inputs.cacheDir,
-              logPath: logPathFor(inputs.workDir, plan.tag, new Date()),
-              recordPath: buildRecordPath(inputs.workDir),
-              stderr,
-              ...(options.signal ? { signal: options.signal } : {}),
-              wait: options.wait !== false,
-              onWarning: warn,
-              // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
-              graceMs: killGraceMs(options.env),
-              // Another edgebuild we waited for may have just published these very inputs.
-              stillNeeded: async () => options.force === true || !(c.upToDate = await findUpToDate(inputs.outDir, c.buildKey!, plan.privateIso)),
-            },
-            task,
-          );
-          if (!('skipped' in c.build)) checkExit(c.build, c.build.logPath);
-        },
-      },
-      {
-        title: 'Verify the ISO (exit status, checksum, embedded user-data)',
-        enabled: () => building,
-        skip: (c) => Boolean(c.upToDate),
-        task: async (c, task) => {
-          const build = c.build!;
-          if ('skipped' in build) return;
-          c.verified = await verifyBuild({ plan: c.plan!, run: build, logPath: build.logPath, ...(options.signal ? { signal: options.signal } : {}) });
-          task.title = `Verified ${c.verified.path}: sha256 ${c.verified.sha256}, user-data embedded, webhook ${c.plan!.userData.imageRedirectWebhook ? 'kept on' : 'off'}`;
-        },
-      },
-      {
-        title: 'Publish into --out',
-        enabled: () => building,
-        skip: (c) => Boolean(c.upToDate),
-        task: async (c, task) => {
-          const { inputs, plan, verified } = c as Required<IsoContext>;
-          const finishedAt = new Date();
-          c.published = await publish({
-            outDir: inputs.outDir,
-            isoName: plan.isoName,
-            iso: verified,
-            secrets: plan.secrets,
-            isoMode: plan.privateIso ? 0o600 : 0o644,
-            ...(options.signal ? { signal: options.signal } : {}),
-            manifest: {
-              edgebuild: { version },
-              buildKey: c.buildKey!,
-              canvos: { repo: displayUrl(plan.repo), tag: plan.tag, commit: plan.commit, peVersion: plan.peVersion ?? null },
-              target: plan.target,
-              command: plan.command,
-              arg: plan.arg,
-              userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
-              files: c.fileHashes ?? [],
-              preflight: c.preflight?.checks ?? null,
-              startedAt: c.startedAt!.toISOString(),
-              finishedAt: finishedAt.toISOString(),
-              durationMs: finishedAt.getTime() - c.startedAt!.getTime(),
-            },
-          });
-          task.title = `Published ${c.published.artifacts.map((a) => a.path).join(', ')} and ${c.published.manifestPath}`;
-        },
-      },
-    ],
-    listrOptions<IsoContext>(stderr, options.env),
-  );
+  const steps = new StepProgress(stderr, options.env);
+  const { signal } = options;
+  const building = !options.dryRun;
   try {
-    await tasks.run(ctx);
+    const inputs = await steps.run(TITLE.load, () => loadStep(options, warn));
+    const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
+    // k8s_version.json, earthly.sh's Ubuntu Pro handling: exit 2 here, before anything slow.
+    const argSecrets = await steps.run(TITLE.tagRules, () => tagRulesStep(inputs, source, options.env, warn));
+    const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
+    const found = building && !options.force ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, task)) : undefined;
+    if (found?.upToDate) {
+      await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);
+      return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);
+    }
+    const preflight = await steps.run(TITLE.preflight, (task) => preflightStep(inputs, options, warn, task));
+    const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, workDir: inputs.workDir, mirror: source.mirror }, options, warn, task));
+    try {
+      if (!building) return plannedResult(plan, warnings, preflight.checks);
+      const keyed = found ?? (await buildKeyOf(plan, signal));
+      const built = await steps.run(TITLE.build, (task) => buildStep({ plan, dirs: inputs, buildKey: keyed.buildKey }, options, { stderr, warn }, task));
+      if ('upToDate' in built) {
+        await steps.skip([TITLE.verify, TITLE.publish]);
+        return upToDateResult(built.upToDate, inputs.outDir, startedAt, warnings);
+      }
+      const verified = await steps.run(TITLE.verify, (task) => verifyStep(plan, built.build, signal, task));
+      const published = await steps.run(TITLE.publish, (task) => publishStep({ plan, outDir: inputs.outDir, verified, keyed, preflight, startedAt }, signal, task));
+      return builtResult({ plan, published, build: built.build, startedAt, buildKey: keyed.buildKey, warnings });
+    } finally {
+      await release(); // the work dir's lock, taken before the checkout was touched
+    }
   } catch (error) {
     reportFailure(stderr, options.env, error);
     throw error;
-  } finally {
-    await ctx.release?.();
   }
-  if (!building) return plannedResult(ctx.plan!, ctx.warnings, ctx.preflight?.checks);
-  if (ctx.upToDate) return upToDateResult(ctx.upToDate, ctx.inputs!.outDir, ctx.startedAt!, ctx.warnings);
-  return builtResult(ctx as Required<IsoContext>);
 }

@@ -8,12 +8,11 @@
  * stops what that record names before it replaces the checkout or builds,
  * saying what it stopped.
  */
-import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leftoverMembers, parseBuildRecord, type BuildRecord } from '../core/leftoverBuild.js';
 import type { DockerClient } from '../adapters/docker.js';
 import { listContainers, removeContainers, startedByBuild, type ContainerRef } from '../adapters/dockerBuild.js';
-import { atomicWriteFile } from '../adapters/files.js';
+import { atomicWriteFile, readTextIfReadable, removeFile } from '../adapters/files.js';
 import { stopGroup } from '../adapters/proc.js';
 import { allProcesses, currentBootId, identify, isRecordedRunning } from '../adapters/processIdentity.js';
 
@@ -37,7 +36,7 @@ export async function recordBuild(path: string, pgid: number, engine: string, co
 }
 
 export async function forgetBuild(path: string): Promise<void> {
-  await rm(path, { force: true });
+  await removeFile(path);
 }
 
 /** Removes containers a build left, saying which (`whose`: "the build", "a killed edgebuild (pid …)"); returns their names. */
@@ -62,7 +61,7 @@ export interface SweepOptions {
  * whose edgebuild still runs is a live build and is left alone.
  */
 export async function sweepLeftoverBuild(options: SweepOptions): Promise<void> {
-  const record = parseBuildRecord(await readFile(options.recordPath, 'utf8').catch(() => ''));
+  const record = parseBuildRecord((await readTextIfReadable(options.recordPath)) ?? '');
   if (!record) {
     await forgetBuild(options.recordPath); // none, or unreadable: nothing to recognise
     return;

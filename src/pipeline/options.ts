@@ -1,3 +1,6 @@
+/** Where the CanvOS checkout, the build logs and the lock live unless --work-dir says otherwise. */
+export const DEFAULT_WORK_DIR = '.edgebuild';
+
 /** What the `iso` command (and the programmatic API) accepts. */
 export interface IsoOptions {
   tag?: string;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isEdgebuildError } from '../errors.js';
 import { buildKey } from '../core/buildKey.js';
+import { isGithubActions } from '../core/githubReport.js';
 import { errorAnnotation, withoutCommands } from '../core/workflowCommands.js';
 import type { Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
@@ -79,7 +80,7 @@ export function reportFailure(stderr: ProgressStream, env: Record<string, string
   if (!isEdgebuildError(error)) return;
   const tail = error.details.tail;
   const log = error.details.log;
-  const github = env.GITHUB_ACTIONS === 'true';
+  const github = isGithubActions(env);
   if (Array.isArray(tail) && tail.length > 0) {
     const lines = `${tail.map((l) => `  ${String(l)}`).join('\n')}\n`;
     // Build output must not issue workflow commands (`  ::warning::…`, `… ##[error]…`): a fresh token per echo.

@@ -5,13 +5,13 @@
  * rename and the new one comes last, so a manifest never describes files
  * that are not there.
  */
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
 import { MANIFEST_NAME, checkManifest, makeManifest, octalMode, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
-import { sha256 } from '../core/userData.js';
+import { sha256 } from '../core/digest.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { makeDir, removeFile, renamePath, setMode } from '../adapters/files.js';
 import { readOwnManifest } from '../adapters/ownManifest.js';
 import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText, targetIn } from '../adapters/publishFiles.js';
 
@@ -61,37 +61,40 @@ export async function publish(input: PublishInput): Promise<Published> {
   const isoFile = `${isoName}.iso`;
   const shaFile = `${isoFile}.sha256`;
   const finals = { iso: targetIn(outDir, isoFile), sha: targetIn(outDir, shaFile), manifest: targetIn(outDir, MANIFEST_NAME) };
-  await mkdir(outDir, { recursive: true });
+  await makeDir(outDir);
   await removeStaleTemps(outDir, [isoFile, shaFile, MANIFEST_NAME]);
   const temps: string[] = [];
   let movedFrom: string | undefined;
   try {
     const staged = await stageFile(input.iso.path, finals.iso);
-    temps.push(staged.temp);
+    const isoTemp = staged.temp;
+    temps.push(isoTemp);
     if (!staged.copied) movedFrom = input.iso.path;
     // Before the final name exists: an ISO embedding a token is never readable by others, not even briefly.
-    await chmod(staged.temp, input.isoMode);
+    await setMode(isoTemp, input.isoMode);
     // A copy across file systems is checked again; a rename cannot change the bytes.
     if (staged.copied) {
-      const copy = await sha256File(staged.temp, signal);
+      const copy = await sha256File(isoTemp, signal);
       if (copy.sha256 !== input.iso.sha256 || copy.size !== input.iso.size) {
         throw new RuntimeError(`the copy of the ISO in ${outDir} does not match the verified ISO`, { code: 'publish-copy', fix: 'check the disk holding --out, then rebuild with --force' });
       }
     }
     const shaText = formatChecksumLine(input.iso.sha256, isoFile);
-    temps.push(await stageText(shaText, finals.sha));
+    const shaTemp = await stageText(shaText, finals.sha);
+    temps.push(shaTemp);
     const artifacts: Artifact[] = [
       { name: isoFile, size: input.iso.size, sha256: input.iso.sha256, mode: octalMode(input.isoMode) },
       { name: shaFile, size: Buffer.byteLength(shaText), sha256: sha256(shaText) },
     ];
     const manifest = makeManifest({ ...input.manifest, artifacts }, input.secrets);
-    temps.push(await stageText(renderManifest(manifest), finals.manifest));
+    const manifestTemp = await stageText(renderManifest(manifest), finals.manifest);
+    temps.push(manifestTemp);
     if (signal?.aborted) throw new InterruptedError();
     await refuseForeignManifest(outDir);
-    await rm(finals.manifest, { force: true });
-    await rename(temps[0]!, finals.iso);
-    await rename(temps[1]!, finals.sha);
-    await rename(temps[2]!, finals.manifest);
+    await removeFile(finals.manifest);
+    await renamePath(isoTemp, finals.iso);
+    await renamePath(shaTemp, finals.sha);
+    await renamePath(manifestTemp, finals.manifest);
     temps.length = 0;
     movedFrom = undefined;
     await fsyncDir(outDir);
@@ -102,7 +105,7 @@ export async function publish(input: PublishInput): Promise<Published> {
     };
   } finally {
     // A verified ISO that was moved, not published, goes back where the build left it.
-    if (movedFrom && temps[0]) await rename(temps[0], movedFrom).then(() => temps.shift(), () => undefined);
+    if (movedFrom && temps[0]) await renamePath(temps[0], movedFrom).then(() => temps.shift(), () => undefined);
     await removeQuietly(temps);
   }
 }
@@ -123,6 +126,7 @@ export async function findUpToDate(outDir: string, key: string, privateIso = fal
   const sizes = new Map<string, number | undefined>();
   for (const a of manifest.artifacts) sizes.set(a.name, await sizeOf(join(outDir, a.name)));
   if (!upToDate(manifest, key, sizes)) return undefined;
-  if (privateIso) await chmod(join(outDir, manifest.artifacts[0]!.name), 0o600);
+  const [iso] = manifest.artifacts; // the ISO comes first (see publish)
+  if (privateIso && iso) await setMode(join(outDir, iso.name), 0o600);
   return manifest;
 }

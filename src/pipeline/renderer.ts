@@ -2,7 +2,7 @@
  * listr2 setup shared by every task list: progress always goes to stderr;
  * spinners only on a TTY, plain lines otherwise (CI, pipes).
  */
-import { ListrLogger, ProcessOutput } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { ListrBaseClassOptions } from 'listr2';
 
 export interface ProgressStream {
@@ -22,4 +22,32 @@ export function listrOptions<Ctx>(stderr: ProgressStream, env: Record<string, st
     rendererOptions: { logger, collapseSubtasks: false },
     fallbackRendererOptions: { logger },
   };
+}
+
+/** What listr2 gives a task to report on. */
+export interface TaskReporter {
+  output: string | undefined;
+  title: string;
+}
+
+/**
+ * Shows each step of a command as a listr2 task while the command itself
+ * stays a plain list of typed calls: a step gets what earlier steps returned,
+ * so the compiler proves the order (no context of optional fields).
+ */
+export class StepProgress {
+  constructor(
+    private readonly stderr: ProgressStream,
+    private readonly env: Record<string, string | undefined>,
+  ) {}
+
+  async run<T>(title: string, step: (task: TaskReporter) => Promise<T> | T): Promise<T> {
+    const tasks = new Listr<{ value: T }>([{ title, task: async (ctx, task) => void (ctx.value = await step(task)) }], listrOptions<{ value: T }>(this.stderr, this.env));
+    return (await tasks.run()).value;
+  }
+
+  /** Shows steps that had nothing to do (the build is up to date). */
+  async skip(titles: readonly string[]): Promise<void> {
+    await new Listr(titles.map((title) => ({ title, skip: true, task: () => undefined })), listrOptions(this.stderr, this.env)).run();
+  }
 }

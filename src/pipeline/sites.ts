@@ -118,7 +118,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         if (errors.length >= MAX_ERRORS) break;
       }
     }
-    if (errors.length > 0) throw aggregate(errors, table.rows.length);
+    const [firstError] = errors;
+    if (firstError) throw aggregate(firstError, errors, table.rows.length);
     const manifest = { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 })) };
     await writeStaged(staging, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
     try {
@@ -133,8 +134,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   return { status: 'written', out, manifest: join(out, MANIFEST), volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), count: sites.length, sites, warnings };
 }
 
-function aggregate(errors: EdgebuildError[], total: number): EdgebuildError {
-  const first = errors[0]!;
+/** `first` is errors[0]. */
+function aggregate(first: EdgebuildError, errors: EdgebuildError[], total: number): EdgebuildError {
   if (errors.length === 1) return first;
   const more = errors.length >= MAX_ERRORS ? `at least ${errors.length - 1}` : String(errors.length - 1);
   return new InputError(`${first.message} (and ${more} more of ${total} sites fail; no ISO was written)`, {

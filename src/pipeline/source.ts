@@ -18,15 +18,15 @@ export async function resolveSource(repo: string, wanted: string, cacheDir: stri
   const mirror = await ensureMirror(repo, cacheDir, options);
   const tags = await listTags(mirror.path);
   const names = tags.map((t) => t.name);
-  let tag: string | undefined;
+  const named = (name: string | undefined) => tags.find((t) => t.name === name);
+  let found: (typeof tags)[number] | undefined;
   if (wanted === 'latest') {
-    tag = latestStable(names);
-    if (!tag) throw new InputError(`${displayUrl(repo)} has no stable release tag`, { code: 'unknown-tag', fix: 'pass an exact --tag (see edgebuild tags)' });
+    found = named(latestStable(names));
+    if (!found) throw new InputError(`${displayUrl(repo)} has no stable release tag`, { code: 'unknown-tag', fix: 'pass an exact --tag (see edgebuild tags)' });
   } else {
-    tag = names.includes(wanted) ? wanted : undefined;
-    if (!tag && !wanted.startsWith('v') && names.includes(`v${wanted}`)) tag = `v${wanted}`;
+    found = named(wanted) ?? (wanted.startsWith('v') ? undefined : named(`v${wanted}`));
   }
-  if (!tag) {
+  if (!found) {
     const suggestions = suggestTags(wanted, names);
     const offline = mirror.offline ? ' (the cached mirror could not be updated)' : '';
     throw new InputError(`tag ${wanted} does not exist in ${displayUrl(repo)}${offline}`, {
@@ -35,7 +35,7 @@ export async function resolveSource(repo: string, wanted: string, cacheDir: stri
       details: { suggestions },
     });
   }
-  const commit = tags.find((t) => t.name === tag)!.commit;
+  const { name: tag, commit } = found;
   const earthfile = await showFile(mirror.path, commit, 'Earthfile');
   const peVersion = earthfile === undefined ? undefined : readPeVersion(earthfile);
   const warnings = [...mirror.warnings];

@@ -6,9 +6,13 @@
  */
 import { InputError } from '../errors.js';
 import type { ArgValues } from '../core/argFile.js';
-import { FALLBACK_DISTRIBUTIONS, checkK8sArgs, checkUbuntuPro, handlesUbuntuProAttach, parseK8sVersions, type TagRules } from '../core/tagRules.js';
-import { displayUrl, showFile } from '../adapters/git.js';
-import { resolveSource } from './source.js';
+import { FALLBACK_DISTRIBUTIONS, checkK8sArgs, checkUbuntuPro, handlesUbuntuProAttach, parseK8sVersions, ubuntuProSecrets, type TagRules } from '../core/tagRules.js';
+import { resolve } from 'node:path';
+import { DEFAULT_REPO, displayUrl, normalizeRepo, showFile } from '../adapters/git.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
+import type { TagsInput } from './tags.js';
+import type { Inputs } from './inputs.js';
+import { resolveSource, type Source } from './source.js';
 
 export async function readTagRules(mirror: string, tag: string, commit: string): Promise<TagRules> {
   const [versionsText, earthlySh] = await Promise.all([showFile(mirror, commit, 'k8s_version.json'), showFile(mirror, commit, 'earthly.sh')]);
@@ -29,6 +33,17 @@ export function assertTagRules(arg: ArgValues, rules: TagRules, env: Record<stri
   return k8s.warnings;
 }
 
+/**
+ * The iso step between resolve and plan: the tag's rules checked (exit 2),
+ * their warnings told; returns the values that are secrets, the Ubuntu Pro
+ * token included wherever it comes from.
+ */
+export async function tagRulesStep(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'mirror' | 'tag' | 'commit'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<string[]> {
+  const rules = await readTagRules(source.mirror, source.tag, source.commit);
+  assertTagRules(inputs.arg, rules, env, inputs.argSource).forEach(warn);
+  return [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, env)];
+}
+
 export interface VersionsReport {
   repo: string;
   tag: string;
@@ -41,17 +56,18 @@ export interface VersionsReport {
 }
 
 /** `edgebuild versions --tag`: what the tag's k8s_version.json lists, per distribution. */
-export async function tagVersions(input: { repo: string; tag: string; cacheDir: string; signal: AbortSignal; onRetry: (attempt: number, error: string) => void; onWarning: (w: string) => void }): Promise<VersionsReport> {
-  const source = await resolveSource(input.repo, input.tag, input.cacheDir, { signal: input.signal, onRetry: input.onRetry, onWait: input.onWarning });
+export async function tagVersions(input: TagsInput & { tag: string }): Promise<VersionsReport> {
+  const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
+  const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
+  const source = await resolveSource(repo, input.tag, cacheDir, { signal: input.signal, onRetry: input.onRetry, onWait: input.onWarning });
   const rules = await readTagRules(source.mirror, source.tag, source.commit);
-  const warnings = [...source.warnings, ...checkK8sArgs({}, rules).warnings];
   return {
-    repo: displayUrl(input.repo),
+    repo: displayUrl(repo),
     tag: source.tag,
     commit: source.commit,
     source: rules.k8sVersions ? 'k8s_version.json' : 'built-in',
     distributions: rules.k8sVersions ?? Object.fromEntries(FALLBACK_DISTRIBUTIONS.map((d) => [d, null])),
     ubuntuProFromEnv: rules.ubuntuProFromEnv,
-    warnings,
+    warnings: [...source.warnings, ...checkK8sArgs({}, rules).warnings],
   };
 }

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { PE_VERSION_PATTERN, latestStable, readPeVersion, sortTags, type TagKind } from '../core/tags.js';
 import { DEFAULT_REPO, displayUrl, ensureMirror, grepAt, listTags, normalizeRepo } from '../adapters/git.js';
-import { defaultCacheDir } from './inputs.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
 
 export interface TagsInput {
   repo?: string;

@@ -5,13 +5,13 @@
  * Also `edgebuild verify <iso>`: the same checks for a published ISO,
  * against its .sha256 and manifest.json.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
 import { checkIso, checkRun, failureSummary, userDataIsoPath, type Check, type RunFacts } from '../core/verify.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { readTextIfReadable } from '../adapters/files.js';
 import { openIso } from '../adapters/iso.js';
 
 const FIXES: Record<string, string> = {
@@ -27,14 +27,6 @@ const FIXES: Record<string, string> = {
   'manifest-missing': 'verify an ISO in a directory edgebuild published into (with manifest.json)',
   'manifest-artifact': 'the ISO is not the one manifest.json describes: publish it again with edgebuild iso --force',
 };
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 async function readEmbedded(isoPath: string, inside: string): Promise<Buffer | undefined | { error: string }> {
   try {
@@ -72,9 +64,10 @@ export function isUki(plan: Pick<Plan, 'arg'>): boolean {
 }
 
 function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts): RuntimeError {
-  const first = checks.find((c) => !c.ok)!;
+  // Callers pass at least one failed check; the code names the first.
+  const code = checks.find((c) => !c.ok)?.id ?? 'verify-failed';
   const log = typeof details.log === 'string' ? ` (log: ${details.log})` : '';
-  return new RuntimeError(`${prefix}${failureSummary(checks, run)}${log}`, { code: first.id, fix: FIXES[first.id] ?? 'see the checks listed', details: { checks, ...details } });
+  return new RuntimeError(`${prefix}${failureSummary(checks, run)}${log}`, { code, fix: FIXES[code] ?? 'see the checks listed', details: { checks, ...details } });
 }
 
 /** The first condition on its own, so a build that exited non-zero fails as the build step. */
@@ -87,10 +80,11 @@ export function checkExit(run: VerifyBuildInput['run'], logPath: string): void {
 export async function verifyBuild(input: VerifyBuildInput): Promise<VerifiedIso> {
   const { plan, run, logPath } = input;
   const isoPath = isoPathOf(plan);
-  const checks: Check[] = [checkRun(run)];
+  const exited = checkRun(run);
+  const checks: Check[] = [exited];
   const uki = isUki(plan);
   let iso: { size: number; sha256: string } | undefined;
-  if (checks[0]!.ok) {
+  if (exited.ok) {
     iso = (await sizeOf(isoPath)) === undefined ? undefined : await sha256File(isoPath, input.signal);
     const embeddedPath = userDataIsoPath(uki);
     checks.push(
@@ -98,7 +92,7 @@ export async function verifyBuild(input: VerifyBuildInput): Promise<VerifiedIso>
         isoShown: relative(plan.canvosDir, isoPath),
         isoName: plan.isoName,
         iso,
-        checksumText: await readText(`${isoPath}.sha256`),
+        checksumText: await readTextIfReadable(`${isoPath}.sha256`),
         checksumRequired: !uki,
         embeddedPath,
         embedded: iso ? await readEmbedded(isoPath, embeddedPath) : undefined,
@@ -129,7 +123,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   if (size === undefined) {
     throw new RuntimeError(`${isoPath} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of a published ISO, e.g. dist/palette-edge-installer.iso' });
   }
-  const manifestText = await readText(manifestPath);
+  const manifestText = await readTextIfReadable(manifestPath);
   const checks: Check[] = [];
   let manifest: Manifest | undefined;
   if (manifestText === undefined) {
@@ -152,7 +146,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
       isoShown: name,
       isoName,
       iso: hashed,
-      checksumText: await readText(`${isoPath}.sha256`),
+      checksumText: await readTextIfReadable(`${isoPath}.sha256`),
       checksumRequired: true,
       embeddedPath,
       embedded: await readEmbedded(isoPath, embeddedPath),
@@ -162,6 +156,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   );
   // Without a manifest there is nothing to compare the user-data with; that check says nothing new.
   const shown = manifest ? checks : checks.filter((c) => c.id !== 'user-data-differs');
-  if (shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath });
-  return { status: 'verified', path: isoPath, ...hashed, checks: shown, manifest: manifestPath, buildKey: manifest!.buildKey };
+  // No manifest is a failed check (manifest-missing) too.
+  if (!manifest || shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath });
+  return { status: 'verified', path: isoPath, ...hashed, checks: shown, manifest: manifestPath, buildKey: manifest.buildKey };
 }

@@ -1,6 +1,12 @@
-/** Runs the built CLI (dist/) as a subprocess, the way users run it. */
-import { spawn } from 'node:child_process';
+/**
+ * Running the CLI in tests. `runCli` runs it in-process through
+ * run(argv, io) — the source, not a built dist/, and no Node start-up per
+ * call — with the environment limited to what a user's shell would pass.
+ * Where the process itself is the point (signals, start-up, exit codes of the
+ * real binary), tests spawn the built CLI (`CLI`) instead.
+ */
 import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/run.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -10,18 +16,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, ...options.env };
+  const code = await run(args, {
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk), isTTY: false },
+    env,
+    cwd: options.cwd,
+    signal: new AbortController().signal,
   });
+  return { code, stdout, stderr };
 }

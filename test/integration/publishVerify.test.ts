@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { ManifestInput } from '../../src/core/manifest.js';
-import { sha256 } from '../../src/core/userData.js';
+import { sha256 } from '../../src/core/digest.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
 import { InternalError, InterruptedError } from '../../src/errors.js';

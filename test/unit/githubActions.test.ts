@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { appendToGithub, formatBytes, formatOutputs, isoOutputs, isoReport, isoSummary, type IsoResultShape } from '../../src/cli/githubActions.js';
+import { formatBytes, formatOutputs, isoOutputs, isoReport, isoSummary, type IsoResultShape } from '../../src/core/githubReport.js';
+import { appendToGithub } from '../../src/adapters/githubFiles.js';
 import { RuntimeError } from '../../src/errors.js';
 
 const built: IsoResultShape = {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { sha256 } from '../../src/core/userData.js';
+import { sha256 } from '../../src/core/digest.js';
 import { checkIso, checkRun, failureSummary, userDataIsoPath, type IsoFacts } from '../../src/core/verify.js';
 
 const USER_DATA = Buffer.from('#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: false\n');

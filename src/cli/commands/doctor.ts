@@ -5,6 +5,7 @@ import { ExitCode } from '../../errors.js';
 import { parseSkipIds, preflightSettings } from '../../core/preflight.js';
 import { directoryPath } from '../../adapters/dirPath.js';
 import { loadConfig } from '../../pipeline/inputs.js';
+import { DEFAULT_WORK_DIR } from '../../pipeline/options.js';
 import { runPreflight } from '../../pipeline/preflight.js';
 
 interface Flags {
@@ -19,7 +20,7 @@ export async function doctorCommand({ options, io, out }: CommandContext<Flags>)
   parseSkipIds(options.skipCheck ?? []); // a typo is exit 2 before anything slow
   const { config } = await loadConfig({ config: options.config, cwd: io.cwd });
   // A file named as the work dir would pass the disk check and fail the build.
-  const { path: workDir } = await directoryPath(resolve(io.cwd, options.workDir ?? '.edgebuild'), '--work-dir');
+  const { path: workDir } = await directoryPath(resolve(io.cwd, options.workDir ?? DEFAULT_WORK_DIR), '--work-dir');
   const report = await runPreflight({
     ...preflightSettings(config),
     workDir,

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../context.js';
-import { appendToGithub, isoReport } from '../githubActions.js';
+import { isoReport } from '../../core/githubReport.js';
+import { appendToGithub } from '../../adapters/githubFiles.js';
 import { isEdgebuildError } from '../../errors.js';
 import { runIso, type PlannedResult } from '../../pipeline/iso.js';
 import type { BuiltResult } from '../../pipeline/outcome.js';

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { appendToGithub } from '../githubActions.js';
+import { appendToGithub } from '../../adapters/githubFiles.js';
 import { matrixOf } from '../../pipeline/matrix.js';
 
 interface Flags {

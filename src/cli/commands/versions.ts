@@ -1,8 +1,5 @@
-import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
-import { DEFAULT_REPO, normalizeRepo } from '../../adapters/git.js';
-import { defaultCacheDir } from '../../pipeline/inputs.js';
 import { tagVersions } from '../../pipeline/tagRules.js';
 
 interface Flags {
@@ -15,9 +12,11 @@ interface Flags {
 export async function versionsCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   if (!options.tag) throw new InputError('no CanvOS tag given', { code: 'no-tag', fix: 'pass --tag vX.Y.Z (or --tag latest)' });
   const report = await tagVersions({
-    repo: normalizeRepo(options.repo ?? DEFAULT_REPO, io.cwd),
     tag: options.tag,
-    cacheDir: resolve(io.cwd, options.cacheDir ?? defaultCacheDir(io.env)),
+    repo: options.repo,
+    cacheDir: options.cacheDir,
+    cwd: io.cwd,
+    env: io.env,
     signal: io.signal,
     onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`),
     onWarning: (warning) => out.warn(warning),

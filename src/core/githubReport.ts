@@ -1,11 +1,9 @@
 /**
  * Under GitHub Actions, commands hand their results to later steps through
  * $GITHUB_OUTPUT and show them on the run page through $GITHUB_STEP_SUMMARY.
- * The formatters are pure; `appendToGithub` is the only part that writes.
+ * Pure: the text of each; adapters/githubFiles.ts appends it. (Annotations
+ * and log groups: workflowCommands.ts.)
  */
-import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
-import { RuntimeError } from '../errors.js';
 
 /**
  * What `edgebuild iso` returns, from the dry run (`planned`: no artifacts yet)
@@ -59,7 +57,7 @@ export function isoOutputs(result: IsoResultShape): Record<string, string> {
 
 /**
  * $GITHUB_OUTPUT's multiline form, `name<<DELIM\nvalue\nDELIM\n`, safe for any
- * value that does not contain the delimiter (a random one, see appendToGithub).
+ * value that does not contain the delimiter (a random one, see adapters/githubFiles.ts).
  */
 export function formatOutputs(outputs: Record<string, string>, delimiter: string): string {
   return Object.entries(outputs)
@@ -115,31 +113,11 @@ export function isoReport(result: IsoResultShape): GithubReport {
   return { outputs: isoOutputs(result), summary: isoSummary(result) };
 }
 
-export type Append = (path: string, data: string) => Promise<void>;
-
-/**
- * Appends the report to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY when running
- * under GitHub Actions; does nothing elsewhere. Returns the files written.
- */
-export async function appendToGithub(
-  env: Record<string, string | undefined>,
-  report: GithubReport,
-  append: Append = (path, data) => appendFile(path, data, 'utf8'),
-): Promise<string[]> {
+/** What goes into which file: nothing outside GitHub Actions, nor for a file the runner did not name. */
+export function githubAppends(env: Record<string, string | undefined>, report: GithubReport, delimiter: string): { path: string; text: string }[] {
   if (!isGithubActions(env)) return [];
-  const writes: [string, string][] = [];
-  if (env.GITHUB_OUTPUT) writes.push([env.GITHUB_OUTPUT, formatOutputs(report.outputs, `ghadelimiter_${randomUUID()}`)]);
-  if (env.GITHUB_STEP_SUMMARY && report.summary) writes.push([env.GITHUB_STEP_SUMMARY, report.summary]);
-  for (const [path, data] of writes) {
-    try {
-      await append(path, data);
-    } catch (error) {
-      throw new RuntimeError(`cannot append to ${path}: ${(error as Error).message}`, {
-        code: 'github-output',
-        fix: 'check that GITHUB_OUTPUT and GITHUB_STEP_SUMMARY name writable files (they are set by the runner)',
-        cause: error,
-      });
-    }
-  }
-  return writes.map(([path]) => path);
+  const appends: { path: string; text: string }[] = [];
+  if (env.GITHUB_OUTPUT) appends.push({ path: env.GITHUB_OUTPUT, text: formatOutputs(report.outputs, delimiter) });
+  if (env.GITHUB_STEP_SUMMARY && report.summary) appends.push({ path: env.GITHUB_STEP_SUMMARY, text: report.summary });
+  return appends;
 }

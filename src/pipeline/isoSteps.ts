@@ -1,0 +1,207 @@
+/**
+ * The steps of the `iso` command (DESIGN.md), each a function of exactly what
+ * it needs, returning its result; runIso (iso.ts) is the list of them.
+ */
+import { join } from 'node:path';
+import { InternalError } from '../errors.js';
+import type { Manifest } from '../core/manifest.js';
+import { makePlan, type Plan } from '../core/plan.js';
+import { preflightSettings } from '../core/preflight.js';
+import { userDataIsoPath } from '../core/verify.js';
+import { acquireLock } from '../adapters/files.js';
+import { displayUrl } from '../adapters/git.js';
+import { version } from '../version.js';
+import { applyPlan } from './apply.js';
+import { logPathFor, runBuildStep, type BuildOutcome } from './build.js';
+import { loadInputs, type Inputs } from './inputs.js';
+import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
+import type { IsoOptions } from './options.js';
+import { buildKeyOf } from './outcome.js';
+import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
+import { findUpToDate, publish, type Published } from './publish.js';
+import type { ProgressStream, TaskReporter } from './renderer.js';
+import { resolveSource, type Source } from './source.js';
+import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
+
+export type Warn = (warning: string) => void;
+
+/** The build key and the content hashes of the extra files it was made from (see core/buildKey.ts). */
+export type Keyed = Awaited<ReturnType<typeof buildKeyOf>>;
+
+/** A build that ran (whatever its exit status). */
+export type FinishedBuild = Exclude<BuildOutcome, { skipped: true }>;
+
+const withSignal = (signal: AbortSignal | undefined): { signal?: AbortSignal } => (signal ? { signal } : {});
+
+/** Step 1. */
+export async function loadStep(options: IsoOptions, warn: Warn): Promise<Inputs> {
+  const inputs = await loadInputs(options);
+  inputs.warnings.forEach(warn);
+  return inputs;
+}
+
+/** Step 2. */
+export async function resolveStep(inputs: Pick<Inputs, 'repo' | 'tag' | 'cacheDir'>, run: { signal?: AbortSignal | undefined; warn: Warn }, task: TaskReporter): Promise<Source> {
+  const source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
+    ...withSignal(run.signal),
+    onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
+    onWait: run.warn,
+  });
+  source.warnings.forEach(run.warn);
+  task.title = `CanvOS ${source.tag} at ${source.commit.slice(0, 12)} (PE_VERSION ${source.peVersion ?? 'unknown'}) from ${displayUrl(inputs.repo)}`;
+  return source;
+}
+
+/** Step 3: pure. */
+export function planStep(
+  inputs: Pick<Inputs, 'repo' | 'workDir' | 'target' | 'arg' | 'argSecrets' | 'userData' | 'files' | 'configFile'>,
+  source: Pick<Source, 'tag' | 'commit' | 'peVersion'>,
+): Plan {
+  return makePlan({
+    repo: inputs.repo,
+    tag: source.tag,
+    commit: source.commit,
+    peVersion: source.peVersion,
+    canvosDir: join(inputs.workDir, 'canvos'),
+    target: inputs.target,
+    arg: inputs.arg,
+    argSecrets: inputs.argSecrets,
+    userData: inputs.userData,
+    files: inputs.files,
+    configFile: inputs.configFile,
+  });
+}
+
+/** Before preflight and the checkout: an up-to-date check must not touch Docker or the checkout. */
+export async function upToDateStep(plan: Plan, outDir: string, signal: AbortSignal | undefined, task: TaskReporter): Promise<Keyed & { upToDate: Manifest | undefined }> {
+  const keyed = await buildKeyOf(plan, signal);
+  const upToDate = await findUpToDate(outDir, keyed.buildKey, plan.privateIso);
+  task.title = upToDate ? `Up to date: ${outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
+  return { ...keyed, upToDate };
+}
+
+/** Step 4. */
+export async function preflightStep(
+  inputs: Pick<Inputs, 'config' | 'arg' | 'workDir'>,
+  options: Pick<IsoOptions, 'skipCheck' | 'env' | 'signal'>,
+  warn: Warn,
+  task: TaskReporter,
+): Promise<PreflightReport> {
+  const report = await runPreflight({
+    ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
+    workDir: inputs.workDir,
+    skip: options.skipCheck,
+    env: options.env,
+    signal: options.signal,
+    onProgress: (line) => (task.output = line),
+  });
+  report.warnings.forEach(warn);
+  task.title = `Build host checked: ${summarize(report.checks)}`;
+  assertPreflight(report);
+  return report;
+}
+
+/** Step 5, under the work dir's lock; returns the lock's release, for the end of the run. */
+export async function checkoutStep(
+  input: { plan: Plan; workDir: string; mirror: string },
+  options: Pick<IsoOptions, 'wait' | 'env' | 'signal'>,
+  warn: Warn,
+  task: TaskReporter,
+): Promise<() => Promise<void>> {
+  const { plan, workDir } = input;
+  // Two runs sharing a work dir would replace each other's checkout mid-build.
+  const release = await acquireLock(join(workDir, '.lock'), `edgebuild iso ${plan.tag}`, {
+    wait: options.wait !== false,
+    onWait: (holder, until) => warn(`another edgebuild is using ${workDir} (${holder}); waiting for it to finish, until ${until.toISOString()} at most`),
+    ...withSignal(options.signal),
+  });
+  try {
+    // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
+    await sweepLeftoverBuild({ recordPath: buildRecordPath(workDir), graceMs: killGraceMs(options.env), onWarning: warn });
+    await applyPlan(plan, input.mirror, options.signal);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  task.title = `CanvOS checkout ready at ${plan.canvosDir}`;
+  return release;
+}
+
+/**
+ * Step 6: a build that exited non-zero fails here. While it waited for the
+ * engine, another edgebuild may have published these very inputs: then it
+ * returns what that one published instead.
+ */
+export async function buildStep(
+  input: { plan: Plan; dirs: Pick<Inputs, 'cacheDir' | 'workDir' | 'outDir'>; buildKey: string },
+  options: Pick<IsoOptions, 'env' | 'signal' | 'wait' | 'force'>,
+  progress: { stderr: ProgressStream; warn: Warn },
+  task: TaskReporter,
+): Promise<{ build: FinishedBuild } | { upToDate: Manifest }> {
+  const { plan, dirs } = input;
+  const waited: { upToDate?: Manifest | undefined } = {};
+  const build = await runBuildStep(
+    {
+      plan,
+      env: options.env,
+      cacheDir: dirs.cacheDir,
+      logPath: logPathFor(dirs.workDir, plan.tag, new Date()),
+      recordPath: buildRecordPath(dirs.workDir),
+      stderr: progress.stderr,
+      ...withSignal(options.signal),
+      wait: options.wait !== false,
+      onWarning: progress.warn,
+      // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
+      graceMs: killGraceMs(options.env),
+      stillNeeded: async () => options.force === true || !(waited.upToDate = await findUpToDate(dirs.outDir, input.buildKey, plan.privateIso)),
+    },
+    task,
+  );
+  if ('skipped' in build) {
+    if (!waited.upToDate) throw new InternalError('the build was skipped without an up-to-date build in --out');
+    return { upToDate: waited.upToDate };
+  }
+  checkExit(build, build.logPath);
+  return { build };
+}
+
+/** Step 7. */
+export async function verifyStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedIso> {
+  const verified = await verifyBuild({ plan, run: build, logPath: build.logPath, ...withSignal(signal) });
+  task.title = `Verified ${verified.path}: sha256 ${verified.sha256}, user-data embedded, webhook ${plan.userData.imageRedirectWebhook ? 'kept on' : 'off'}`;
+  return verified;
+}
+
+/** Step 8. */
+export async function publishStep(
+  input: { plan: Plan; outDir: string; verified: VerifiedIso; keyed: Keyed; preflight: PreflightReport; startedAt: Date },
+  signal: AbortSignal | undefined,
+  task: TaskReporter,
+): Promise<Published> {
+  const { plan, startedAt } = input;
+  const finishedAt = new Date();
+  const published = await publish({
+    outDir: input.outDir,
+    isoName: plan.isoName,
+    iso: input.verified,
+    secrets: plan.secrets,
+    isoMode: plan.privateIso ? 0o600 : 0o644,
+    ...withSignal(signal),
+    manifest: {
+      edgebuild: { version },
+      buildKey: input.keyed.buildKey,
+      canvos: { repo: displayUrl(plan.repo), tag: plan.tag, commit: plan.commit, peVersion: plan.peVersion ?? null },
+      target: plan.target,
+      command: plan.command,
+      arg: plan.arg,
+      userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
+      files: input.keyed.fileHashes,
+      preflight: input.preflight.checks,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    },
+  });
+  task.title = `Published ${published.artifacts.map((a) => a.path).join(', ')} and ${published.manifestPath}`;
+  return published;
+}
