@@ -6,10 +6,12 @@
  * of this one.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { RuntimeError } from '../errors.js';
 import { engineFailureText } from '../core/engineFailure.js';
+import { chooseEngine } from '../core/dockerContext.js';
 import type { DockerEndpoint, EngineFacts, EngineFailure } from '../core/preflightFacts.js';
 
 export type { Dockerode };
@@ -104,9 +106,32 @@ function badEndpoint(raw: string): DockerEndpoint {
   return { url: raw, kind: 'tcp', address: raw, fromEnv: true, local: false };
 }
 
-/** A client for the engine DOCKER_HOST names (default: the local socket). Connects lazily. */
+/** The file a docker context is read from, or undefined when it cannot be read. */
+function readContextFile(dir: string, path: string): string | undefined {
+  try {
+    return readFileSync(join(dir, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The engine the docker CLI — and so earthly.sh — would use: DOCKER_HOST,
+ * else DOCKER_CONTEXT, else `docker context use` (core/dockerContext.ts).
+ */
+export function resolveEngine(env: Record<string, string | undefined>): Parsed {
+  const configDir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+  const choice = chooseEngine(env, { configDir, read: (path) => readContextFile(configDir, path) });
+  if ('error' in choice) {
+    throw new DockerUnavailable({ url: `docker context ${choice.context}`, kind: 'unix', address: choice.context, fromEnv: false, local: false, context: choice.context }, 'context', choice.error);
+  }
+  const parsed = parseDockerHost({ ...env, DOCKER_HOST: choice.host });
+  return choice.context === undefined ? parsed : { ...parsed, endpoint: { ...parsed.endpoint, fromEnv: false, context: choice.context } };
+}
+
+/** A client for the engine the docker CLI would use (see resolveEngine). Connects lazily. */
 export function connectDocker(env: Record<string, string | undefined>, options: { timeoutMs?: number } = {}): DockerClient {
-  const { endpoint, options: dockerOptions } = parseDockerHost(env);
+  const { endpoint, options: dockerOptions } = resolveEngine(env);
   const fromEnv = Number(env.EDGEBUILD_DOCKER_TIMEOUT) * 1000;
   const timeoutMs = options.timeoutMs ?? (fromEnv > 0 ? fromEnv : DEFAULT_TIMEOUT_MS);
   return { docker: new Dockerode(dockerOptions), endpoint, timeoutMs };

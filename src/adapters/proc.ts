@@ -29,6 +29,8 @@ export interface RunLoggedOptions {
   onBlock?: (block: Buffer) => void;
   /** The build's process group id (its supervisor's pid), once started. */
   onSpawn?: (pid: number) => void;
+  /** A pseudo-terminal as the build's stdin (see adapters/pty.ts); its output is cleaned of terminal sequences. */
+  pty?: boolean;
 }
 
 export interface RunLoggedResult {
@@ -93,7 +95,7 @@ class OutputFacts {
 
 /** Starts `command` under the supervisor, which leads a new process group; fd 3 is its lifeline to us. */
 function spawnSupervised(options: RunLoggedOptions, graceMs: number) {
-  return execa(process.execPath, [BUILD_SUPERVISOR_ASSET, String(graceMs), ...options.command], {
+  return execa(process.execPath, [BUILD_SUPERVISOR_ASSET, ...(options.pty ? ['--pty'] : []), String(graceMs), ...options.command], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
     extendEnv: false,

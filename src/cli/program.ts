@@ -18,6 +18,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as Handler,
   iso: async () => (await import('./commands/iso.js')).isoCommand as Handler,
   tags: async () => (await import('./commands/tags.js')).tagsCommand as Handler,
+  versions: async () => (await import('./commands/versions.js')).versionsCommand as Handler,
   verify: async () => (await import('./commands/verify.js')).verifyCommand as Handler,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand as Handler,
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
@@ -94,6 +95,15 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .addOption(cacheDir)
     .option('--json', 'print JSON')
     .action(action('tags'));
+
+  program
+    .command('versions')
+    .description("list the Kubernetes versions a CanvOS tag builds, per distribution (from the tag's k8s_version.json)")
+    .option('-t, --tag <tag>', 'CanvOS tag, or "latest"')
+    .addOption(repo)
+    .addOption(cacheDir)
+    .option('--json', 'print JSON')
+    .action(action('versions'));
 
   program
     .command('verify')

@@ -44,7 +44,8 @@ export const KNOWN_ARGS: Readonly<Record<string, Rule>> = {
   IMAGE_REPO: { kind: 'string' },
   OS_DISTRIBUTION: { kind: 'string' },
   OS_VERSION: { kind: 'string' },
-  K8S_DISTRIBUTION: { kind: 'enum', values: ['k3s', 'rke2', 'kubeadm', 'kubeadm-fips', 'nodeadm'] },
+  // Checked against the tag's own k8s_version.json once the tag is known (core/tagRules.ts).
+  K8S_DISTRIBUTION: { kind: 'string' },
   K8S_VERSION: { kind: 'string' },
   ISO_NAME: { kind: 'fileName' },
   ARCH: { kind: 'enum', values: ['amd64', 'arm64'] },
@@ -70,6 +71,9 @@ export const KNOWN_ARGS: Readonly<Record<string, Rule>> = {
   FORCE_INTERACTIVE_INSTALL: { kind: 'boolean' },
   TWO_NODE: { kind: 'boolean' },
   ARM64_NODE: { kind: 'boolean' },
+  UBUNTU_PRO_ATTACH: { kind: 'boolean' },
+  // A secret; refused on tags whose earthly.sh reads it from the environment (core/tagRules.ts).
+  UBUNTU_PRO_KEY: { kind: 'string' },
 };
 
 /** Defaults edgebuild writes when the config says nothing (CanvOS's own template values). */

@@ -11,6 +11,7 @@ export interface EngineFailureFacts {
 }
 
 function where(endpoint: DockerEndpoint): string {
+  if (endpoint.context) return `${endpoint.url} (from docker context "${endpoint.context}")`;
   return endpoint.fromEnv ? `${endpoint.url} (from DOCKER_HOST)` : `${endpoint.url} (the default; DOCKER_HOST is not set)`;
 }
 
@@ -21,6 +22,13 @@ export function engineFailureText({ endpoint, failure, detail }: EngineFailureFa
   switch (failure) {
     case 'bad-host':
       return { message: `DOCKER_HOST is not a Docker endpoint: ${detail}`, fix: 'set DOCKER_HOST to unix:///path/to/docker.sock, tcp://host:port or npipe:////./pipe/docker_engine, or unset it' };
+    case 'context':
+      return { message: detail, fix: 'fix or recreate that context (docker context ls), or run docker context use default / unset DOCKER_CONTEXT' };
+    case 'remote':
+      return {
+        message: `the Docker engine at ${at} is remote: earthly.sh bind-mounts the CanvOS checkout and /var/run/docker.sock of the machine it runs on into its containers, so the build cannot run on another machine's engine`,
+        fix: `run edgebuild on the engine's host itself, or use the local engine (${endpoint.context ? 'docker context use default, or unset DOCKER_CONTEXT' : 'unset DOCKER_HOST'})`,
+      };
     case 'no-socket':
       return {
         message: `no Docker socket at ${endpoint.address}: ${at}`,

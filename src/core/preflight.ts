@@ -193,7 +193,8 @@ function dockerCheck(engine: EngineFacts): Check {
   }
   const found = `${engine.platformName || 'Docker engine'} ${engine.version} at ${engine.endpoint.url}${engine.rootless ? ' (rootless)' : ''}`;
   if (!engine.endpoint.local) {
-    return check('docker', 'warn', required, found, `the engine at ${engine.endpoint.url} is remote: earthly.sh bind-mounts the CanvOS checkout and /var/run/docker.sock into its container, so those paths must exist on the engine's host`, 'run the build on the engine host itself, or unset DOCKER_HOST to use a local engine');
+    const { message, fix } = engineFailureText({ endpoint: engine.endpoint, failure: 'remote', detail: engine.endpoint.url });
+    return check('docker', 'fail', required, found, message, fix);
   }
   return check('docker', 'pass', required, found, `the engine answers at ${engine.endpoint.url}`);
 }

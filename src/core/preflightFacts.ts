@@ -50,11 +50,13 @@ export interface DockerEndpoint {
   address: string;
   /** True when DOCKER_HOST chose the endpoint, false for the default socket. */
   fromEnv: boolean;
+  /** The docker context that chose the endpoint (DOCKER_CONTEXT or `docker context use`), if one did. */
+  context?: string;
   /** The engine runs on this machine (a socket, or a loopback address): its paths are ours. */
   local: boolean;
 }
 
-export type EngineFailure = 'bad-host' | 'no-socket' | 'permission' | 'refused' | 'timeout' | 'unresolved' | 'tls' | 'other';
+export type EngineFailure = 'bad-host' | 'context' | 'remote' | 'no-socket' | 'permission' | 'refused' | 'timeout' | 'unresolved' | 'tls' | 'other';
 
 export type EngineFacts =
   | {

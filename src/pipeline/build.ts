@@ -17,6 +17,7 @@ import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';
 import { removeTree, withLock } from '../adapters/files.js';
 import { runLogged, type RunLoggedResult } from '../adapters/proc.js';
+import { buildNeedsPty } from '../adapters/pty.js';
 import type { ProgressStream, TaskReporter } from './renderer.js';
 import { forgetBuild, recordBuild, removeLeftContainers, sweepLeftoverBuild } from './leftovers.js';
 
@@ -140,6 +141,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
   await removeTree(join(plan.canvosDir, 'build'));
   const before = new Set((await listContainers(docker)).map((c) => c.id));
   const { env, secrets } = buildEnv(plan.arg, options.env, plan.secrets);
+  const pty = await buildNeedsPty(plan.canvosDir, plan.arg, env); // the proxy path's `docker exec -it` (adapters/pty.ts)
   const started = Date.now();
   const mode = progressMode(options.stderr, options.env);
   const view = progress(mode, task, options.stderr, started);
@@ -157,6 +159,7 @@ async function buildLocked(options: BuildStepOptions, task: TaskReporter, docker
       ...(signal ? { signal } : {}),
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       onBlock: (b) => view.block(b),
+      pty,
       onSpawn: (pgid) => {
         recorded = recordBuild(options.recordPath, pgid, engine, before);
         recorded.catch(() => undefined); // awaited below; only a later run would miss it

@@ -32,6 +32,8 @@ export interface Inputs {
   workDir: string;
   outDir: string;
   warnings: string[];
+  /** Where a .arg value came from, for messages: `--arg KEY`, `<config>: arg.KEY` or the key. */
+  argSource: (key: string) => string;
 }
 
 export const DEFAULT_CONFIG = 'build-configs/default.yaml';
@@ -135,5 +137,6 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     workDir,
     outDir,
     warnings,
+    argSource,
   };
 }

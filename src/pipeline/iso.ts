@@ -10,6 +10,7 @@ import { displayUrl } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
 import { StepProgress, type ProgressStream } from './renderer.js';
+import { tagRulesStep } from './tagRules.js';
 import { buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
 
 export interface PlannedResult {
@@ -57,6 +58,7 @@ export type IsoResult = PlannedResult | BuiltResult;
 const TITLE = {
   load: 'Load build config and user-data',
   resolve: 'Resolve CanvOS source',
+  tagRules: "Check .arg against the tag's own rules",
   plan: 'Plan the build',
   upToDate: 'Look for an up-to-date build in --out',
   preflight: 'Check the build host',
@@ -66,7 +68,7 @@ const TITLE = {
   publish: 'Publish into --out',
 };
 
-/** load → resolve → plan → (up to date?) → preflight → checkout → (build → verify → publish). */
+/** load → resolve → tag rules → plan → (up to date?) → preflight → checkout → (build → verify → publish). */
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
   parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
   const startedAt = new Date();
@@ -81,7 +83,9 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
   try {
     const inputs = await steps.run(TITLE.load, () => loadStep(options, warn));
     const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
-    const plan = await steps.run(TITLE.plan, () => planStep(inputs, source));
+    // k8s_version.json, earthly.sh's Ubuntu Pro handling: exit 2 here, before anything slow.
+    const argSecrets = await steps.run(TITLE.tagRules, () => tagRulesStep(inputs, source, options.env, warn));
+    const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
     const found = building && !options.force ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, warn, task)) : undefined;
     if (found?.upToDate) {
       await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);

@@ -57,7 +57,8 @@ async function dockerSide(input: PreflightInput, skip: ReadonlySet<CheckId>): Pr
     const engine: EngineFacts = { ok: false, endpoint: error.endpoint, failure: error.failure, detail: error.detail };
     return { engine, rootSpace: await dockerRootSpace(engine) };
   }
-  const engine = await engineFacts(client, { signal: input.signal });
+  // A remote engine cannot run the build (core/engineFailure.ts says why): not contacted, the check fails.
+  const engine: EngineFacts = client.endpoint.local ? await engineFacts(client, { signal: input.signal }) : { ok: false, endpoint: client.endpoint, failure: 'remote', detail: client.endpoint.url };
   const probe =
     engine.ok && !skip.has('privileged')
       ? probePrivileged(client, input.probeImage, {

@@ -68,7 +68,11 @@ describe('ci.yml', () => {
     expect(job['runs-on']).toBe('ubuntu-latest');
     expect(job.strategy?.matrix).toEqual({ node: [20, 22, 24] });
     const run = job.steps.find((s) => s.run?.includes('.ci/run'));
-    expect(run?.env).toEqual({ EDGEBUILD_DOCKER: 'runner' });
+    expect(run?.env).toEqual({ EDGEBUILD_DOCKER: 'runner', EDGEBUILD_CANVOS_REPO: '${{ runner.temp }}/CanvOS' });
+    // The real-tag tier (realEras.test.ts) gets its CanvOS clone from a step before.
+    const clone = job.steps.findIndex((s) => s.run?.includes('git clone --quiet https://github.com/spectrocloud/CanvOS.git "$RUNNER_TEMP/CanvOS"'));
+    expect(clone).toBeGreaterThanOrEqual(0);
+    expect(clone).toBeLessThan(job.steps.indexOf(run!));
     expect(data.permissions).toEqual({ contents: 'read' });
   });
 });

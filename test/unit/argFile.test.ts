@@ -10,7 +10,8 @@ describe('checkArgs', () => {
     [{ ARCH: 'amd64' }, [], []],
     [{ ARCH: 'x86_64' }, ['ARCH=x86_64 is not one of amd64, arm64'], []],
     [{ K8S_DISTRIBUTION: 'kubeadm-fips' }, [], []],
-    [{ K8S_DISTRIBUTION: 'k8s' }, ['K8S_DISTRIBUTION=k8s is not one of k3s, rke2, kubeadm, kubeadm-fips, nodeadm'], []],
+    // Checked against the tag's k8s_version.json once the tag is known (tagRules.test.ts).
+    [{ K8S_DISTRIBUTION: 'k8s' }, [], []],
     [{ UPDATE_KERNEL: 'yes' }, ['UPDATE_KERNEL=yes is not a boolean'], []],
     [{ CIS_HARDENING: 'false' }, [], []],
     [{ CUSTOM_TAG: 'a b' }, [], []], // single-quoted

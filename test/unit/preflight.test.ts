@@ -241,12 +241,23 @@ describe('docker: the engine answers, or the message names the socket and the li
     expect(checks.find((c) => c.id === 'privileged')).toMatchObject({ status: 'skip' });
   });
 
-  test('a remote engine warns that the bind mounts must exist on its host', () => {
+  test('a remote engine fails: earthly.sh bind-mounts paths of this machine (issue 13)', () => {
     const facts = healthy();
     facts.engine = { ...ENGINE, endpoint: { url: 'ssh://build01:22', kind: 'ssh', address: 'build01:22', fromEnv: true, local: false } };
     const check = only('docker', facts);
-    expect(check.status).toBe('warn');
-    expect(check.message).toMatch(/bind-mounts the CanvOS checkout/);
+    expect(check.status).toBe('fail');
+    expect(check.message).toMatch(/is remote: earthly.sh bind-mounts the CanvOS checkout/);
+    expect(check.fix).toContain('unset DOCKER_HOST');
+  });
+
+  test('a remote engine chosen by a docker context fails naming the context, unanswered', () => {
+    const facts = healthy();
+    const endpoint = { url: 'tcp://10.1.2.3:2375', kind: 'tcp', address: '10.1.2.3:2375', fromEnv: false, local: false, context: 'lab' } as const;
+    facts.engine = { ok: false, endpoint, failure: 'remote', detail: endpoint.url };
+    const check = only('docker', facts);
+    expect(check.status).toBe('fail');
+    expect(check.message).toContain('tcp://10.1.2.3:2375 (from docker context "lab") is remote');
+    expect(check.fix).toContain('docker context use default');
   });
 
   test('rootless Docker is named', () => {

@@ -1,0 +1,30 @@
+import type { CommandContext } from '../context.js';
+import { InputError } from '../../errors.js';
+import { tagVersions } from '../../pipeline/tagRules.js';
+
+interface Flags {
+  tag?: string;
+  repo?: string;
+  cacheDir?: string;
+  json?: boolean;
+}
+
+export async function versionsCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
+  if (!options.tag) throw new InputError('no CanvOS tag given', { code: 'no-tag', fix: 'pass --tag vX.Y.Z (or --tag latest)' });
+  const report = await tagVersions({
+    tag: options.tag,
+    repo: options.repo,
+    cacheDir: options.cacheDir,
+    cwd: io.cwd,
+    env: io.env,
+    signal: io.signal,
+    onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`),
+    onWarning: (warning) => out.warn(warning),
+  });
+  if (!options.json) report.warnings.forEach((w) => out.warn(w));
+  const human = Object.entries(report.distributions)
+    .map(([distribution, versions]) => `${distribution}: ${versions ? versions.join(' ') : '(versions not listed by this tag)'}`)
+    .join('\n');
+  out.result(report, `CanvOS ${report.tag} (${report.source})\n${human}`);
+  return 0;
+}
