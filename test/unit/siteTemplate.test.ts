@@ -77,7 +77,6 @@ describe('renderSite', () => {
         const doc = parse(render('#cloud-config\nstylus:\n  a: ${site:a}\n  b: "${site:a}:${site:b}"\n', { a, b }));
         expect(doc.stylus).toEqual({ a, b: `${a}:${b}` });
       }),
-      { numRuns: 500 },
     );
   });
 
@@ -105,7 +104,6 @@ describe('renderSite', () => {
         fc.pre(!/[\ud800-\udfff]/.test(v));
         expect(parse(render(template, { v }))).toEqual({ a: `${v}\nx ${v} y\n`, b: v, c: 1 });
       }),
-      { numRuns: 500 },
     );
   });
 

@@ -196,7 +196,6 @@ describe('properties', () => {
         expect(first.text.startsWith('#cloud-config\n')).toBe(true);
         expect(prep(first.text).text).toBe(first.text);
       }),
-      { numRuns: 300 },
     );
   });
 });
