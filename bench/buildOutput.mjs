@@ -24,7 +24,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 
 const proc = pathToFileURL(fileURLToPath(new URL('../dist/adapters/proc.js', import.meta.url))).href;
-const output = pathToFileURL(fileURLToPath(new URL('../dist/core/buildOutput.js', import.meta.url))).href;
+const output = pathToFileURL(fileURLToPath(new URL('../dist/core/build/output.js', import.meta.url))).href;
 
 const generator = (lines) =>
   `awk 'BEGIN { for (i = 0; i < ${lines}; i++) printf "              +build-iso | --> RUN step %d: unpacking layer sha256:0123456789abcdef with token-free output\\n", i }'`;

@@ -19,7 +19,7 @@ const N = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const root = resolve('bench/out/sites');
 const cli = resolve('dist/cli/main.js');
-const { compileTemplate, renderSite } = await import(resolve('dist/core/siteTemplate.js'));
+const { compileTemplate, renderSite } = await import(resolve('dist/core/sites/template.js'));
 
 const TEMPLATE = `#cloud-config
 stylus:

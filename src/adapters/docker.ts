@@ -10,9 +10,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { RuntimeError } from '../errors.js';
-import { engineFailureText } from '../core/engineFailure.js';
+import { engineFailureText } from '../core/build/engineFailure.js';
 import { chooseEngine } from '../core/dockerContext.js';
-import type { DockerEndpoint, EngineFacts, EngineFailure } from '../core/preflightFacts.js';
+import type { DockerEndpoint, EngineFacts, EngineFailure } from '../core/preflight/facts.js';
 
 export type { Dockerode };
 export type DockerContainer = Dockerode.Container;

@@ -5,7 +5,7 @@
  * Every call goes through `dockerCall` (a deadline on each).
  */
 import { DockerApiError, DockerUnavailable, dockerCall, seconds, type CallOptions, type DockerClient } from './docker.js';
-import type { ProbeFacts } from '../core/preflightFacts.js';
+import type { ProbeFacts } from '../core/preflight/facts.js';
 
 export interface ProbeOptions extends CallOptions {
   /** Deadline of pulling the probe image when the engine does not have it. */

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeError } from '../errors.js';
 import { OWNER_TAG, ownerOf, ownerTag, processCommand, processState, selfId, stillRunning, type ProcessId } from './processIdentity.js';
-import { decodeUserText } from '../core/textBytes.js';
+import { decodeUserText } from '../core/text/bytes.js';
 
 /** A sibling temporary name in the same directory, so rename() is atomic. */
 export function tempSibling(path: string): string {

@@ -1,8 +1,8 @@
-/** Appends a GitHub Actions report (core/githubReport.ts) to the files the runner named: $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY. */
+/** Appends a GitHub Actions report (core/github/report.ts) to the files the runner named: $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY. */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { RuntimeError } from '../errors.js';
-import { githubAppends, type GithubReport } from '../core/githubReport.js';
+import { githubAppends, type GithubReport } from '../core/github/report.js';
 
 export type Append = (path: string, data: string) => Promise<void>;
 

@@ -2,14 +2,14 @@
  * Facts about the build host: platform, the CPUs and memory this process may
  * really use (affinity and cgroup limits count, not only the machine's size),
  * free space per filesystem and the git version. Reads only; judging is
- * src/core/preflight.ts.
+ * src/core/preflight/checks.ts.
  */
 import { readFile, stat, statfs } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { execa } from 'execa';
-import { affinityFromStatus, ancestors, cgroupDirs, cpuQuotaV1, cpuQuotaV2, memoryLimit } from '../core/hostLimits.js';
-import type { CpuFacts, GitFacts, HostFacts, MemoryFacts, PathSpace } from '../core/preflightFacts.js';
+import { affinityFromStatus, ancestors, cgroupDirs, cpuQuotaV1, cpuQuotaV2, memoryLimit } from '../core/preflight/hostLimits.js';
+import type { CpuFacts, GitFacts, HostFacts, MemoryFacts, PathSpace } from '../core/preflight/facts.js';
 
 const GIT_TIMEOUT_MS = 10_000;
 

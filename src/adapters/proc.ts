@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 import { BUILD_SUPERVISOR_ASSET } from './assets.js';
 import { BatchedLog } from './logWriter.js';
-import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/buildOutput.js';
+import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/build/output.js';
 
 export interface RunLoggedOptions {
   /** argv; never carries secrets (they go through `env`). */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 import type { ArgValues } from '../core/argFile.js';
-import { takesProxyPath } from '../core/proxyPath.js';
+import { takesProxyPath } from '../core/build/proxyPath.js';
 
 /** Files under `<canvosDir>/certs`, relative to it; none when it does not exist. */
 async function certFiles(canvosDir: string): Promise<string[]> {

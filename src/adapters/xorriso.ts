@@ -55,7 +55,7 @@ async function xorriso(args: string[], timeoutMs: number, what: string, signal?:
 /**
  * The El Torito and system area reports of an image, plain form, and its
  * primary volume descriptor (volume id; the modification time is the UUID
- * GRUB's `search --fs-uuid` looks for). See core/bootLayout.ts.
+ * GRUB's `search --fs-uuid` looks for). See core/iso9660/bootLayout.ts.
  */
 export async function bootReport(iso: string, signal?: AbortSignal): Promise<string> {
   const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain', '-pvd_info'], REPORT_TIMEOUT_MS, `read the boot records of ${iso}`, signal);

@@ -3,7 +3,7 @@
  * how to fix — then, for every check that did not pass, what was wrong in
  * full (the engine's own error text, the filesystems short of space).
  */
-import type { Check } from '../core/preflight.js';
+import type { Check } from '../core/preflight/checks.js';
 
 const HEADERS = ['check', 'required', 'found', 'status', 'how to fix'] as const;
 

@@ -1,6 +1,6 @@
 import type { Io } from './io.js';
 import { isEdgebuildError } from '../errors.js';
-import { commandFreeJson } from '../core/workflowCommands.js';
+import { commandFreeJson } from '../core/github/workflowCommands.js';
 
 /**
  * The only way commands print. With `--json`, stdout carries exactly one JSON

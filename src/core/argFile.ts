@@ -7,7 +7,7 @@
  * take literally inside single quotes, and refused otherwise. Pure.
  */
 
-import { controlCharacterIn } from './controlCharacters.js';
+import { controlCharacterIn } from './text/controlCharacters.js';
 
 export type ArgValues = Record<string, string>;
 

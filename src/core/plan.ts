@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
 import { urlCredentials } from './secrets.js';
-import type { PreparedUserData } from './userData.js';
+import type { PreparedUserData } from './userData/prepare.js';
 
 export const DEFAULT_TARGET = '+iso';
 /** The same pattern as `target` in build-config.schema.json: `--target` must not accept more than the config does. */

@@ -4,7 +4,7 @@
  * 0 after a failed build. Pure.
  */
 import { parseChecksumFile } from './checksumFile.js';
-import { webhookEnabled } from './userData.js';
+import { webhookEnabled } from './userData/prepare.js';
 import { sha256 } from './digest.js';
 
 export interface Check {

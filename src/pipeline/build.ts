@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { InterruptedError, RuntimeError } from '../errors.js';
-import { buildEnv } from '../core/buildEnv.js';
+import { buildEnv } from '../core/build/env.js';
 import { sha256 } from '../core/digest.js';
-import { StepTracker, formatElapsed } from '../core/buildOutput.js';
-import { closeGroup, openGroup } from '../core/workflowCommands.js';
+import { StepTracker, formatElapsed } from '../core/build/output.js';
+import { closeGroup, openGroup } from '../core/github/workflowCommands.js';
 import type { Plan } from '../core/plan.js';
 import { connectDocker, type DockerClient } from '../adapters/docker.js';
 import { engineId, listContainers, startedByBuild } from '../adapters/dockerBuild.js';

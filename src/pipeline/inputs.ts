@@ -8,7 +8,7 @@ import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
 import { DEFAULT_TARGET, TARGET_PATTERN } from '../core/plan.js';
-import { prepareUserData, type PreparedUserData } from '../core/userData.js';
+import { prepareUserData, type PreparedUserData } from '../core/userData/prepare.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
 import { defaultCacheDir } from '../adapters/cacheDir.js';
 import { pathExists, readUserFile } from '../adapters/files.js';

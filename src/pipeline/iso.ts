@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Plan } from '../core/plan.js';
-import { parseSkipIds, type Check } from '../core/preflight.js';
+import { parseSkipIds, type Check } from '../core/preflight/checks.js';
 import { cleanValue } from '../core/secrets.js';
 import { displayUrl } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InternalError } from '../errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { makePlan, type Plan } from '../core/plan.js';
-import { preflightSettings } from '../core/preflight.js';
+import { preflightSettings } from '../core/preflight/checks.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
 import { cleanValue } from '../core/secrets.js';
 import { userDataIsoPath } from '../core/verify.js';
@@ -27,7 +27,7 @@ import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 
 export type Warn = (warning: string) => void;
 
-/** The build key and the content hashes of the extra files it was made from (see core/buildKey.ts). */
+/** The build key and the content hashes of the extra files it was made from (see core/build/key.ts). */
 export type Keyed = Awaited<ReturnType<typeof buildKeyOf>>;
 
 /** A build that ran (whatever its exit status). */

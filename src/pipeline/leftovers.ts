@@ -9,7 +9,7 @@
  * saying what it stopped.
  */
 import { join } from 'node:path';
-import { leftoverMembers, parseBuildRecord, type BuildRecord } from '../core/leftoverBuild.js';
+import { leftoverMembers, parseBuildRecord, type BuildRecord } from '../core/build/leftovers.js';
 import type { DockerClient } from '../adapters/docker.js';
 import { listContainers, removeContainers, startedByBuild, type ContainerRef } from '../adapters/dockerBuild.js';
 import { atomicWriteFile, readTextIfReadable, removeFile } from '../adapters/files.js';

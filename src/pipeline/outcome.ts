@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isEdgebuildError } from '../errors.js';
-import { buildKey } from '../core/buildKey.js';
-import { isGithubActions } from '../core/githubReport.js';
-import { errorAnnotation, withoutCommands } from '../core/workflowCommands.js';
+import { buildKey } from '../core/build/key.js';
+import { isGithubActions } from '../core/github/report.js';
+import { errorAnnotation, withoutCommands } from '../core/github/workflowCommands.js';
 import type { Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
 import { sha256Tree } from '../adapters/checksum.js';

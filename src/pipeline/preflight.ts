@@ -1,11 +1,11 @@
 /**
  * Step 4: preflight. Gathers host and engine facts concurrently, judges them
- * with the pure rules of src/core/preflight.ts and applies `--skip-check`.
+ * with the pure rules of src/core/preflight/checks.ts and applies `--skip-check`.
  * Used alone by `doctor` and as one task of `iso`.
  */
 import { PreflightError } from '../errors.js';
-import { applySkips, evaluatePreflight, parseSkipIds, preflightStatus, type Check, type CheckId, type PreflightSettings } from '../core/preflight.js';
-import type { EngineFacts, PathSpace, ProbeFacts } from '../core/preflightFacts.js';
+import { applySkips, evaluatePreflight, parseSkipIds, preflightStatus, type Check, type CheckId, type PreflightSettings } from '../core/preflight/checks.js';
+import type { EngineFacts, PathSpace, ProbeFacts } from '../core/preflight/facts.js';
 import { DockerUnavailable, connectDocker, engineFacts, type DockerClient } from '../adapters/docker.js';
 import { probePrivileged } from '../adapters/dockerProbe.js';
 import { hostFacts, pathSpace } from '../adapters/host.js';

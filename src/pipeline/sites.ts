@@ -6,9 +6,9 @@
 import { join, resolve } from 'node:path';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
-import { buildIsoParts } from '../core/isoImage.js';
-import { compileTemplate, renderSite } from '../core/siteTemplate.js';
-import { parseSitesFile } from '../core/sitesFile.js';
+import { buildIsoParts } from '../core/iso9660/writer.js';
+import { compileTemplate, renderSite } from '../core/sites/template.js';
+import { parseSitesFile } from '../core/sites/table.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
 import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';

@@ -12,7 +12,7 @@ import type { Plan } from '../core/plan.js';
 import { checkIso, checkRun, failureSummary, userDataIsoPath, type Check, type RunFacts } from '../core/verify.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
 import { readTextIfReadable } from '../adapters/files.js';
-import { openIso } from '../adapters/iso.js';
+import { openIso } from '../adapters/iso9660Reader.js';
 
 const FIXES: Record<string, string> = {
   'exit-status': 'read the end of the build log for the failing Earthly step',

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isoOutputs } from '../../src/core/githubReport.js';
+import { isoOutputs } from '../../src/core/github/report.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { PINNED, ROOT, parseOutputFile, readYaml, runScript, type Step } from './githubWorkflow.js';
 import { SKIP_HOST_CHECKS } from './hostChecks.js';

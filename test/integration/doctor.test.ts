@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHECK_IDS, type Check } from '../../src/core/preflight.js';
+import { CHECK_IDS, type Check } from '../../src/core/preflight/checks.js';
 import { runCli } from './cli.js';
 import { describeDocker, dockerHost, testImage } from './dockerGuard.js';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHECK_IDS } from '../../src/core/preflight.js';
+import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 import { ensureMirror, mirrorPath } from '../../src/adapters/git.js';
 import { createCanvosRepo, git, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';

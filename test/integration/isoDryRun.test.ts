@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
-import { CHECK_IDS } from '../../src/core/preflight.js';
+import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 
 // These tests are about the plan, not the build host: the preflight has its own (preflight*.test.ts).
 const SKIP_HOST = ['--skip-check', CHECK_IDS.join(',')];

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHECK_IDS, type Check } from '../../src/core/preflight.js';
+import { CHECK_IDS, type Check } from '../../src/core/preflight/checks.js';
 import { createCanvosRepo, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
 import { describeDocker, testImage } from './dockerGuard.js';

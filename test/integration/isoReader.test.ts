@@ -7,8 +7,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, trun
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MAX_READ_BYTES, openIso } from '../../src/adapters/iso.js';
-import type { IsoImage } from '../../src/adapters/iso.js';
+import { MAX_READ_BYTES, openIso } from '../../src/adapters/iso9660Reader.js';
+import type { IsoImage } from '../../src/adapters/iso9660Reader.js';
 import { RuntimeError } from '../../src/errors.js';
 
 const LONG_NAME = 'a-rather-long-file-name-beyond-eight-dot-three.config.yaml'; // 58 chars: fits Joliet's 64

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { CHECK_IDS } from '../../src/core/preflight.js';
+import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 import { processStartTime } from '../../src/adapters/processIdentity.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';

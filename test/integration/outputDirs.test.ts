@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
-import { CHECK_IDS } from '../../src/core/preflight.js';
+import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 import { runCli, type CliResult } from './cli.js';
 import { filesUnder } from './isoHelpers.js';
 

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openIso } from '../../src/adapters/iso.js';
-import { buildIso } from '../../src/core/isoImage.js';
+import { openIso } from '../../src/adapters/iso9660Reader.js';
+import { buildIso } from '../../src/core/iso9660/writer.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    name: "berlin-01"\n    tags:\n      note: "a: b # c \'d\' ünïcödé"\n';
 const DATE = new Date('2026-03-04T05:06:07.890Z');

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { openIso } from '../../src/adapters/iso.js';
-import { compileTemplate, renderSite } from '../../src/core/siteTemplate.js';
+import { openIso } from '../../src/adapters/iso9660Reader.js';
+import { compileTemplate, renderSite } from '../../src/core/sites/template.js';
 
 const CLI = resolve('dist/cli/main.js');
 const TOKEN = 'tok-9f8e7d6c5b4a';

@@ -7,7 +7,7 @@
  * refused with exit 2 (issue 11 item 8), never written.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compileTemplate, renderSite, type RenderedSite } from '../../src/core/siteTemplate.js';
+import { compileTemplate, renderSite, type RenderedSite } from '../../src/core/sites/template.js';
 import { InputError } from '../../src/errors.js';
 import { buildGoYaml, haveGoYaml, leaves, sortedCanon, type GoYaml, type Reading } from './goYaml.js';
 import { CONTROL, HOSTILE } from './hostileValues.js';

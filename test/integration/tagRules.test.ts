@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { ERA_TAGS, eraFixtureTags } from '../fixtures/eraScript.js';
-import { CHECK_IDS } from '../../src/core/preflight.js';
+import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 import { runCli } from './cli.js';
 
 const PRO_KEY = 'C1pr0-t0ken-abcdef123456';

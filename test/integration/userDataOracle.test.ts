@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readUserFile } from '../../src/adapters/files.js';
-import { prepareUserData } from '../../src/core/userData.js';
+import { prepareUserData } from '../../src/core/userData/prepare.js';
 import { InputError } from '../../src/errors.js';
 import { buildGoYaml, haveGoYaml, leaves, sortedCanon, type GoYaml, type Reading } from './goYaml.js';
 import { actualMeaning, expectRefusalWithPlace, expectedMeaning, onlyDocument, substitutedMeaning } from './userDataOracle.js';

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { prepareUserData } from '../../src/core/userData.js';
+import { prepareUserData } from '../../src/core/userData/prepare.js';
 import { buildGoYaml, haveGoYaml, leaves, type GoYaml, type Reading } from './goYaml.js';
 import { actualMeaning, expandedStrings, expectedMeaning, onlyDocument } from './userDataOracle.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { diffLayouts, hasBootEntry, parseBootReport } from '../../src/core/bootLayout.js';
+import { diffLayouts, hasBootEntry, parseBootReport } from '../../src/core/iso9660/bootLayout.js';
 
 // xorriso 1.5.4's plain reports of a Kairos-layout ISO (test/fixtures/installerIso.ts) ...
 const KAIROS = `El Torito catalog  : 110  1

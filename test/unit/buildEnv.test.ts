@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { buildEnv } from '../../src/core/buildEnv.js';
+import { buildEnv } from '../../src/core/build/env.js';
 import { urlCredentials } from '../../src/core/secrets.js';
 import { startedByBuild } from '../../src/adapters/dockerBuild.js';
 

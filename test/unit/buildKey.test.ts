@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { buildKey, type BuildKeyInput } from '../../src/core/buildKey.js';
+import { buildKey, type BuildKeyInput } from '../../src/core/build/key.js';
 
 const base: BuildKeyInput = {
   commit: 'a'.repeat(40),

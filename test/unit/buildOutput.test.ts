@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { LineBlocks, Tail, brokenErrorCheck, formatElapsed, lastStep, parseStep, stripAnsi } from '../../src/core/buildOutput.js';
+import { LineBlocks, Tail, brokenErrorCheck, formatElapsed, lastStep, parseStep, stripAnsi } from '../../src/core/build/output.js';
 
 describe('parseStep', () => {
   test.each([

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { formatChecks } from '../../src/cli/checkTable.js';
-import type { Check } from '../../src/core/preflight.js';
+import type { Check } from '../../src/core/preflight/checks.js';
 
 test('a table with aligned columns; fixes only for checks that did not pass; the full message below', () => {
   const checks: Check[] = [

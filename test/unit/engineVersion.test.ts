@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { compareVersions, isPodman, parseEngineVersion } from '../../src/core/engineVersion.js';
+import { compareVersions, isPodman, parseEngineVersion } from '../../src/core/preflight/engineVersion.js';
 
 describe('parseEngineVersion', () => {
   test.each([

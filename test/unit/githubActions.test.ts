@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, formatOutputs, isoOutputs, isoReport, isoSummary, type IsoResultShape } from '../../src/core/githubReport.js';
+import { formatBytes, formatOutputs, isoOutputs, isoReport, isoSummary, type IsoResultShape } from '../../src/core/github/report.js';
 import { appendToGithub } from '../../src/adapters/githubFiles.js';
 import { RuntimeError } from '../../src/errors.js';
 

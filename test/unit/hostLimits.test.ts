@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { affinityFromStatus, ancestors, cgroupDirs, countCpuList, cpuQuotaV1, cpuQuotaV2, memoryLimit } from '../../src/core/hostLimits.js';
+import { affinityFromStatus, ancestors, cgroupDirs, countCpuList, cpuQuotaV1, cpuQuotaV2, memoryLimit } from '../../src/core/preflight/hostLimits.js';
 
 describe('countCpuList', () => {
   test.each([

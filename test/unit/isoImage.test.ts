@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { buildIso, buildIsoParts, level1Names } from '../../src/core/isoImage.js';
+import { buildIso, buildIsoParts, level1Names } from '../../src/core/iso9660/writer.js';
 
 const DATE = new Date('2026-01-01T00:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { leftoverMembers, parseBuildRecord, type BuildRecord } from '../../src/core/leftoverBuild.js';
+import { leftoverMembers, parseBuildRecord, type BuildRecord } from '../../src/core/build/leftovers.js';
 import { isSameProcess, parseStat, type ProcessInfo } from '../../src/core/processIdentity.js';
 
 const BOOT = 'b00t';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { makePlan } from '../../src/core/plan.js';
-import { prepareUserData } from '../../src/core/userData.js';
+import { prepareUserData } from '../../src/core/userData/prepare.js';
 
 function planFor(userData: string, env: Record<string, string> = {}) {
   return makePlan({

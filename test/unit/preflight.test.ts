@@ -13,8 +13,8 @@ import {
   usableCpus,
   type Check,
   type CheckId,
-} from '../../src/core/preflight.js';
-import type { DockerEndpoint, EngineFacts, PreflightFacts, ProbeFacts } from '../../src/core/preflightFacts.js';
+} from '../../src/core/preflight/checks.js';
+import type { DockerEndpoint, EngineFacts, PreflightFacts, ProbeFacts } from '../../src/core/preflight/facts.js';
 
 const GiB = 1024 ** 3;
 const GB = 1e9;

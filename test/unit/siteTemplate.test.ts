@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { compileTemplate, renderSite } from '../../src/core/siteTemplate.js';
-import { yamlQuote } from '../../src/core/yamlEdit.js';
-import type { SiteInput } from '../../src/core/siteTemplate.js';
+import { compileTemplate, renderSite } from '../../src/core/sites/template.js';
+import { yamlQuote } from '../../src/core/userData/yamlEdit.js';
+import type { SiteInput } from '../../src/core/sites/template.js';
 import { InputError } from '../../src/errors.js';
 
 function site(values: Record<string, string>, env: Record<string, string> = {}): SiteInput {

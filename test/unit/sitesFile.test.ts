@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { csvDelimiter, lineCursor, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sitesFile.js';
+import { csvDelimiter, lineCursor, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sites/table.js';
 import { InputError } from '../../src/errors.js';
 
 function failure(text: string, file: string): InputError {

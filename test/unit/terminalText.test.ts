@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 // @ts-expect-error -- a plain .mjs asset of the build supervisor, without types
 import { TerminalText, cleanTerminalText } from '../../assets/edgebuild-terminal-text.mjs';
-import { takesProxyPath } from '../../src/core/proxyPath.js';
+import { takesProxyPath } from '../../src/core/build/proxyPath.js';
 
 type Cleaner = { push(b: Buffer): Buffer; end(): Buffer };
 const clean = cleanTerminalText as (s: string) => string;

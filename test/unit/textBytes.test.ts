@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { expectInputError } from './inputErrors.js';
-import { decodeUserText } from '../../src/core/textBytes.js';
+import { decodeUserText } from '../../src/core/text/bytes.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 

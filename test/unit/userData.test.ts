@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { InputError } from '../../src/errors.js';
 import { expectInputError } from './inputErrors.js';
-import { prepareUserData } from '../../src/core/userData.js';
+import { prepareUserData } from '../../src/core/userData/prepare.js';
 
 const env = { EDGE_HOST_TOKEN: 'tok-123', EMPTY: '' };
 const prep = (text: string, keepWebhook = false) => prepareUserData(text, 'user-data.yaml', { env, keepWebhook });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { diffUserData, formatMeaningDiff } from '../../src/core/userDataDiff.js';
+import { diffUserData, formatMeaningDiff } from '../../src/core/userData/diff.js';
 import { onlyUserDataDiffers, userDataCandidates } from '../../src/core/remaster.js';
 import type { Manifest } from '../../src/core/manifest.js';
 

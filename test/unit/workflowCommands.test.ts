@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { closeGroup, commandFreeJson, errorAnnotation, escapeData, escapeProperty, openGroup, withoutCommands } from '../../src/core/workflowCommands.js';
+import { closeGroup, commandFreeJson, errorAnnotation, escapeData, escapeProperty, openGroup, withoutCommands } from '../../src/core/github/workflowCommands.js';
 import { runnerCommands } from '../fixtures/runnerCommands.js';
 
 test.each([

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { formatChecks } from '../checkTable.js';
 import { ExitCode } from '../../errors.js';
-import { parseSkipIds, preflightSettings } from '../../core/preflight.js';
+import { parseSkipIds, preflightSettings } from '../../core/preflight/checks.js';
 import { directoryPath } from '../../adapters/dirPath.js';
 import { loadConfig } from '../../pipeline/inputs.js';
 import { DEFAULT_WORK_DIR } from '../../pipeline/options.js';

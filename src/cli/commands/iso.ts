@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { isoReport } from '../../core/githubReport.js';
+import { isoReport } from '../../core/github/report.js';
 import { appendToGithub } from '../../adapters/githubFiles.js';
 import { isEdgebuildError } from '../../errors.js';
 import { runIso, type PlannedResult } from '../../pipeline/iso.js';

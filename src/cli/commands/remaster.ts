@@ -1,6 +1,6 @@
 import type { CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
-import { formatMeaningDiff } from '../../core/userDataDiff.js';
+import { formatMeaningDiff } from '../../core/userData/diff.js';
 import { runRemaster, type RemasterPlan, type RemasterResult } from '../../pipeline/remaster.js';
 
 interface Flags {

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { inputErrorAt, type Place } from '../../errors.js';
-import { controlCharacterIn } from '../controlCharacters.js';
+import { controlCharacterIn } from '../text/controlCharacters.js';
 import { dotted, parseYamlWithSchema } from '../yamlSchema.js';
 import type { RegistriesFile, YamlPath } from './types.js';
 

@@ -3,10 +3,10 @@
  * every rule is table-tested (test/unit/preflight.test.ts). The check ids are
  * part of the CLI interface: `--skip-check` takes them.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { compareVersions, isPodman, parseEngineVersion } from './engineVersion.js';
-import { engineFailureText } from './engineFailure.js';
-import type { CpuFacts, EngineFacts, HostFacts, MemoryFacts, PathSpace, PreflightFacts, ProbeFacts } from './preflightFacts.js';
+import { engineFailureText } from '../build/engineFailure.js';
+import type { CpuFacts, EngineFacts, HostFacts, MemoryFacts, PathSpace, PreflightFacts, ProbeFacts } from './facts.js';
 
 export const CHECK_IDS = ['arch', 'cpu', 'memory', 'disk', 'git', 'docker', 'docker-version', 'privileged'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -3,7 +3,7 @@
  * summary. Works on blocks of whole lines, not line by line, so a million
  * lines cost a few thousand string operations. Pure.
  */
-import { maskPatterns, secretPatterns } from './secrets.js';
+import { maskPatterns, secretPatterns } from '../secrets.js';
 
 // CSI/OSC escape sequences (colours, cursor moves) that Earthly writes under `docker run -t`.
 // eslint-disable-next-line no-control-regex

@@ -11,12 +11,12 @@
  */
 import { isScalar, visit } from 'yaml';
 import type { Scalar } from 'yaml';
-import { InputError, inputErrorAt } from '../errors.js';
-import type { Place } from '../errors.js';
-import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from './placeholders.js';
-import { parseUserData } from './userData.js';
-import { scalarSlot, spliceEdits, yamlQuote, type Edit } from './yamlEdit.js';
-import type { ParsedUserData } from './userData.js';
+import { InputError, inputErrorAt } from '../../errors.js';
+import type { Place } from '../../errors.js';
+import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from '../placeholders.js';
+import { parseUserData } from '../userData/prepare.js';
+import { scalarSlot, spliceEdits, yamlQuote, type Edit } from '../userData/yamlEdit.js';
+import type { ParsedUserData } from '../userData/prepare.js';
 
 interface Target {
   start: number;

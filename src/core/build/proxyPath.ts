@@ -5,7 +5,7 @@
  * On that path it runs `docker exec -it earthly-buildkitd
  * update-ca-certificates`, which needs a terminal on stdin. Pure.
  */
-import type { ArgValues } from './argFile.js';
+import type { ArgValues } from '../argFile.js';
 
 const PROXY_KEYS = ['HTTP_PROXY', 'HTTPS_PROXY'] as const;
 

@@ -4,12 +4,12 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
-import { inputErrorAt } from '../errors.js';
-import { sha256 } from './digest.js';
-import { MissingValueError, UnknownPlaceholderError, expand } from './placeholders.js';
+import { inputErrorAt } from '../../errors.js';
+import { sha256 } from '../digest.js';
+import { MissingValueError, UnknownPlaceholderError, expand } from '../placeholders.js';
 import { YamlEditConflict, applyEdits, quoteScalarEdit, setScalarIn, type Edit } from './yamlEdit.js';
-import { ANY, sameData, setPath, unshared, yaml11Data, yaml11Document } from './yamlMeaning.js';
-import { yamlSyntaxError } from './yamlSchema.js';
+import { ANY, sameData, setPath, unshared, yaml11Data, yaml11Document } from './meaning.js';
+import { yamlSyntaxError } from '../yamlSchema.js';
 
 export const WEBHOOK_PATH = ['stylus', 'imageRedirectWebhook', 'enable'] as const;
 

@@ -6,7 +6,7 @@
  * characters or reads them differently. A leading BOM is kept for the
  * parsers to handle as before. Pure.
  */
-import { inputErrorAt } from '../errors.js';
+import { inputErrorAt } from '../../errors.js';
 import { characterName } from './controlCharacters.js';
 
 /** Offset of the lead byte of the first malformed UTF-8 sequence, if any. */

@@ -1,6 +1,6 @@
 /**
  * What the adapters learn about the build host and its Docker engine: the
- * input of the pure preflight evaluation (src/core/preflight.ts). Only data.
+ * input of the pure preflight evaluation (src/core/preflight/checks.ts). Only data.
  */
 
 export interface CpuFacts {

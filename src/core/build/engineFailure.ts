@@ -2,7 +2,7 @@
  * Why the Docker engine did not answer, in words that name the socket and
  * the likely fix. Pure: the docker adapter classifies the error, this says it.
  */
-import type { DockerEndpoint, EngineFailure } from './preflightFacts.js';
+import type { DockerEndpoint, EngineFailure } from '../preflight/facts.js';
 
 export interface EngineFailureFacts {
   endpoint: DockerEndpoint;

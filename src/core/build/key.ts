@@ -3,7 +3,7 @@
  * Same key, same inputs: a verified build with this key need not be redone.
  * Pure.
  */
-import { sha256 } from './digest.js';
+import { sha256 } from '../digest.js';
 
 export interface BuildKeyInput {
   /** The CanvOS commit checked out. */

@@ -4,7 +4,7 @@
  * in its work dir; the next run there reads the record and decides, purely from
  * these facts, what is a leftover of the dead run.
  */
-import { isProcessIdentity, isSameProcess, type ProcessIdentity, type ProcessInfo } from './processIdentity.js';
+import { isProcessIdentity, isSameProcess, type ProcessIdentity, type ProcessInfo } from '../processIdentity.js';
 
 export interface BuildRecord {
   /** The edgebuild that ran the build. */

@@ -4,8 +4,8 @@
  * tools that read the environment); every secret travels here, never in
  * argv. Pure.
  */
-import type { ArgValues } from './argFile.js';
-import { urlCredentials } from './secrets.js';
+import type { ArgValues } from '../argFile.js';
+import { urlCredentials } from '../secrets.js';
 
 const PROXY_KEYS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'] as const;
 

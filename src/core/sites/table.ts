@@ -6,8 +6,8 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
-import { InputError, inputErrorAt } from '../errors.js';
-import { yamlSyntaxError } from './yamlSchema.js';
+import { InputError, inputErrorAt } from '../../errors.js';
+import { yamlSyntaxError } from '../yamlSchema.js';
 
 export interface SiteRow {
   /** 1-based data row (the CSV header and YAML list are not counted). */
