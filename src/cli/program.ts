@@ -24,6 +24,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
   remaster: async () => (await import('./commands/remaster.js')).remasterCommand as Handler,
+  'provider-images': async () => (await import('./commands/providerImages.js')).providerImagesCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -78,6 +79,35 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('iso'));
+
+  program
+    .command('provider-images')
+    .description('build the provider images (one OS + Kubernetes image per version) with CanvOS, verify them on the engine, optionally push them, and publish os-pack.yaml for the cluster profile')
+    .option('-t, --tag <tag>', 'CanvOS tag to build, or "latest" for the highest stable release')
+    .addOption(repo)
+    .option('-c, --config <file>', 'build config (default: build-configs/default.yaml when present)')
+    .option('-a, --arg <KEY=VALUE>', 'set a .arg value (repeatable; overrides the build config)', collect)
+    .option('-k, --k8s-version <version>', "Kubernetes version to build (repeatable; checked against the tag's k8s_version.json; default: every version it lists for K8S_DISTRIBUTION)", collect)
+    .option('--push', "push each image through the Docker engine with the docker CLI's credentials and confirm its digest with the registry")
+    .addOption(cacheDir)
+    .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
+    .option('-o, --out <dir>', 'where provider-images.json and os-pack.yaml are published (default: dist)')
+    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
+    .option('--force', 'rebuild even when --out records these images, still present')
+    .option('--no-wait', 'fail at once when another build holds the Docker engine')
+    .option('-n, --dry-run', 'prepare the checkout and print the versions, image names and build commands; do not build')
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  edgebuild provider-images --tag v4.6.24 --arg IMAGE_REGISTRY=registry.example.com --arg IMAGE_REPO=edge --push',
+        '  edgebuild provider-images --config build-configs/rke2.yaml --k8s-version 1.29.0 --k8s-version 1.28.5 --dry-run',
+        '  edgebuild provider-images --tag latest --push --json > provider-images-result.json',
+      ].join('\n'),
+    )
+    .action(action('provider-images'));
 
   program
     .command('doctor')

@@ -36,8 +36,8 @@ export type FinishedBuild = Exclude<BuildOutcome, { skipped: true }>;
 const withSignal = (signal: AbortSignal | undefined): { signal?: AbortSignal } => (signal ? { signal } : {});
 
 /** Step 1. */
-export async function loadStep(options: IsoOptions, warn: Warn): Promise<Inputs> {
-  const inputs = await loadInputs(options);
+export async function loadStep(options: IsoOptions, warn: Warn, userDataOptional = false): Promise<Inputs> {
+  const inputs = await loadInputs(options, userDataOptional);
   inputs.warnings.forEach(warn);
   return inputs;
 }
