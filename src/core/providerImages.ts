@@ -134,9 +134,14 @@ export function imageNaming(earthfile: string | undefined, arg: ArgValues): Imag
   return { template, source: 'Earthfile' };
 }
 
+/** CanvOS's .arg.template sets IMAGE_REPO=$OS_DISTRIBUTION. */
+export function imageRepo(arg: ArgValues): string {
+  return arg.IMAGE_REPO || arg.OS_DISTRIBUTION || '';
+}
+
 /** The image reference for one Kubernetes version. */
 export function imageReference(template: string, arg: ArgValues, peVersion: string, k8sVersion: string): string {
-  const values: Record<string, string> = { ...arg, PE_VERSION: peVersion, K8S_VERSION: k8sVersion };
+  const values: Record<string, string> = { ...arg, IMAGE_REPO: imageRepo(arg), PE_VERSION: peVersion, K8S_VERSION: k8sVersion };
   return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a: string | undefined, b: string | undefined) => values[a ?? b ?? ''] ?? '');
 }
 
@@ -189,7 +194,7 @@ export function renderOsPack(input: { arg: ArgValues; peVersion: string; images:
   const options: Record<string, unknown> = {
     ...system,
     'system.registry': arg.IMAGE_REGISTRY ?? '',
-    'system.repo': arg.IMAGE_REPO ?? '',
+    'system.repo': imageRepo(arg),
     'system.k8sDistribution': arg.K8S_DISTRIBUTION ?? '',
     'system.osName': arg.OS_DISTRIBUTION ?? '',
     'system.peVersion': input.peVersion,

@@ -110,7 +110,7 @@ export async function loadInputs(options: IsoOptions, userDataOptional = false):
   // not relative to the config file that named it.
   const shownUserData = userDataPath ? (options.userData ?? relative(options.cwd, userDataPath)) : NO_USER_DATA;
   // Provider images embed no user-data: without one the checkout gets an empty cloud-config.
-  const source = userDataPath ? await readUserFile(userDataPath, 'user-data', shownUserData) : '#cloud-config\n';
+  const source = userDataPath ? await readUserFile(userDataPath, 'user-data', shownUserData) : '#cloud-config\n{}\n';
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);
 

@@ -1,0 +1,141 @@
+/**
+ * `edgebuild provider-images` end to end, in-process: the fixture CanvOS
+ * (test/fixtures/providerScript.ts) creates the images on the test's Docker
+ * engine, edgebuild verifies them there, pushes them to a real registry
+ * (docker-registry on 127.0.0.1, with and without htpasswd) and publishes
+ * os-pack.yaml + provider-images.json; the test reads the registry's
+ * manifest API itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { describeDocker } from './dockerGuard.js';
+import { runCli } from './cli.js';
+import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { k8sVersionJson } from '../fixtures/eraScript.js';
+import { PROVIDER_SCRIPT, providerEarthfile } from '../fixtures/providerScript.js';
+import { servedDigest, startRegistry, type TestRegistry } from '../fixtures/registry.js';
+
+const TAG = 'v4.6.24';
+const VERSIONS = ['1.29.0', '1.30.4'];
+const USER = { name: 'alice', password: 'pw-0f1e2d3c4b5a' };
+let root: string;
+let repo: FixtureRepo;
+let open: TestRegistry;
+let locked: TestRegistry;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'edgebuild-provider-'));
+  repo = createCanvosRepo(
+    [{ name: TAG, files: { 'earthly.sh': PROVIDER_SCRIPT, Earthfile: providerEarthfile(TAG), 'k8s_version.json': k8sVersionJson({ k3s: VERSIONS, rke2: ['1.29.0'], 'kubeadm-fips': ['1.29.0'] }) } }],
+    join(root, 'origin'),
+  );
+  open = await startRegistry(join(root, 'registry-open'));
+  locked = await startRegistry(join(root, 'registry-auth'), USER);
+}, 60_000);
+afterAll(() => {
+  open?.stop();
+  locked?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Doc {
+  status: string;
+  images: { k8sVersion: string; reference: string; imageId: string; digest?: string }[];
+  record: string;
+  osPack: string;
+  error?: { message: string };
+}
+
+async function provider(name: string, extra: string[], env: Record<string, string> = {}) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const result = await runCli(
+    ['provider-images', '--json', '--repo', repo.path, '--tag', TAG, '--out', join(dir, 'dist'), '--work-dir', join(dir, 'work'), '--cache-dir', join(root, 'cache'), '--skip-check', 'cpu,memory,disk,privileged', ...extra],
+    { cwd: dir, env },
+  );
+  return { ...result, doc: JSON.parse(result.stdout || '{}') as Doc, out: join(dir, 'dist') };
+}
+
+const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+
+describeDocker('edgebuild provider-images', () => {
+  test('builds every version the tag lists, pushes, confirms each digest with the registry and publishes an os-pack.yaml whose system.uri resolves to the pushed images; a rerun is up to date', { timeout: 180_000 }, async () => {
+    const run = await provider('push', ['--arg', `IMAGE_REGISTRY=${open.host}`, '--arg', 'IMAGE_REPO=edge/provider', '--push']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.doc.status).toBe('built');
+    expect(run.doc.images.map((i) => i.k8sVersion)).toEqual(VERSIONS);
+    for (const image of run.doc.images) {
+      expect(image.reference).toBe(`${open.host}/edge/provider:k3s-${image.k8sVersion}-${TAG}-demo`);
+      expect(await servedDigest(open.host, 'edge/provider', `k3s-${image.k8sVersion}-${TAG}-demo`)).toBe(image.digest);
+    }
+    const pack = parse(readFileSync(run.doc.osPack, 'utf8')) as { options: Record<string, string> };
+    const o = pack.options;
+    expect(o).toMatchObject({ 'system.registry': open.host, 'system.repo': 'edge/provider', 'system.k8sDistribution': 'k3s', 'system.peVersion': TAG, 'system.customTag': 'demo', 'system.osName': 'ubuntu', 'system.osVersion': '22.04' });
+    // Palette fills the template: the registry must serve what it names, with the recorded digest.
+    for (const image of run.doc.images) {
+      const uri = o['system.uri']!.replace(/\{\{ *\.spectro\.pack\.edge-native-byoi\.options\.(system\.\w+) *\}\}/g, (_, k: string) => o[k] ?? '').replace(/\{\{ *\.spectro\.system\.kubernetes\.version *\}\}/, image.k8sVersion);
+      expect(uri).toBe(image.reference);
+      expect(readFileSync(run.doc.osPack, 'utf8')).toContain(`${image.reference}@${image.digest}`);
+    }
+    const record = JSON.parse(readFileSync(run.doc.record, 'utf8')) as { pushed: boolean; images: unknown[] };
+    expect(record).toMatchObject({ pushed: true, images: run.doc.images });
+
+    const again = await provider('push', ['--arg', `IMAGE_REGISTRY=${open.host}`, '--arg', 'IMAGE_REPO=edge/provider', '--push']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc.status).toBe('up-to-date');
+  });
+
+  test('--k8s-version not in the tag\'s k8s_version.json is exit 2 naming the nearest', { timeout: 60_000 }, async () => {
+    const run = await provider('bad-version', ['--k8s-version', '1.30.9']);
+    expect(run.code).toBe(2);
+    expect(run.doc.error?.message).toContain('1.30.9 is not a k3s version');
+    expect(run.stdout + run.stderr).toContain('1.30.4');
+  });
+
+  test('earthly.sh exits 0 with an image missing: exit 1 naming it, nothing published', { timeout: 120_000 }, async () => {
+    const run = await provider('missing', ['--arg', 'IMAGE_REGISTRY=127.0.0.1:9', '--arg', 'CUSTOM_TAG=missing'], { EDGEBUILD_FIXTURE_MODE: 'skip-last' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.doc.error?.message).toContain(`left no image 127.0.0.1:9/ubuntu:k3s-1.30.4-${TAG}-missing`);
+    expect(existsSync(run.out) ? readdirSync(run.out) : []).toEqual([]);
+  });
+
+  test('an image left from an earlier build (older than the build) is exit 1, nothing published', { timeout: 120_000 }, async () => {
+    const stale = `127.0.0.1:9/ubuntu:k3s-1.30.4-${TAG}-stale`;
+    docker('tag', process.env.EDGEBUILD_TEST_IMAGE || 'edgebuild-test/busybox:latest', stale);
+    try {
+      const run = await provider('stale', ['--arg', 'IMAGE_REGISTRY=127.0.0.1:9', '--arg', 'CUSTOM_TAG=stale'], { EDGEBUILD_FIXTURE_MODE: 'skip-last' });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.doc.error?.message).toContain(`${stale} (Kubernetes 1.30.4) was created`);
+      expect(run.doc.error?.message).toContain('left from an earlier build');
+      expect(existsSync(run.out) ? readdirSync(run.out) : []).toEqual([]);
+    } finally {
+      docker('rmi', stale);
+    }
+  });
+
+  test('--push to an htpasswd registry with the credentials of a docker config file; without them exit 1 naming the image; the password is never shown', { timeout: 180_000 }, async () => {
+    const args = ['--arg', `IMAGE_REGISTRY=${locked.host}`, '--arg', 'CUSTOM_TAG=auth', '--k8s-version', '1.29.0', '--push'];
+    const reference = `${locked.host}/ubuntu:k3s-1.29.0-${TAG}-auth`;
+    const anonymous = join(root, 'docker-anonymous');
+    mkdirSync(anonymous, { recursive: true });
+    const denied = await provider('auth-denied', args, { DOCKER_CONFIG: anonymous });
+    expect(denied.code, denied.stderr).toBe(1);
+    expect(denied.doc.error?.message).toContain(`pushing ${reference} failed`);
+    expect(existsSync(denied.out) ? readdirSync(denied.out) : []).toEqual([]);
+
+    const config = join(root, 'docker-auth');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`${USER.name}:${USER.password}`).toString('base64') } } }));
+    const run = await provider('auth', args, { DOCKER_CONFIG: config });
+    expect(run.code, run.stderr).toBe(0);
+    const [image] = run.doc.images;
+    expect(image?.reference).toBe(reference);
+    expect(await servedDigest(locked.host, 'ubuntu', `k3s-1.29.0-${TAG}-auth`, USER)).toBe(image?.digest);
+    const logs = readdirSync(join(root, 'auth', 'work', 'logs')).map((f) => readFileSync(join(root, 'auth', 'work', 'logs', f), 'utf8')).join('');
+    for (const text of [run.stdout, run.stderr, logs, readFileSync(run.doc.record, 'utf8'), readFileSync(run.doc.osPack, 'utf8')]) expect(text).not.toContain(USER.password);
+  });
+});
