@@ -88,6 +88,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-c, --config <file>', 'build config (default: build-configs/default.yaml when present)')
     .option('-a, --arg <KEY=VALUE>', 'set a .arg value (repeatable; overrides the build config)', collect)
     .option('-k, --k8s-version <version>', "Kubernetes version to build (repeatable; checked against the tag's k8s_version.json; default: every version it lists for K8S_DISTRIBUTION)", collect)
+    .option('--registries <file>', 'a registries file (see edgebuild registries): its stages join the OS layer values in os-pack.yaml')
     .option('--push', "push each image through the Docker engine with the docker CLI's credentials and confirm its digest with the registry")
     .addOption(cacheDir)
     .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)

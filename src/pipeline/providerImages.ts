@@ -11,6 +11,8 @@ import type { IsoOptions } from './options.js';
 import { buildKeyOf, reportFailure } from './outcome.js';
 import { StepProgress, type ProgressStream } from './renderer.js';
 import { checkedTagRules } from './tagRules.js';
+import { generateRegistriesFiles } from './registries.js';
+import type { Distribution } from '../core/registries/types.js';
 import { buildStep, checkoutStep, loadStep, planStep, preflightStep, resolveStep } from './isoSteps.js';
 import { buildCommands, credentialCache, findUpToDateImages, publishImagesStep, pushOneStep, selectStep, verifyImagesStep, type ProviderRecord } from './providerSteps.js';
 
@@ -19,6 +21,8 @@ export interface ProviderImagesOptions extends Omit<IsoOptions, 'target' | 'user
   k8sVersion?: string[];
   push?: boolean;
   userData?: string;
+  /** A registries file (`edgebuild registries`): its stages join the OS layer's values in os-pack.yaml. */
+  registries?: string;
 }
 
 export interface ProviderImagesResult {
@@ -44,6 +48,7 @@ export interface ProviderImagesResult {
 const TITLE = {
   load: 'Load build config',
   resolve: 'Resolve CanvOS source',
+  registries: 'Generate the registries stages for the OS layer',
   tagRules: "Check .arg against the tag's own rules",
   select: 'Choose Kubernetes versions and image names',
   plan: 'Plan the build',
@@ -71,6 +76,7 @@ export async function runProviderImages({ options, stderr, onWarning }: { option
     const loaded = await steps.run(TITLE.load, () => loadStep({ ...options, target: undefined }, warn, true));
     // The target follows K8S_DISTRIBUTION (kubeadm-fips has its own), whatever the config's `target:` says.
     const inputs = { ...loaded, target: providerTarget(loaded.arg) };
+    const stages = options.registries === undefined ? undefined : await steps.run(TITLE.registries, () => registriesStages(options.registries ?? '', inputs.arg.K8S_DISTRIBUTION, options.cwd, warn));
     const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
     const { rules, argSecrets } = await steps.run(TITLE.tagRules, () => checkedTagRules(inputs, source, env, warn));
     const selection = await steps.run(TITLE.select, (task) => selectStep({ arg: inputs.arg, rules, requested: options.k8sVersion ?? [], peVersion: source.peVersion }, source, warn, task));
@@ -127,7 +133,7 @@ export async function runProviderImages({ options, stderr, onWarning }: { option
         for (const image of images) pushed.push(await steps.run(`${TITLE.push} ${image.reference}`, (task) => pushOneStep(image, credentials, env, signal, task)));
         images = pushed;
       }
-      const published = await steps.run(TITLE.publish, (task) => publishImagesStep({ plan, outDir: inputs.outDir, buildKey, selection, images, pushed: push, startedAt }, signal, task));
+      const published = await steps.run(TITLE.publish, (task) => publishImagesStep({ plan, outDir: inputs.outDir, buildKey, selection, images, pushed: push, startedAt, ...(stages ? { stages: stages.stages, privateOsPack: stages.secret } : {}) }, signal, task));
       return result('built', images, { record: published.record, osPack: published.osPack }, logs);
     } finally {
       await release();
@@ -136,4 +142,14 @@ export async function runProviderImages({ options, stderr, onWarning }: { option
     reportFailure(stderr, env, error);
     throw error;
   }
+}
+
+/** The K8S_DISTRIBUTION of .arg as `edgebuild registries` names it. */
+const REGISTRIES_DISTRIBUTION: Record<string, Distribution> = { kubeadm: 'pxk-e', 'kubeadm-fips': 'pxk-e', k3s: 'k3s', rke2: 'rke2' };
+
+/** --registries: the stages of `edgebuild registries` for this distribution, and whether they hold literal passwords. */
+async function registriesStages(file: string, distribution: string | undefined, cwd: string, warn: (w: string) => void): Promise<{ stages: unknown; secret: boolean }> {
+  const report = await generateRegistriesFiles({ config: file, distribution: REGISTRIES_DISTRIBUTION[distribution ?? ''], out: undefined, strict: false, cwd, onWarning: (w) => warn(`${w.file ?? file}: ${w.message}`) });
+  if (report.generated.kubeadmConfig) warn(`${file}: the kubelet credential provider part belongs in the Kubernetes layer's cluster.config, not the OS layer: edgebuild registries --config ${file} --out <dir> writes it as kubeadm-config.yaml`);
+  return { stages: report.generated.stages, secret: report.generated.secrets.length > 0 };
 }

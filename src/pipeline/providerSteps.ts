@@ -11,7 +11,7 @@ import { chooseVersions, imageNaming, imageReference, parseReference, referenceP
 import type { TagRules } from '../core/tagRules.js';
 import { connectDocker } from '../adapters/docker.js';
 import { inspectImage, pushImage, type PushAuth } from '../adapters/dockerImages.js';
-import { makeDir, readTextIfReadable, removeFile, renamePath } from '../adapters/files.js';
+import { makeDir, readTextIfReadable, removeFile, renamePath, setMode } from '../adapters/files.js';
 import { displayUrl, showFile } from '../adapters/git.js';
 import { manifestDigest } from '../adapters/registryApi.js';
 import { registryCredentials, type Credentials } from '../adapters/registryCredentials.js';
@@ -166,7 +166,7 @@ export async function findUpToDateImages(outDir: string, buildKey: string, env: 
  * describes an os-pack.yaml that is not there.
  */
 export async function publishImagesStep(
-  input: { plan: Plan; outDir: string; buildKey: string; selection: ProviderSelection; images: ProviderImage[]; pushed: boolean; startedAt: Date; stages?: unknown },
+  input: { plan: Plan; outDir: string; buildKey: string; selection: ProviderSelection; images: ProviderImage[]; pushed: boolean; startedAt: Date; stages?: unknown; privateOsPack?: boolean },
   signal: AbortSignal | undefined,
   task: TaskReporter,
 ): Promise<{ record: string; osPack: string; document: ProviderRecord }> {
@@ -191,6 +191,8 @@ export async function publishImagesStep(
   const temps: string[] = [];
   try {
     temps.push(await stageText(renderOsPack({ arg: plan.arg, peVersion: plan.peVersion ?? '', images: input.images, stages: input.stages }), finals.osPack));
+    // Registry passwords in the stages: never readable by others, not even briefly.
+    if (input.privateOsPack) await setMode(temps[0] ?? '', 0o600);
     temps.push(await stageText(`${JSON.stringify(document, null, 2)}\n`, finals.record));
     if (signal?.aborted) throw new InterruptedError();
     const [osPackTemp, recordTemp] = temps as [string, string];

@@ -7,7 +7,7 @@
  * manifest API itself.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -137,5 +137,17 @@ describeDocker('edgebuild provider-images', () => {
     expect(await servedDigest(locked.host, 'ubuntu', `k3s-1.29.0-${TAG}-auth`, USER)).toBe(image?.digest);
     const logs = readdirSync(join(root, 'auth', 'work', 'logs')).map((f) => readFileSync(join(root, 'auth', 'work', 'logs', f), 'utf8')).join('');
     for (const text of [run.stdout, run.stderr, logs, readFileSync(run.doc.record, 'utf8'), readFileSync(run.doc.osPack, 'utf8')]) expect(text).not.toContain(USER.password);
+  });
+
+  test('--registries: the stages of edgebuild registries join the OS layer values; literal passwords make os-pack.yaml 0600 and stay out of JSON', { timeout: 120_000 }, async () => {
+    const file = join(root, 'registries.yaml');
+    writeFileSync(file, 'distribution: k3s\nmirrors:\n  docker.io:\n    endpoints: [https://m.local]\ncredentials:\n  m.local:\n    username: u\n    password: hunter2-secret\n');
+    const run = await provider('registries', ['--arg', 'IMAGE_REGISTRY=127.0.0.1:9', '--arg', 'CUSTOM_TAG=reg', '--k8s-version', '1.29.0', '--registries', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const pack = parse(readFileSync(run.doc.osPack, 'utf8')) as { options: Record<string, string>; stages: Record<string, unknown[]> };
+    expect(pack.options['system.k8sDistribution']).toBe('k3s');
+    expect(JSON.stringify(pack.stages)).toContain('/etc/rancher/k3s/registries.yaml');
+    expect(statSync(run.doc.osPack).mode & 0o777).toBe(0o600);
+    expect(run.stdout + run.stderr).not.toContain('hunter2-secret');
   });
 });
