@@ -150,4 +150,19 @@ describeDocker('edgebuild provider-images', () => {
     expect(statSync(run.doc.osPack).mode & 0o777).toBe(0o600);
     expect(run.stdout + run.stderr).not.toContain('hunter2-secret');
   });
+
+  test('--push with a credential helper named in config.json (credHelpers): the secret comes from docker-credential-<name> get, on stdin/stdout only', { timeout: 120_000 }, async () => {
+    const bin = join(root, 'helper-bin');
+    mkdirSync(bin, { recursive: true });
+    // As docker-credential-pass & co.: the server on stdin, JSON on stdout; records what it was asked.
+    writeFileSync(join(bin, 'docker-credential-edgetest'), `#!/bin/sh\nread server\necho "$1 $server" >> "${join(root, 'helper-calls')}"\nprintf '{"ServerURL":"%s","Username":"${USER.name}","Secret":"${USER.password}"}' "$server"\n`, { mode: 0o755 });
+    const config = join(root, 'docker-helper');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ credHelpers: { [locked.host]: 'edgetest' } }));
+    const run = await provider('helper', ['--arg', `IMAGE_REGISTRY=${locked.host}`, '--arg', 'CUSTOM_TAG=helper', '--k8s-version', '1.29.0', '--push'], { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH ?? ''}` });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(root, 'helper-calls'), 'utf8')).toBe(`get ${locked.host}\n`);
+    expect(await servedDigest(locked.host, 'ubuntu', `k3s-1.29.0-${TAG}-helper`, USER)).toBe(run.doc.images[0]?.digest);
+    expect(run.stdout + run.stderr).not.toContain(USER.password);
+  });
 });
