@@ -161,6 +161,8 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .command('matrix')
     .description('print the GitHub Actions build matrix of the build configs (default: build-configs/*.yaml)')
     .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
+    .option('--provider-images', "one entry per (config, Kubernetes version) for edgebuild provider-images, the versions from each config's K8S_VERSION or its tag's k8s_version.json")
+    .addOption(cacheDir)
     .option('--json', 'print the matrix as an indented JSON document')
     .action(action('matrix'));
 

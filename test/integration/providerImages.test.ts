@@ -166,3 +166,21 @@ describeDocker('edgebuild provider-images', () => {
     expect(run.stdout + run.stderr).not.toContain(USER.password);
   });
 });
+
+test('matrix --provider-images: one entry per (config, Kubernetes version), the tag resolved once for every runner', { timeout: 60_000 }, async () => {
+  const dir = join(root, 'matrix');
+  mkdirSync(join(dir, 'build-configs'), { recursive: true });
+  writeFileSync(join(dir, 'build-configs', 'lab.yaml'), `name: lab\ncanvos:\n  repo: ${repo.url}\n  tag: latest\n`);
+  writeFileSync(join(dir, 'build-configs', 'fips.yaml'), `name: fips\ncanvos:\n  repo: ${repo.url}\n  tag: ${TAG}\narg:\n  K8S_DISTRIBUTION: kubeadm-fips\n`);
+  writeFileSync(join(dir, 'build-configs', 'one.yaml'), `name: one\ncanvos:\n  repo: ${repo.url}\n  tag: ${TAG}\narg:\n  K8S_VERSION: 1.30.4\n`);
+  const run = await runCli(['matrix', '--provider-images', '--cache-dir', join(root, 'cache')], { cwd: dir });
+  expect(run.code, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toEqual({
+    include: [
+      { config: 'build-configs/fips.yaml', name: 'fips-k8s-1.29.0', tag: TAG, target: '+build-provider-images-fips', k8sVersion: '1.29.0' },
+      { config: 'build-configs/lab.yaml', name: 'lab-k8s-1.29.0', tag: TAG, target: '+build-provider-images', k8sVersion: '1.29.0' },
+      { config: 'build-configs/lab.yaml', name: 'lab-k8s-1.30.4', tag: TAG, target: '+build-provider-images', k8sVersion: '1.30.4' },
+      { config: 'build-configs/one.yaml', name: 'one-k8s-1.30.4', tag: TAG, target: '+build-provider-images', k8sVersion: '1.30.4' },
+    ],
+  });
+});
