@@ -37,6 +37,14 @@ beforeAll(async () => {
   locked = await startRegistry(join(root, 'registry-auth'), USER);
 }, 60_000);
 afterAll(() => {
+  // The images this file's builds made, on the shared test engine.
+  const hosts = [open?.host, locked?.host, '127.0.0.1:9'].filter(Boolean) as string[];
+  try {
+    const ours = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((r) => hosts.some((h) => r.startsWith(`${h}/`)));
+    if (ours.length > 0) docker('rmi', '-f', ...ours);
+  } catch {
+    // no engine: nothing was built
+  }
   open?.stop();
   locked?.stop();
   rmSync(root, { recursive: true, force: true });
