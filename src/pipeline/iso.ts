@@ -4,16 +4,16 @@
  */
 import { join } from 'node:path';
 import type { Plan } from '../core/plan.js';
-import { parseSkipIds, type Check } from '../core/preflight.js';
+import type { Check } from '../core/preflight.js';
 import { cleanValue } from '../core/secrets.js';
 import { isoTargetIssue, targetKind } from '../core/targets.js';
 import { InputError } from '../errors.js';
 import { displayUrl } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
-import { StepProgress, type ProgressStream } from './renderer.js';
+import type { ProgressStream } from './renderer.js';
 import { tagRulesStep } from './tagRules.js';
-import { buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
+import { beginRun, buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
 
 export interface PlannedResult {
   status: 'planned';
@@ -93,14 +93,7 @@ const TITLE = {
 
 /** load → resolve → tag rules → plan → (up to date?) → preflight → checkout → (build → verify → publish). */
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
-  parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
-  const startedAt = new Date();
-  const warnings: string[] = [];
-  const warn = (w: string): void => {
-    warnings.push(w);
-    onWarning?.(w);
-  };
-  const steps = new StepProgress(stderr, options.env);
+  const { startedAt, warnings, warn, steps } = beginRun(options, stderr, onWarning);
   const { signal } = options;
   const building = !options.dryRun;
   try {

@@ -4,16 +4,15 @@
  * build (lock, supervisor) and adding its own: versions and names from the
  * tag, the images verified on the engine, pushed, published.
  */
-import { parseSkipIds } from '../core/preflight.js';
 import { providerBuildKey, providerTarget, type ProviderImage } from '../core/providerImages.js';
 import { cleanValue } from '../core/secrets.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf, reportFailure } from './outcome.js';
-import { StepProgress, type ProgressStream } from './renderer.js';
+import type { ProgressStream } from './renderer.js';
 import { checkedTagRules } from './tagRules.js';
 import { generateRegistriesFiles } from './registries.js';
 import type { Distribution } from '../core/registries/types.js';
-import { buildStep, checkoutStep, loadStep, planStep, preflightStep, resolveStep } from './isoSteps.js';
+import { beginRun, buildStep, checkoutStep, loadStep, planStep, preflightStep, resolveStep } from './isoSteps.js';
 import { buildCommands, credentialCache, findUpToDateImages, publishImagesStep, pushOneStep, selectStep, verifyImagesStep, type ProviderRecord } from './providerSteps.js';
 
 export interface ProviderImagesOptions extends Omit<IsoOptions, 'target' | 'userData' | 'keepWebhook'> {
@@ -62,14 +61,7 @@ const TITLE = {
 };
 
 export async function runProviderImages({ options, stderr, onWarning }: { options: ProviderImagesOptions; stderr: ProgressStream; onWarning?: (w: string) => void }): Promise<ProviderImagesResult> {
-  parseSkipIds(options.skipCheck ?? []);
-  const startedAt = new Date();
-  const warnings: string[] = [];
-  const warn = (w: string): void => {
-    warnings.push(w);
-    onWarning?.(w);
-  };
-  const steps = new StepProgress(stderr, options.env);
+  const { startedAt, warnings, warn, steps } = beginRun(options, stderr, onWarning);
   const { signal, env } = options;
   const push = options.push === true;
   try {

@@ -42,8 +42,8 @@ afterAll(() => {
   try {
     const ours = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((r) => hosts.some((h) => r.startsWith(`${h}/`)));
     if (ours.length > 0) docker('rmi', '-f', ...ours);
-  } catch {
-    // no engine: nothing was built
+  } catch (e) {
+    console.error('cleanup failed', e);
   }
   open?.stop();
   locked?.stop();
