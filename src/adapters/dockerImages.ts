@@ -77,3 +77,36 @@ export async function pushImage(
   if (!digest) throw new RuntimeError(`pushing ${reference}: the engine reported no digest`, { code: 'push-failed', fix: 'rerun with --push; check the engine log if it repeats' });
   return digest;
 }
+
+export interface ImageEvent {
+  action: string;
+  /** The image ID (for tag, import, load). */
+  id: string;
+  /** The reference, for a tag event. */
+  name: string | undefined;
+}
+
+/**
+ * The engine's image events between two moments (`docker events --filter
+ * type=image --since … --until …`): what was imported, loaded or tagged.
+ */
+export async function imageEvents(client: DockerClient, since: Date, until: Date, signal?: AbortSignal): Promise<ImageEvent[]> {
+  const stamp = (d: Date): string => (d.getTime() / 1000).toFixed(3);
+  const api = client.docker as unknown as { getEvents(o: Abortable & { since: string; until: string; filters: string }): Promise<NodeJS.ReadableStream> };
+  const text = await dockerCall(
+    client,
+    'docker events --filter type=image',
+    async (abortSignal) => {
+      const stream = await api.getEvents({ since: stamp(since), until: stamp(until), filters: JSON.stringify({ type: ['image'] }), abortSignal });
+      let body = '';
+      for await (const chunk of stream) body += String(chunk);
+      return body;
+    },
+    { signal },
+  );
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: { name?: string } } })
+    .map((e) => ({ action: e.Action ?? '', id: e.Actor?.ID ?? '', name: e.Actor?.Attributes?.name }));
+}

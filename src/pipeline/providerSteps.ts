@@ -10,7 +10,7 @@ import type { Plan } from '../core/plan.js';
 import { chooseVersions, imageNaming, imageReference, parseReference, referenceProblem, renderOsPack, type ImageNaming, type ProviderImage, type VersionChoice } from '../core/providerImages.js';
 import type { TagRules } from '../core/tagRules.js';
 import { connectDocker } from '../adapters/docker.js';
-import { inspectImage, pushImage, type PushAuth } from '../adapters/dockerImages.js';
+import { imageEvents, inspectImage, pushImage, type ImageEvent, type PushAuth } from '../adapters/dockerImages.js';
 import { makeDir, readTextIfReadable, removeFile, renamePath, setMode } from '../adapters/files.js';
 import { displayUrl, showFile } from '../adapters/git.js';
 import { manifestDigest } from '../adapters/registryApi.js';
@@ -61,17 +61,29 @@ export function buildCommands(plan: Pick<Plan, 'command'>, selection: Pick<Provi
   return selection.explicit ? selection.versions.map((v) => [...plan.command, `--K8S_VERSION=${v}`]) : [plan.command];
 }
 
-/** Each expected image exists on the engine and was created after the build started; exit 1 naming the first that is not. */
+/**
+ * Each expected image exists on the engine and is this build's: created after
+ * the build started, or (a cached rebuild keeps its old created time) put
+ * under its name by the engine while the build ran. Exit 1 naming the first
+ * that is not.
+ */
 export async function verifyImagesStep(selection: Pick<ProviderSelection, 'references'>, buildStartedAt: Date, env: Record<string, string | undefined>, signal: AbortSignal | undefined, logs: readonly string[], task: TaskReporter): Promise<ProviderImage[]> {
   const client = connectDocker(env);
   const images: ProviderImage[] = [];
   const log = logs.join(', ');
+  // An image Earthly rebuilt from its cache keeps its old created time: then the engine's own
+  // events must show it imported, loaded or tagged under this name while the build ran.
+  let events: Promise<ImageEvent[]> | undefined;
+  const madeDuring = async (id: string, reference: string): Promise<boolean> => {
+    events ??= imageEvents(client, buildStartedAt, new Date(), signal);
+    return (await events).some((e) => (e.action === 'tag' && e.name === reference && e.id === id) || ((e.action === 'load' || e.action === 'import') && e.id === id));
+  };
   for (const { k8sVersion, reference } of selection.references) {
     const found = await inspectImage(client, reference, signal);
     if (!found) {
       throw new RuntimeError(`the build exited 0 but left no image ${reference} (Kubernetes ${k8sVersion}) on the Docker engine`, { code: 'image-missing', fix: `read the build log (${log}); the Earthfile's provider-image target must SAVE IMAGE under this name`, details: { log } });
     }
-    if (found.created.getTime() < buildStartedAt.getTime() - CREATED_SLACK_MS) {
+    if (found.created.getTime() < buildStartedAt.getTime() - CREATED_SLACK_MS && !(await madeDuring(found.id, reference))) {
       throw new RuntimeError(`the image ${reference} (Kubernetes ${k8sVersion}) was created ${found.created.toISOString()}, before this build started (${buildStartedAt.toISOString()}): it is left from an earlier build, not made by this one`, { code: 'image-stale', fix: `read the build log (${log}); remove the old image (docker rmi ${reference}) and rerun` });
     }
     images.push({ k8sVersion, reference, imageId: found.id, created: found.created.toISOString() });

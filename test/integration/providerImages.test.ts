@@ -33,6 +33,7 @@ beforeAll(async () => {
     [{ name: TAG, files: { 'earthly.sh': PROVIDER_SCRIPT, Earthfile: providerEarthfile(TAG), 'k8s_version.json': k8sVersionJson({ k3s: VERSIONS, rke2: ['1.29.0'], 'kubeadm-fips': ['1.29.0'] }) } }],
     join(root, 'origin'),
   );
+  mkdirSync(join(root, 'docker-anonymous'));
   open = await startRegistry(join(root, 'registry-open'));
   locked = await startRegistry(join(root, 'registry-auth'), USER);
 }, 60_000);
@@ -63,7 +64,8 @@ async function provider(name: string, extra: string[], env: Record<string, strin
   mkdirSync(dir, { recursive: true });
   const result = await runCli(
     ['provider-images', '--json', '--repo', repo.path, '--tag', TAG, '--out', join(dir, 'dist'), '--work-dir', join(dir, 'work'), '--cache-dir', join(root, 'cache'), '--skip-check', 'cpu,memory,disk,privileged', ...extra],
-    { cwd: dir, env },
+    // No credentials from the machine's own ~/.docker unless a test gives a config.
+    { cwd: dir, env: { DOCKER_CONFIG: join(root, 'docker-anonymous'), ...env } },
   );
   return { ...result, doc: JSON.parse(result.stdout || '{}') as Doc, out: join(dir, 'dist') };
 }
@@ -125,11 +127,17 @@ describeDocker('edgebuild provider-images', () => {
     }
   });
 
+  test('an image Earthly rebuilt from its cache (old created time) counts when the engine tagged it during the build', { timeout: 120_000 }, async () => {
+    const run = await provider('cached', ['--arg', 'IMAGE_REGISTRY=127.0.0.1:9', '--arg', 'CUSTOM_TAG=cached'], { EDGEBUILD_FIXTURE_MODE: 'cached' });
+    expect(run.code, run.stderr).toBe(0);
+    const cached = run.doc.images.find((i) => i.k8sVersion === '1.30.4');
+    expect(cached?.imageId).toBe(docker('image', 'inspect', '--format', '{{.Id}}', process.env.EDGEBUILD_TEST_IMAGE || 'edgebuild-test/busybox:latest'));
+  });
+
   test('--push to an htpasswd registry with the credentials of a docker config file; without them exit 1 naming the image; the password is never shown', { timeout: 180_000 }, async () => {
     const args = ['--arg', `IMAGE_REGISTRY=${locked.host}`, '--arg', 'CUSTOM_TAG=auth', '--k8s-version', '1.29.0', '--push'];
     const reference = `${locked.host}/ubuntu:k3s-1.29.0-${TAG}-auth`;
     const anonymous = join(root, 'docker-anonymous');
-    mkdirSync(anonymous, { recursive: true });
     const denied = await provider('auth-denied', args, { DOCKER_CONFIG: anonymous });
     expect(denied.code, denied.stderr).toBe(1);
     expect(denied.doc.error?.message).toContain(`pushing ${reference} failed`);
