@@ -24,6 +24,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   registries: async () => (await import('./commands/registries.js')).registriesCommand as Handler,
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
   remaster: async () => (await import('./commands/remaster.js')).remasterCommand as Handler,
+  'provider-images': async () => (await import('./commands/providerImages.js')).providerImagesCommand as Handler,
 };
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -33,6 +34,21 @@ function collect(value: string, previous: string[] = []): string[] {
 function commaList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 }
+
+/** The options every building command ends with, in this order; the texts that differ per command. */
+function buildOptions(command: Command, text: { out: string; force: string; dryRun: string }): Command {
+  return command
+    .addOption(new Option('--cache-dir <dir>', CACHE_DIR_HELP))
+    .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
+    .option('-o, --out <dir>', text.out)
+    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
+    .option('--force', text.force)
+    .option('--no-wait', 'fail at once when another build holds the Docker engine')
+    .option('-n, --dry-run', text.dryRun)
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr');
+}
+
+const CACHE_DIR_HELP = 'where the bare CanvOS mirror is cached (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)';
 
 export function buildProgram(io: Io, onResult: (code: number) => void): Command {
   const program = new Command('edgebuild')
@@ -56,10 +72,10 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
       onResult(await handler({ options, io, out }, args));
     };
 
-  const cacheDir = new Option('--cache-dir <dir>', 'where the bare CanvOS mirror is cached (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)');
+  const cacheDir = new Option('--cache-dir <dir>', CACHE_DIR_HELP);
   const repo = new Option('--repo <url>', 'CanvOS repository: URL, local path or file:// URL (default: https://github.com/spectrocloud/CanvOS.git)');
 
-  program
+  const iso = program
     .command('iso')
     .description('check out CanvOS at a tag, prepare user-data and .arg, check the host, build, verify and publish the ISO')
     .option('-t, --tag <tag>', 'CanvOS tag to build, or "latest" for the highest stable release')
@@ -67,17 +83,41 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-c, --config <file>', 'build config (default: build-configs/default.yaml when present)')
     .option('-u, --user-data <file>', 'user-data cloud-config (overrides the build config)')
     .option('-a, --arg <KEY=VALUE>', 'set a .arg value (repeatable; overrides the build config)', collect)
-    .option('--target <target>', 'Earthly target (default: +iso)')
-    .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')
-    .addOption(cacheDir)
-    .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
-    .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
-    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
-    .option('--force', 'rebuild even when --out holds a verified build of the same inputs')
-    .option('--no-wait', 'fail at once when another build holds the Docker engine')
-    .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build')
-    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
-    .action(action('iso'));
+    .option('--target <target>', 'Earthly target: +iso or an +iso-* variant (default: +iso); provider images: edgebuild provider-images')
+    .option('--target-unverified', 'run a --target edgebuild cannot verify, checking only its exit status; nothing is published')
+    .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data');
+  buildOptions(iso, {
+    out: 'where the ISO, its .sha256 and manifest.json are published (default: dist)',
+    force: 'rebuild even when --out holds a verified build of the same inputs',
+    dryRun: 'prepare the checkout and print the plan; do not build',
+  }).action(action('iso'));
+
+  const providerImages = program
+    .command('provider-images')
+    .description('build the provider images (one OS + Kubernetes image per version) with CanvOS, verify them on the engine, optionally push them, and publish os-pack.yaml for the cluster profile')
+    .option('-t, --tag <tag>', 'CanvOS tag to build, or "latest" for the highest stable release')
+    .addOption(repo)
+    .option('-c, --config <file>', 'build config (default: build-configs/default.yaml when present)')
+    .option('-a, --arg <KEY=VALUE>', 'set a .arg value (repeatable; overrides the build config)', collect)
+    .option('-k, --k8s-version <version>', "Kubernetes version to build (repeatable; checked against the tag's k8s_version.json; default: every version it lists for K8S_DISTRIBUTION)", collect)
+    .option('--registries <file>', 'a registries file (see edgebuild registries): its stages join the OS layer values in os-pack.yaml')
+    .option('--push', "push each image through the Docker engine with the docker CLI's credentials and confirm its digest with the registry");
+  buildOptions(providerImages, {
+    out: 'where provider-images.json and os-pack.yaml are published (default: dist)',
+    force: 'rebuild even when --out records these images, still present',
+    dryRun: 'prepare the checkout and print the versions, image names and build commands; do not build',
+  })
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  edgebuild provider-images --tag v4.6.24 --arg IMAGE_REGISTRY=registry.example.com --arg IMAGE_REPO=edge --push',
+        '  edgebuild provider-images --config build-configs/rke2.yaml --k8s-version 1.29.0 --k8s-version 1.28.5 --dry-run',
+        '  edgebuild provider-images --tag latest --push --json > provider-images-result.json',
+      ].join('\n'),
+    )
+    .action(action('provider-images'));
 
   program
     .command('doctor')
@@ -129,6 +169,8 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .command('matrix')
     .description('print the GitHub Actions build matrix of the build configs (default: build-configs/*.yaml)')
     .argument('[configs...]', 'build config files (default: every build config in build-configs/)')
+    .option('--provider-images', "one entry per (config, Kubernetes version) for edgebuild provider-images, the versions from each config's K8S_VERSION or its tag's k8s_version.json")
+    .addOption(cacheDir)
     .option('--json', 'print the matrix as an indented JSON document')
     .action(action('matrix'));
 

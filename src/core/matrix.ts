@@ -121,3 +121,17 @@ export function buildMatrix(configs: { file: string; config: BuildConfig }[]): M
   });
   return { include };
 }
+
+/** A provider-images matrix entry: one Kubernetes version of one build config, on its own runner. */
+export interface ProviderMatrixEntry extends MatrixEntry {
+  k8sVersion: string;
+}
+
+/**
+ * Fans a config's entry out per Kubernetes version (`edgebuild matrix
+ * --provider-images`): `tag` is the resolved tag, so every runner builds
+ * the same release even when the config says "latest".
+ */
+export function fanOutProviderImages(entry: MatrixEntry, resolved: { tag: string; target: string; versions: readonly string[] }): ProviderMatrixEntry[] {
+  return resolved.versions.map((k8sVersion) => ({ ...entry, name: `${entry.name}-k8s-${k8sVersion}`, tag: resolved.tag, target: resolved.target, k8sVersion }));
+}

@@ -47,7 +47,11 @@ export async function loadConfig(options: Pick<IsoOptions, 'config' | 'cwd'>): P
   return { config: parseBuildConfig(source, shown), file };
 }
 
-export async function loadInputs(options: IsoOptions): Promise<Inputs> {
+/** The user-data source of a run that needs none (provider images). */
+export const NO_USER_DATA = '(none)';
+
+/** `userDataOptional`: the command builds nothing that embeds user-data (provider images). */
+export async function loadInputs(options: IsoOptions, userDataOptional = false): Promise<Inputs> {
   const warnings: string[] = [];
   const { config, file: configFile } = await loadConfig(options);
   const shownConfig = options.config ?? DEFAULT_CONFIG;
@@ -99,13 +103,14 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
   warnings.push(...checked.warnings.map((w) => w.message));
 
   const userDataPath = options.userData ? resolve(options.cwd, options.userData) : config.userData ? resolve(configDir, config.userData) : undefined;
-  if (!userDataPath) {
+  if (!userDataPath && !userDataOptional) {
     throw new InputError('no user-data given', { code: 'no-user-data', fix: 'pass --user-data <file>, or set userData: in the build config' });
   }
   // Messages name the file as the user can open it from where they ran edgebuild,
   // not relative to the config file that named it.
-  const shownUserData = options.userData ?? relative(options.cwd, userDataPath);
-  const source = await readUserFile(userDataPath, 'user-data', shownUserData);
+  const shownUserData = userDataPath ? (options.userData ?? relative(options.cwd, userDataPath)) : NO_USER_DATA;
+  // Provider images embed no user-data: without one the checkout gets an empty cloud-config.
+  const source = userDataPath ? await readUserFile(userDataPath, 'user-data', shownUserData) : '#cloud-config\n{}\n';
   const prepared = prepareUserData(source, shownUserData, { keepWebhook: Boolean(options.keepWebhook ?? config.keepWebhook), env: options.env });
   warnings.push(...prepared.warnings);
 
@@ -131,7 +136,7 @@ export async function loadInputs(options: IsoOptions): Promise<Inputs> {
     target: options.target ?? config.target ?? DEFAULT_TARGET,
     arg,
     argSecrets,
-    userData: { ...prepared, source: userDataPath },
+    userData: { ...prepared, source: userDataPath ?? NO_USER_DATA },
     files,
     cacheDir,
     workDir,

@@ -4,14 +4,16 @@
  */
 import { join } from 'node:path';
 import type { Plan } from '../core/plan.js';
-import { parseSkipIds, type Check } from '../core/preflight/checks.js';
+import type { Check } from '../core/preflight/checks.js';
 import { cleanValue } from '../core/secrets.js';
+import { isoTargetIssue, targetKind } from '../core/targets.js';
+import { InputError } from '../errors.js';
 import { displayUrl } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
-import { StepProgress, type ProgressStream } from './renderer.js';
+import type { ProgressStream } from './renderer.js';
 import { tagRulesStep } from './tagRules.js';
-import { buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
+import { beginRun, buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
 
 export interface PlannedResult {
   status: 'planned';
@@ -52,7 +54,28 @@ export interface IsoRun {
   onWarning?: (warning: string) => void;
 }
 
-export type IsoResult = PlannedResult | BuiltResult;
+/** --target-unverified: a target edgebuild cannot verify ran and exited 0; nothing was checked or published. */
+export interface UnverifiedResult {
+  status: 'unverified';
+  tag: string;
+  commit: string;
+  target: string;
+  log: string;
+  durationMs: number;
+  warnings: string[];
+}
+
+export type IsoResult = PlannedResult | BuiltResult | UnverifiedResult;
+
+/** Exit 2 for a target the ISO flow cannot verify; a loud warning when --target-unverified runs it anyway. */
+function checkTarget(target: string, unverified: boolean, warn: (w: string) => void): boolean {
+  const issue = isoTargetIssue(target, unverified);
+  if (issue) throw new InputError(issue.message, { code: 'target', fix: issue.fix });
+  const skipVerify = unverified && targetKind(target) !== 'iso';
+  if (skipVerify) warn(`UNVERIFIED: --target-unverified runs ${target} with only its exit status checked; edgebuild verifies and publishes nothing of its output`);
+  else if (unverified) warn(`--target-unverified has no effect on ${target}: the ISO is verified as always`);
+  return skipVerify;
+}
 
 /** The steps' titles before they run; a step retitles its task with what it found. */
 const TITLE = {
@@ -70,23 +93,17 @@ const TITLE = {
 
 /** load → resolve → tag rules → plan → (up to date?) → preflight → checkout → (build → verify → publish). */
 export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<IsoResult> {
-  parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
-  const startedAt = new Date();
-  const warnings: string[] = [];
-  const warn = (w: string): void => {
-    warnings.push(w);
-    onWarning?.(w);
-  };
-  const steps = new StepProgress(stderr, options.env);
+  const { startedAt, warnings, warn, steps } = beginRun(options, stderr, onWarning);
   const { signal } = options;
   const building = !options.dryRun;
   try {
     const inputs = await steps.run(TITLE.load, () => loadStep(options, warn));
+    const unverified = checkTarget(inputs.target, options.targetUnverified === true, warn);
     const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
     // k8s_version.json, earthly.sh's Ubuntu Pro handling: exit 2 here, before anything slow.
     const argSecrets = await steps.run(TITLE.tagRules, () => tagRulesStep(inputs, source, options.env, warn));
     const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
-    const found = building && !options.force ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, warn, task)) : undefined;
+    const found = building && !options.force && !unverified ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, warn, task)) : undefined;
     if (found?.upToDate) {
       await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);
       return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);
@@ -100,6 +117,10 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
       if ('upToDate' in built) {
         await steps.skip([TITLE.verify, TITLE.publish]);
         return upToDateResult(built.upToDate, inputs.outDir, startedAt, warnings);
+      }
+      if (unverified) {
+        await steps.skip([TITLE.verify, TITLE.publish]);
+        return { status: 'unverified', tag: plan.tag, commit: plan.commit, target: plan.target, log: built.build.logPath, durationMs: Date.now() - startedAt.getTime(), warnings };
       }
       const verified = await steps.run(TITLE.verify, (task) => verifyStep(plan, built.build, signal, task));
       const published = await steps.run(TITLE.publish, (task) => publishStep({ plan, outDir: inputs.outDir, verified, keyed, preflight, startedAt }, signal, task));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InternalError } from '../errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { makePlan, type Plan } from '../core/plan.js';
-import { preflightSettings } from '../core/preflight/checks.js';
+import { parseSkipIds, preflightSettings } from '../core/preflight/checks.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
 import { cleanValue } from '../core/secrets.js';
 import { userDataIsoPath } from '../core/verify.js';
@@ -21,7 +21,7 @@ import type { IsoOptions } from './options.js';
 import { buildKeyOf } from './outcome.js';
 import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
 import { findUpToDate, publish, readManifestIn, type Published } from './publish.js';
-import type { ProgressStream, TaskReporter } from './renderer.js';
+import { StepProgress, type ProgressStream, type TaskReporter } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 
@@ -35,9 +35,20 @@ export type FinishedBuild = Exclude<BuildOutcome, { skipped: true }>;
 
 const withSignal = (signal: AbortSignal | undefined): { signal?: AbortSignal } => (signal ? { signal } : {});
 
+/** What every build command starts with: its start time, the warnings told as they come, one listr2 task per step. */
+export function beginRun(options: Pick<IsoOptions, 'skipCheck' | 'env'>, stderr: ProgressStream, onWarning: Warn | undefined): { startedAt: Date; warnings: string[]; warn: Warn; steps: StepProgress } {
+  parseSkipIds(options.skipCheck ?? []); // a typo in --skip-check is exit 2 before anything slow
+  const warnings: string[] = [];
+  const warn = (w: string): void => {
+    warnings.push(w);
+    onWarning?.(w);
+  };
+  return { startedAt: new Date(), warnings, warn, steps: new StepProgress(stderr, options.env) };
+}
+
 /** Step 1. */
-export async function loadStep(options: IsoOptions, warn: Warn): Promise<Inputs> {
-  const inputs = await loadInputs(options);
+export async function loadStep(options: IsoOptions, warn: Warn, userDataOptional = false): Promise<Inputs> {
+  const inputs = await loadInputs(options, userDataOptional);
   inputs.warnings.forEach(warn);
   return inputs;
 }

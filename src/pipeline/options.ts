@@ -17,6 +17,8 @@ export interface IsoOptions {
   force?: boolean;
   wait?: boolean;
   dryRun?: boolean;
+  /** Run a target edgebuild cannot verify, checking only its exit status (nothing is published). */
+  targetUnverified?: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;

@@ -39,9 +39,14 @@ export function assertTagRules(arg: ArgValues, rules: TagRules, env: Record<stri
  * token included wherever it comes from.
  */
 export async function tagRulesStep(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'mirror' | 'tag' | 'commit'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<string[]> {
+  return (await checkedTagRules(inputs, source, env, warn)).argSecrets;
+}
+
+/** tagRulesStep, also returning the rules (provider images choose their versions from them). */
+export async function checkedTagRules(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'mirror' | 'tag' | 'commit'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<{ rules: TagRules; argSecrets: string[] }> {
   const rules = await readTagRules(source.mirror, source.tag, source.commit);
   assertTagRules(inputs.arg, rules, env, inputs.argSource).forEach(warn);
-  return [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, env)];
+  return { rules, argSecrets: [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, env)] };
 }
 
 export interface VersionsReport {

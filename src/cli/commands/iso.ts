@@ -42,6 +42,11 @@ export async function isoCommand({ options, io, out }: CommandContext<Flags>): P
     await appendToGithub(io.env, isoReport({ status: 'error', error: message, tag: options.tag })).catch(() => undefined);
     throw error;
   }
+  if (result.status === 'unverified') {
+    out.result(result, `Ran ${result.target} (CanvOS ${result.tag}); exit status 0, output NOT verified, nothing published; log: ${result.log}`);
+    await appendToGithub(io.env, isoReport(result));
+    return 0;
+  }
   out.result(result, result.status === 'planned' ? plannedText(result) : builtText(result));
   // Later steps read iso/sha256/manifest/status; a dry run reports status "planned".
   await appendToGithub(io.env, isoReport(result.status === 'planned' ? result : { ...result, log: result.log ?? undefined }));
