@@ -45,9 +45,10 @@ async function readConfig(path: string): Promise<DockerConfig | undefined> {
   }
 }
 
-async function fromHelper(helper: string, registry: string, signal?: AbortSignal): Promise<RegistryCredential | undefined> {
+async function fromHelper(helper: string, registry: string, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<RegistryCredential | undefined> {
   const program = `docker-credential-${helper}`;
-  const run = await execa(program, ['get'], { input: registry, reject: false, timeout: 30_000, cancelSignal: signal, stripFinalNewline: true });
+  // The helper gets edgebuild's environment (its PATH finds it), as docker's helpers get the CLI's.
+  const run = await execa(program, ['get'], { input: registry, env, extendEnv: false, reject: false, timeout: 30_000, cancelSignal: signal, stripFinalNewline: true });
   if (run.failed && /credentials not found/i.test(`${run.stdout}${run.stderr}`)) return undefined;
   if (run.failed) {
     // The helper's own output may echo a secret: name the helper and the exit only.
@@ -75,7 +76,7 @@ export async function registryCredential(registry: string, env: Record<string, s
   const config = await readConfig(path);
   if (!config) return undefined;
   const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => hostOf(key) === registry)?.[1];
-  if (helper) return fromHelper(helper, registry, signal);
+  if (helper) return fromHelper(helper, registry, env, signal);
   const entry = Object.entries(config.auths ?? {}).find(([key]) => hostOf(key) === registry)?.[1];
   if (entry?.identitytoken) return { identityToken: entry.identitytoken, source: path };
   if (entry?.auth) {
@@ -85,6 +86,6 @@ export async function registryCredential(registry: string, env: Record<string, s
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source: path };
   }
   if (entry?.username !== undefined) return { username: entry.username, password: entry.password ?? '', source: path };
-  if (config.credsStore) return fromHelper(config.credsStore, registry, signal);
+  if (config.credsStore) return fromHelper(config.credsStore, registry, env, signal);
   return undefined;
 }

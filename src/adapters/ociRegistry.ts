@@ -78,7 +78,7 @@ function registryWords(text: string): string {
 export class OciRegistry {
   private authorization: string | undefined;
   private credentialLookup: Promise<RegistryCredential | undefined> | undefined;
-  private agent: http.Agent | undefined;
+  private agents: { agent: http.Agent; other: https.Agent } | undefined;
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -86,38 +86,37 @@ export class OciRegistry {
     return `${this.options.plainHttp ? 'http' : 'https'}://${this.options.registry}`;
   }
 
-  private async transport(): Promise<{ module: typeof http | typeof https; agent: http.Agent }> {
-    if (this.options.plainHttp) {
-      this.agent ??= new http.Agent({ keepAlive: true });
-      return { module: http, agent: this.agent };
-    }
-    if (!this.agent) {
+  /** The registry's keep-alive agent and one for other hosts (token server, blob store): both trust the extra CA. */
+  private async transport(): Promise<{ module: typeof http | typeof https; agent: http.Agent; other: https.Agent }> {
+    if (!this.agents) {
       let ca: string[] | undefined;
-      if (this.options.caFile) {
+      if (this.options.caFile && !this.options.plainHttp) {
         try {
           ca = [...rootCertificates, await readFile(this.options.caFile, 'utf8')];
         } catch {
           throw new InputError(`${this.options.caFile} (EDGEBUILD_REGISTRY_CA) cannot be read`, { code: 'registry-ca', fix: 'point EDGEBUILD_REGISTRY_CA at a PEM file of the CA that signed the registry certificate' });
         }
       }
-      this.agent = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+      const tls = ca ? { ca } : {};
+      this.agents = { agent: this.options.plainHttp ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true, ...tls }), other: new https.Agent(tls) };
     }
-    return { module: https, agent: this.agent };
+    return { module: this.options.plainHttp ? http : https, ...this.agents };
   }
 
   close(): void {
-    this.agent?.destroy();
+    this.agents?.agent.destroy();
+    this.agents?.other.destroy();
   }
 
   private async raw(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
-    const { module, agent } = await this.transport();
+    const { module, agent, other } = await this.transport();
     const target = new URL(url);
     const sameHost = target.host === this.options.registry;
     if (!sameHost && target.protocol === 'http:' && !this.options.plainHttp) {
       throw new RuntimeError(`the registry redirected to plain http (${target.host})`, { code: 'registry-protocol', fix: 'use a registry that serves its blobs over https' });
     }
     // Another host (a blob store the registry redirects to) gets its own agent and never our Authorization.
-    const hostAgent = sameHost ? agent : target.protocol === 'http:' ? http.globalAgent : https.globalAgent;
+    const hostAgent = sameHost ? agent : target.protocol === 'http:' ? http.globalAgent : other;
     const hostModule = target.protocol === 'http:' ? http : https;
     return new Promise<Reply>((resolve, reject) => {
       const request = (sameHost ? module : hostModule).request(
