@@ -28,7 +28,7 @@ export const median = (xs) => {
 export async function publishIso(built, outDir, name, userData) {
   const { publish } = await import(dist('pipeline/publish.js'));
   const { sha256File } = await import(dist('adapters/checksum.js'));
-  const { sha256 } = await import(dist('core/userData.js'));
+  const { sha256 } = await import(dist('core/digest.js'));
   await publish({
     outDir,
     isoName: name,

@@ -336,7 +336,7 @@ export class OciRegistry {
   /**
    * Streams a blob into `dest` (created 0600, never over an existing file),
    * hashing it on the way; the bytes are checked against `digest` and `size`
-   * before this returns.
+   * before this returns, so the file holds exactly the blob the digest names.
    */
   async pullBlob(digest: string, size: number, dest: string, onBytes?: (received: number) => void): Promise<void> {
     const reply = await this.send('GET', this.repoPath(`blobs/${digest}`), { ok: [200], stream: true });

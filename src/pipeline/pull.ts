@@ -81,7 +81,10 @@ async function verifyStep(staging: string, fetched: FetchedManifest, cwd: string
   if (failed) throw new RuntimeError(`the pulled artifact does not match its own manifest.json: ${failed.message}`, { code: failed.id, fix: 'push the artifact again with edgebuild push' });
   const [iso] = manifest.artifacts;
   if (!iso) throw new RuntimeError(`${manifestPath} lists no ISO`, { code: 'manifest-artifact', fix: 'push the artifact again with edgebuild push' });
-  const verified = await verifyPublished(join(staging, iso.name), cwd, signal);
+  // Each blob was hashed as it was written into the private staging dir and matched its layer digest, which
+  // compareLayers just matched to manifest.json: the ISO's hash is known without reading it again.
+  const layer = fetched.layers.find((l) => l.name === iso.name);
+  const verified = await verifyPublished(join(staging, iso.name), cwd, signal, layer && { sha256: layer.sha256, size: layer.size });
   return { manifest, checks: verified.checks };
 }
 
