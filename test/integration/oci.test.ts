@@ -252,6 +252,11 @@ describe('https registries with credentials', () => {
       expect(refused.stderr).toMatch(/refused the credentials from .*config\.json/);
       expect(refused.stderr).not.toContain('wrong-password');
 
+      // The environment (CI secrets) comes before config.json.
+      const fromEnv = await cli(['push', 'tls-dist', '--to', `${registry.host}/edge/installer:env`], { ...env, EDGEBUILD_REGISTRY_USERNAME: 'edge', EDGEBUILD_REGISTRY_PASSWORD: PASSWORD });
+      expect(fromEnv.code, fromEnv.stderr).toBe(0);
+      expect(fromEnv.stdout + fromEnv.stderr).not.toContain(PASSWORD);
+
       const untrusted = await cli(['pull', ref, '--out', 'tls-untrusted'], { DOCKER_CONFIG: dockerConfig });
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/EDGEBUILD_REGISTRY_CA/);
