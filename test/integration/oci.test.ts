@@ -89,6 +89,24 @@ describe('plain http registry', () => {
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 
+  test('another OCI client reads it: skopeo copies the artifact into an OCI layout with every blob intact', async () => {
+    const r = await cli(['push', 'dist', '--to', `${registry.host}/edge/installer:v1`, '--plain-http', '--json']);
+    const pushed = JSON.parse(r.stdout);
+    const layout = fresh('skopeo-layout');
+    execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${registry.host}/edge/installer:v1`, `oci:${layout}:v1`], { stdio: 'pipe' });
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+    expect(index.manifests[0].digest).toBe(pushed.digest);
+    const blob = (digest: string): Buffer => readFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)));
+    const manifest = JSON.parse(blob(pushed.digest).toString());
+    expect(imageManifestProblems(manifest)).toEqual([]);
+    for (const layer of manifest.layers) expect(blob(layer.digest).equals(readFileSync(join(dist, layer.annotations[TITLE])))).toBe(true);
+    // …and back: skopeo pushes the layout to another repository, edgebuild pulls and verifies it.
+    execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/mirror/installer:v1`], { stdio: 'pipe' });
+    const pulled = await cli(['pull', `${registry.host}/mirror/installer:v1`, '--out', 'skopeo-pulled', '--plain-http', '--json']);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(JSON.parse(pulled.stdout).digest).toBe(pushed.digest);
+  });
+
   test('a second push uploads nothing (HEAD finds every blob) and names the same digest', async () => {
     const first = JSON.parse((await cli(['push', 'dist', '--to', `${registry.host}/edge/installer:v1`, '--plain-http', '--json'])).stdout);
     const r = await cli(['push', 'dist/installer.iso', '--to', `${registry.host}/edge/installer:again`, '--plain-http', '--json']);
