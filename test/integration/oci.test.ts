@@ -21,6 +21,7 @@ import { makeCa, startRegistry, startTokenServer, type TestCa, type TestRegistry
 const TOKEN = 'edge-registration-token-7f3a';
 const USER_DATA = `#cloud-config\nstylus:\n  site:\n    edgeHostToken: ${TOKEN}\n  imageRedirectWebhook:\n    enable: false\n`;
 const PASSWORD = 's3cret-registry-password';
+const IDENTITY_TOKEN = 'identity-refresh-token-91c2';
 
 let work: string;
 beforeAll(() => {
@@ -284,7 +285,7 @@ describe('https registries with credentials', () => {
   }, 60_000);
 
   test('token auth: a credential helper supplies the password on stdin (never argv), the token server issues a Bearer token, push and pull work', async () => {
-    const users = { edge: PASSWORD };
+    const users = { edge: PASSWORD, refresh: IDENTITY_TOKEN };
     const tokens: TokenServer = await startTokenServer(join(work, 'token'), ca, users);
     const registry = await startRegistry(join(work, 'tokenreg'), { tls: ca, token: tokens });
     const bin = join(work, 'bin');
@@ -304,6 +305,11 @@ describe('https registries with credentials', () => {
       expect(readFileSync(join(work, 'token-pulled', 'installer.iso')).equals(readFileSync(join(dist, 'installer.iso')))).toBe(true);
       expect(readFileSync(argvLog, 'utf8').trim().split('\n').every((line) => line === 'get')).toBe(true);
       expect(pushed.stdout + pushed.stderr + pulled.stdout + pulled.stderr).not.toContain(PASSWORD);
+      // An identity token (docker login with OAuth2) is exchanged as a refresh token, in a POST body.
+      writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [registry.host]: { identitytoken: IDENTITY_TOKEN } } }));
+      const byIdentity = await cli(['pull', ref, '--out', 'token-identity', '--json'], env);
+      expect(byIdentity.code, byIdentity.stderr).toBe(0);
+      expect(byIdentity.stdout + byIdentity.stderr).not.toContain(IDENTITY_TOKEN);
       // Without credentials the token server refuses: exit 1 naming docker login.
       const anonymous = await cli(['pull', ref, '--out', 'token-anon'], { EDGEBUILD_REGISTRY_CA: ca.caFile });
       expect(anonymous.code).toBe(1);
