@@ -7,6 +7,7 @@
 //               blob by curl (POST, then PUT ?digest= streaming the file);
 //               the registry hashes and stores it as it does for a push
 //   curl GET    the registry's own read: the ISO blob into a file by curl
+//   curl GET | sha256sum   the same, hashed on the way (what a pull must do)
 // A push HEADs the blobs, then uploads the missing ones in 32 MiB PATCHes,
 // hashing the ISO as it reads it; the registry copy is deleted between
 // rounds so each push uploads the whole ISO. A pull streams every blob
@@ -104,6 +105,10 @@ try {
       rmSync(got, { force: true });
       return timed(dir, 'curl', ['-sSf', '-o', got, `${base}/blobs/${digest}`]);
     },
+    'curl GET | sha256sum': () => {
+      rmSync(got, { force: true });
+      return timed(dir, 'bash', ['-c', 'set -o pipefail; curl -sSf "$1" | tee "$2" | sha256sum > /dev/null', 'bash', `${base}/blobs/${digest}`, got]);
+    },
     'edgebuild pull': () => {
       rmSync(out, { recursive: true, force: true });
       return timed(dir, process.execPath, [cli, 'pull', ref, '--out', out, '--plain-http', '--json']);
@@ -118,11 +123,12 @@ try {
   const wall = (name) => median(results[name].map((r) => r.wall));
   const rss = (name) => Math.max(...results[name].map((r) => r.rssKiB));
   console.log(`${rounds} rounds, ${mib} MiB ISO, load ${loadavg()[0].toFixed(2)}`);
-  for (const name of Object.keys(contenders)) console.log(`${name.padEnd(15)} median ${wall(name).toFixed(2)}s  peak RSS ${(rss(name) / 1024).toFixed(0)} MiB`);
+  for (const name of Object.keys(contenders)) console.log(`${name.padEnd(21)} median ${wall(name).toFixed(2)}s  peak RSS ${(rss(name) / 1024).toFixed(0)} MiB`);
   console.log(`push / curl PUT        ${(wall('edgebuild push') / wall('curl PUT')).toFixed(2)}x`);
   console.log(`push / (cp + curl PUT) ${(wall('edgebuild push') / (wall('cp') + wall('curl PUT'))).toFixed(2)}x`);
   console.log(`pull / curl GET        ${(wall('edgebuild pull') / wall('curl GET')).toFixed(2)}x`);
   console.log(`pull / (cp + curl GET) ${(wall('edgebuild pull') / (wall('cp') + wall('curl GET'))).toFixed(2)}x`);
+  console.log(`pull / curl GET | sha256sum ${(wall('edgebuild pull') / wall('curl GET | sha256sum')).toFixed(2)}x`);
 } finally {
   registry.child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { RuntimeError } from '../errors.js';
 import { OCI_MANIFEST_TYPE, compareLayers, formatReference, manifestReference, parseImageManifest, parseReference, type OciReference, type PulledLayer } from '../core/ociArtifact.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
 import { sha256 } from '../core/digest.js';
+import { formatBytes } from '../core/githubReport.js';
 import { makeDir, makePrivateDir, readTextIfReadable, removeFile, removeTree, renamePath, setMode, sweepLeftovers } from '../adapters/files.js';
 import { fsyncDir, targetIn } from '../adapters/publishFiles.js';
 import { ownerTag } from '../adapters/processIdentity.js';
@@ -58,14 +59,10 @@ export async function fetchArtifact(registry: OciRegistry, ref: OciReference): P
   return { digest, layers: parseImageManifest(bytes.toString('utf8'), formatReference(ref)).layers };
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-}
-
 async function downloadStep(registry: OciRegistry, fetched: FetchedManifest, staging: string, task: TaskReporter): Promise<void> {
   for (const layer of fetched.layers) {
     await registry.pullBlob(`sha256:${layer.sha256}`, layer.size, join(staging, layer.name), (received) => {
-      task.output = `${layer.name}: ${gib(received)} of ${gib(layer.size)}`;
+      task.output = `${layer.name}: ${formatBytes(received)} of ${formatBytes(layer.size)}`;
     });
   }
 }

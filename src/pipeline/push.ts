@@ -12,6 +12,7 @@ import { EMPTY_BLOB, EMPTY_DIGEST, OCI_MANIFEST_TYPE, formatReference, makeImage
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
 import { parseChecksumFile } from '../core/checksumFile.js';
 import { sha256 } from '../core/digest.js';
+import { formatBytes } from '../core/githubReport.js';
 import { sizeOf } from '../adapters/checksum.js';
 import { atomicWriteFile, readTextIfReadable } from '../adapters/files.js';
 import type { OciRegistry } from '../adapters/ociRegistry.js';
@@ -85,10 +86,6 @@ async function missingBlobs(registry: OciRegistry, files: readonly SetFile[]): P
   return missing;
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-}
-
 async function uploadStep(registry: OciRegistry, set: LocalSet, missing: ReadonlySet<string>, task: TaskReporter): Promise<PushResult['layers']> {
   if (missing.has(EMPTY_DIGEST)) await registry.pushBytes(Buffer.from(EMPTY_BLOB), EMPTY_DIGEST);
   const layers: PushResult['layers'] = [];
@@ -97,7 +94,7 @@ async function uploadStep(registry: OciRegistry, set: LocalSet, missing: Readonl
     const uploaded = missing.has(digest);
     if (uploaded) {
       await registry.pushFile(file.path, { digest, size: file.size }, (sent) => {
-        task.output = `${file.name}: ${gib(sent)} of ${gib(file.size)}`;
+        task.output = `${file.name}: ${formatBytes(sent)} of ${formatBytes(file.size)}`;
       });
     }
     layers.push({ name: file.name, digest, size: file.size, uploaded });
