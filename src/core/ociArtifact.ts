@@ -86,8 +86,16 @@ export interface OciReference {
 
 /** `registry/repo[:tag][@sha256:…]` → its parts; a bad reference is exit 2 naming the part. */
 export function parseReference(text: string, what: string, needTag = false): OciReference {
-  const bad = (why: string, fix: string): InputError => new InputError(`${what} ${JSON.stringify(text)}: ${why}`, { code: 'oci-reference', fix });
   const example = 'registry.example.com/edge/installer:v4.9.38';
+  // `user:password@host/…` (or a scheme): not echoed, since it may hold a password.
+  const slashAt = text.indexOf('/');
+  if (/^[a-z]+:\/\//i.test(text) || (text.includes('@') && (slashAt < 0 || text.indexOf('@') < slashAt))) {
+    throw new InputError(`${what} is not a registry/repository:tag reference (it has a scheme or credentials before the host; not shown)`, {
+      code: 'oci-reference',
+      fix: `give the reference alone, e.g. ${example}; credentials come from docker login or EDGEBUILD_REGISTRY_USERNAME/_PASSWORD`,
+    });
+  }
+  const bad = (why: string, fix: string): InputError => new InputError(`${what} ${JSON.stringify(text)}: ${why}`, { code: 'oci-reference', fix });
   const [rest = '', digest, extra] = text.split('@');
   if (extra !== undefined || (digest !== undefined && !DIGEST.test(digest))) throw bad('the digest is not sha256:<64 hex digits>', `use a reference like ${example} or …@sha256:<digest>`);
   const slash = rest.indexOf('/');

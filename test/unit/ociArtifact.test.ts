@@ -48,6 +48,16 @@ describe('parseReference', () => {
     expect(attempt).toThrow(message);
   });
 
+  test.each(['edge:hunter2@registry.example.com/edge/installer:v1', 'https://edge:hunter2@registry.example.com/edge/installer:v1', 'https://registry.example.com/edge/installer:v1'])(
+    'a scheme or credentials in %s are refused without echoing them',
+    (text) => {
+      const attempt = (): unknown => parseReference(text, '--to');
+      expect(attempt).toThrow(InputError);
+      expect(attempt).toThrow(/scheme or credentials/);
+      expect(attempt).not.toThrow(/hunter2/);
+    },
+  );
+
   test('a push needs a tag', () => {
     expect(() => parseReference(`reg.io/edge/installer@sha256:${HEX}`, '--to', true)).toThrow(/it has no tag/);
   });
