@@ -223,7 +223,7 @@ describe('plain http registry', () => {
     expect(peak - before).toBeLessThan(256 * 2 ** 20);
   }, 300_000);
 
-  test('bad references and a missing published set are exit 2 naming the fix', async () => {
+  test('bad references, a missing published set and a foreign --out are exit 2 naming the fix; an unknown tag is exit 1', async () => {
     const noRegistry = await cli(['push', 'dist', '--to', 'edge/installer:v1']);
     expect(noRegistry.code).toBe(2);
     expect(noRegistry.stderr).toMatch(/--to "edge\/installer:v1": it does not start with a registry host/);
@@ -234,6 +234,14 @@ describe('plain http registry', () => {
     const noSet = await cli(['push', 'empty-dir', '--to', `${registry.host}/edge/installer:v1`, '--plain-http']);
     expect(noSet.code).toBe(2);
     expect(noSet.stderr).toMatch(/manifest\.json does not exist/);
+    // An --out whose manifest.json edgebuild did not write is refused before any download, untouched.
+    mkdirSync(join(work, 'webapp'), { recursive: true });
+    writeFileSync(join(work, 'webapp', 'manifest.json'), '{"name":"my web app"}\n');
+    const foreign = await cli(['pull', `${registry.host}/edge/installer:v1`, '--out', 'webapp', '--plain-http']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/edgebuild did not write/);
+    expect(readdirSync(join(work, 'webapp'))).toEqual(['manifest.json']);
+    expect(readFileSync(join(work, 'webapp', 'manifest.json'), 'utf8')).toBe('{"name":"my web app"}\n');
     const missing = await cli(['pull', `${registry.host}/edge/none:v1`, '--out', 'none', '--plain-http']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/HTTP 404/);
