@@ -25,7 +25,14 @@ const handlers: Record<string, () => Promise<Handler>> = {
   sites: async () => (await import('./commands/sites.js')).sitesCommand as Handler,
   remaster: async () => (await import('./commands/remaster.js')).remasterCommand as Handler,
   'provider-images': async () => (await import('./commands/providerImages.js')).providerImagesCommand as Handler,
+  push: async () => (await import('./commands/push.js')).pushCommand as Handler,
+  pull: async () => (await import('./commands/pull.js')).pullCommand as Handler,
 };
+
+/** For a registry that speaks plain http (loopback, a lab): https is the default, as for docker. */
+function plainHttp(): Option {
+  return new Option('--plain-http', 'talk to the registry over http:// instead of https://');
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -149,8 +156,41 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .command('verify')
     .description('re-check a published ISO against its .sha256, manifest.json and the user-data embedded in it')
     .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
+    .option('--ref <ref>', 'also check a pushed artifact (registry/repo:tag or @sha256:…) against the local manifest.json; downloads only its manifest')
+    .addOption(plainHttp())
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
+
+  program
+    .command('push')
+    .description('push a published set (ISO, .sha256, manifest.json) to a registry as one OCI artifact; prints its digest')
+    .argument('<source>', 'the --out of edgebuild iso, or the ISO in it, e.g. dist')
+    .requiredOption('--to <ref>', 'registry/repository:tag to push to, e.g. registry.example.com/edge/installer:v4.9.38')
+    .addOption(plainHttp())
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .addHelpText('after', `
+Examples:
+  $ edgebuild push dist --to registry.example.com/edge/installer:v4.9.38
+  $ edgebuild push dist/palette-edge-installer.iso --to harbor.local:5000/edge/installer:site-a --json
+  $ EDGEBUILD_REGISTRY_CA=ca.pem edgebuild push dist --to registry.internal/edge/installer:latest
+
+Credentials: ~/.docker/config.json (docker login, credential helpers) or
+EDGEBUILD_REGISTRY_USERNAME / EDGEBUILD_REGISTRY_PASSWORD. Never on the command line.`)
+    .action(action('push'));
+
+  program
+    .command('pull')
+    .description('pull an artifact pushed by edgebuild push, check every blob and verify the ISO before publishing it into --out')
+    .argument('<ref>', 'registry/repository:tag or registry/repository@sha256:<digest>')
+    .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
+    .addOption(plainHttp())
+    .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .addHelpText('after', `
+Examples:
+  $ edgebuild pull registry.example.com/edge/installer:v4.9.38 --out dist
+  $ edgebuild pull registry.example.com/edge/installer@sha256:<digest> --out /srv/pxe
+  $ edgebuild pull localhost:5000/edge/installer:test --plain-http --json`)
+    .action(action('pull'));
 
   program
     .command('remaster')

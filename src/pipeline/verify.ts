@@ -113,8 +113,12 @@ export interface PublishedVerification extends VerifiedIso {
   buildKey: string;
 }
 
-/** `edgebuild verify <iso>`: a published ISO against its .sha256, manifest.json and embedded user-data. */
-export async function verifyPublished(isoArg: string, cwd: string, signal?: AbortSignal): Promise<PublishedVerification> {
+/**
+ * `edgebuild verify <iso>`: a published ISO against its .sha256, manifest.json and embedded user-data.
+ * `hashed`: the ISO's sha256 and size when the caller computed them from the very bytes it wrote
+ * (pull, into a private staging dir), so the ISO is not read a second time.
+ */
+export async function verifyPublished(isoArg: string, cwd: string, signal?: AbortSignal, hashed?: { sha256: string; size: number }): Promise<PublishedVerification> {
   const isoPath = resolve(cwd, isoArg);
   const dir = dirname(isoPath);
   const name = basename(isoPath);
@@ -131,7 +135,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   } else {
     manifest = parseManifest(manifestText, manifestPath);
   }
-  const hashed = await sha256File(isoPath, signal);
+  hashed ??= await sha256File(isoPath, signal);
   const isoName = name.replace(/\.iso$/i, '');
   const artifact = manifest?.artifacts.find((a) => a.name === name);
   if (manifest) {

@@ -13,6 +13,7 @@ import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
 import { InternalError, InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
+import { makeIso } from '../fixtures/publishedSet.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
 const WEBHOOK_ON = '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: true\n';
@@ -25,18 +26,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgebuild-publish-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A real ISO holding `userData` at `inside`, like CanvOS makes it. */
-function makeIso(path: string, userData: string | null, inside = 'files-iso/config.yaml'): void {
-  const stage = mkdtempSync(join(dir, 'stage-'));
-  writeFileSync(join(stage, 'README.txt'), 'installer\n');
-  if (userData !== null) {
-    mkdirSync(join(stage, inside, '..'), { recursive: true });
-    writeFileSync(join(stage, inside), userData);
-  }
-  mkdirSync(join(path, '..'), { recursive: true });
-  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'TEST', '-J', '-R', '-o', path, stage]);
-}
 
 function manifestInput(userData: string, key = 'k'.repeat(64)): Omit<ManifestInput, 'artifacts'> {
   return {

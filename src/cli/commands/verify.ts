@@ -3,14 +3,26 @@ import { InputError } from '../../errors.js';
 import { verifyPublished } from '../../pipeline/verify.js';
 
 interface Flags {
+  ref?: string;
+  plainHttp?: boolean;
   json?: boolean;
 }
 
-export async function verifyCommand({ io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
+export async function verifyCommand({ options, io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
   const iso = args[0];
   if (!iso) throw new InputError('no ISO given', { code: 'usage', fix: 'run edgebuild verify dist/<name>.iso' });
-  const result = await verifyPublished(iso, io.cwd, io.signal);
-  const human = [`Verified ${result.path}: ${result.size} bytes, sha256 ${result.sha256}`, ...result.checks.map((c) => `  ok  ${c.message}`)].join('\n');
+  let result: Awaited<ReturnType<typeof verifyPublished>>;
+  let head: string;
+  if (options.ref) {
+    const { verifyAgainstRef } = await import('../../pipeline/verifyRef.js');
+    const checked = await verifyAgainstRef(iso, options.ref, io.cwd, { plainHttp: options.plainHttp ?? false, env: io.env, signal: io.signal });
+    result = checked;
+    head = `Verified ${checked.path} and ${checked.ref} (${checked.digest})`;
+  } else {
+    result = await verifyPublished(iso, io.cwd, io.signal);
+    head = `Verified ${result.path}`;
+  }
+  const human = [`${head}: ${result.size} bytes, sha256 ${result.sha256}`, ...result.checks.map((c) => `  ok  ${c.message}`)].join('\n');
   out.result(result, human);
   return 0;
 }
