@@ -72,8 +72,10 @@ test('no git process is left behind', async () => {
   };
   const run = start();
   await run.stderrHas(/Resolve CanvOS source/);
-  for (let i = 0; i < 100 && (await running()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
-  expect((await running()).some((c) => c.includes('remote-http'))).toBe(true); // the transport was there
+  // Wait for git's transport itself (on a loaded machine it starts well after git): it is what outlives a killed git.
+  const transport = async (): Promise<boolean> => (await running()).some((c) => c.includes('remote-http'));
+  for (let i = 0; i < 300 && !(await transport()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await transport()).toBe(true); // the transport was there
   run.signal('SIGTERM');
   expect((await run.done).code).toBe(130);
   await new Promise((r) => setTimeout(r, 300));
