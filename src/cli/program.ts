@@ -5,7 +5,7 @@ import type { CommandContext } from './context.js';
 import { Output } from './output.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
-import { DEFAULT_WORK_DIR } from '../pipeline/options.js';
+import { DEFAULT_OUT_DIR, DEFAULT_WORK_DIR } from '../pipeline/options.js';
 
 
 type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
@@ -71,11 +71,11 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')
     .addOption(cacheDir)
     .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
-    .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
-    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
+    .option('-o, --out <dir>', `where the ISO, its .sha256 and manifest.json are published (default: ${DEFAULT_OUT_DIR})`)
+    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated, or "all" (repeatable)', commaList)
     .option('--force', 'rebuild even when --out holds a verified build of the same inputs')
     .option('--no-wait', 'fail at once when another build holds the Docker engine')
-    .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build')
+    .option('-n, --dry-run', 'prepare the checkout and print the plan; do not build (failing host checks are warnings)')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('iso'));
 
@@ -84,7 +84,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .description('check the build host: CPUs, memory, disk, git, Docker engine and privileged containers (exit 3 when a check fails)')
     .option('-c, --config <file>', 'build config whose preflight: thresholds apply (default: build-configs/default.yaml when present)')
     .option('--work-dir <dir>', `the work dir whose filesystem is checked (default: ${DEFAULT_WORK_DIR})`)
-    .option('--skip-check <ids>', 'checks to skip, comma-separated (repeatable)', commaList)
+    .option('--skip-check <ids>', 'checks to skip, comma-separated, or "all" (repeatable)', commaList)
     .option('--json', 'print one JSON document on stdout')
     .action(action('doctor'));
 
@@ -147,7 +147,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .description('render a user-data template per edge site and write one small cidata ISO per site (no Docker, no root)')
     .requiredOption('-s, --sites <file>', 'sites file: *.csv with a header row, or *.yaml/*.yml list of maps; needs a "name" column')
     .requiredOption('-t, --template <file>', 'site user-data template (#cloud-config) with ${site:FIELD} and ${env:NAME} placeholders')
-    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: dist/sites)')
+    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: out/sites)')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('sites'));
 
