@@ -1,0 +1,142 @@
+/**
+ * The documentation cannot drift: every fenced ```sh / ```console line of
+ * README.md and docs/*.md that runs `edgebuild` (or `npx edgebuild`) is run
+ * in-process against a CanvOS-like fixture repository and must exit 0.
+ *
+ * - A block is skipped only with `<!-- docs-test: skip: <reason> -->` on the
+ *   line before it; the reason names the test that covers it instead.
+ * - A fenced block whose info string names a file (```csv sites.csv) is
+ *   written into the page's folder first, so the commands use the example the
+ *   page shows.
+ * - `export NAME=value` and a leading `NAME=value` set the environment.
+ * - Any other line fails this test unless NOT_RUN lists it with a reason.
+ * - `--repo` is added (the fixture's file:// URL) to commands that clone
+ *   CanvOS and do not name one; the Docker engine is one that is not there, as
+ *   on a laptop.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createCanvosRepo, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
+import { runCli } from './cli.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Lines in shell blocks that are not edgebuild, and why this test does not run them. */
+const NOT_RUN = new Map([
+  ['npm test', 'the whole test suite: CI runs it'],
+  ['npm ci', 'package.test.ts runs it in a copy of the repository'],
+]);
+
+/** Commands that clone CanvOS: the test points them at the fixture. */
+const CLONES = new Set(['iso', 'tags', 'versions']);
+
+export interface DocBlock {
+  page: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  lang: string;
+  /** The file name after the language (```csv sites.csv), if any. */
+  file?: string;
+  text: string;
+  skip?: string;
+}
+
+export function fencedBlocks(page: string, markdown: string): DocBlock[] {
+  const lines = markdown.split('\n');
+  const blocks: DocBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)(?:[ \t]+(\S+))?\s*$/.exec(lines[i]!);
+    if (!open || !open[1]) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
+    const skip = /^<!-- docs-test: skip: (.+) -->$/.exec(lines[start - 1] ?? '')?.[1];
+    blocks.push({ page, line: start + 1, lang: open[1], ...(open[2] ? { file: open[2] } : {}), text: body.join('\n') + '\n', ...(skip ? { skip } : {}) });
+  }
+  return blocks;
+}
+
+/** Shell words: whitespace-separated, '…' and "…" quoting, a ` #` comment ends the line. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '#' && word === undefined) break;
+    if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === "'" || c === '"') {
+      const end = line.indexOf(c, i + 1);
+      if (end < 0) throw new Error(`unclosed ${c} in: ${line}`);
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const blocks = pages.flatMap((page) => fencedBlocks(page, readFileSync(join(ROOT, page), 'utf8')));
+const shellBlocks = blocks.filter((b) => b.lang === 'sh' || b.lang === 'console');
+
+let repo: FixtureRepo;
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'edgebuild-docs-'));
+  // The tags the pages name, with `latest` a stable release.
+  repo = createCanvosRepo([...TYPICAL_TAGS, { name: 'v4.9.38' }], join(tmp, 'canvos'));
+});
+afterAll(() => {
+  repo.cleanup();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the pages hold commands to run, and every skip says why', () => {
+  expect(shellBlocks.filter((b) => !b.skip).length).toBeGreaterThan(5);
+  for (const b of shellBlocks.filter((b) => b.skip)) expect(b.skip!.length, `${b.page}:${b.line}`).toBeGreaterThan(20);
+});
+
+/** The page's own folder: the repository's examples, plus the files its blocks name. */
+const folders = new Map<string, string>();
+function folderOf(page: string): string {
+  let cwd = folders.get(page);
+  if (cwd) return cwd;
+  cwd = join(tmp, page.replace(/\W/g, '-'));
+  mkdirSync(cwd);
+  for (const dir of ['user-data', 'build-configs']) cpSync(join(ROOT, dir), join(cwd, dir), { recursive: true });
+  for (const b of blocks.filter((b) => b.page === page && b.file)) writeFileSync(join(cwd, b.file!), b.text);
+  folders.set(page, cwd);
+  return cwd;
+}
+
+const runnable = shellBlocks.filter((b) => !b.skip).map((b) => [`${b.page}:${b.line}`, b] as const);
+
+test.each(runnable)('%s: every edgebuild command exits 0', async (_at, block) => {
+  const { page } = block;
+  const cwd = folderOf(page);
+  const env: Record<string, string | undefined> = { XDG_CACHE_HOME: join(tmp, 'cache'), DOCKER_HOST: `unix://${join(tmp, 'no-engine.sock')}` };
+  for (const raw of block.text.split('\n')) {
+    const line = block.lang === 'console' ? (/^\$ (.*)$/.exec(raw)?.[1] ?? '') : raw;
+    let words = shellWords(line);
+    if (!words.length) continue;
+    if (words[0] === 'export') words = words.slice(1);
+    while (words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[0]!)) {
+      const [name, ...value] = words.shift()!.split('=');
+      env[name!] = value.join('=');
+    }
+    if (!words.length) continue;
+    if (words[0] === 'npx') words = words.slice(1);
+    if (words[0] !== 'edgebuild') {
+      expect(NOT_RUN.has(words.join(' ')), `${page}:${block.line}: "${line}" is not an edgebuild command: mark the block <!-- docs-test: skip: reason --> or list it in NOT_RUN`).toBe(true);
+      continue;
+    }
+    const args = words.slice(1);
+    if (CLONES.has(args[0]!) && !args.includes('--repo')) args.push('--repo', repo.url);
+    const result = await runCli(args, { cwd, env });
+    expect(result.code, `${page}:${block.line}: ${line}\n${result.stderr}`).toBe(0);
+  }
+});
