@@ -108,7 +108,8 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
   program
     .command('verify')
     .description('re-check a published ISO against its .sha256, manifest.json and the user-data embedded in it')
-    .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
+    .argument('<iso>', 'the published ISO, e.g. out/edgebuild/palette-edge-installer.iso')
+    .option('-m, --manifest <file>', 'the manifest published with the ISO (default: manifest.json beside it)')
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
 
