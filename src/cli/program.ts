@@ -6,6 +6,7 @@ import { Output } from './output.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
 import { DEFAULT_OUT_DIR, DEFAULT_WORK_DIR } from '../pipeline/options.js';
+import { helpFooter } from './helpExamples.js';
 
 
 type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
@@ -152,6 +153,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('sites'));
 
+  for (const command of program.commands) command.addHelpText('after', helpFooter(command.name()));
   return program;
 }
 

@@ -20,7 +20,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCanvosRepo, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
-import { fencedBlocks, shellWords } from './docBlocks.js';
+import { fencedBlocks, shellWords, type DocBlock } from './docBlocks.js';
+import { HELP_EXAMPLES } from '../../src/cli/helpExamples.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -67,12 +68,32 @@ function folderOf(page: string): string {
   return cwd;
 }
 
-const runnable = shellBlocks.filter((b) => !b.skip).map((b) => [`${b.page}:${b.line}`, b] as const);
+/** Each command's --help examples, as one-line blocks of a page named for the help. */
+const helpBlocks: DocBlock[] = Object.entries(HELP_EXAMPLES).flatMap(([command, examples]) =>
+  examples.map((e, i): DocBlock => ({ page: `edgebuild ${command} --help`, line: i + 1, lang: 'sh', text: `${e.command}\n`, ...(e.needs ? { skip: `needs ${e.needs}` } : {}) })),
+);
+
+const runnable = [...shellBlocks, ...helpBlocks].filter((b) => !b.skip).map((b) => [`${b.page}:${b.line}`, b] as const);
+
+test.each(Object.keys(HELP_EXAMPLES))('edgebuild %s --help ends with examples and the exit codes', async (command) => {
+  const { code, stdout } = await runCli([command, '--help'], { cwd: tmp });
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/\nExamples:\n( {2}\$ edgebuild .+\n){2,3}\nExit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}130 .*\n$/);
+});
+
+test('every command has help examples, and each one not run here says why', async () => {
+  const { stdout } = await runCli(['--help'], { cwd: tmp });
+  const commands = [...stdout.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  expect(commands.sort()).toEqual(Object.keys(HELP_EXAMPLES).sort());
+  expect(helpBlocks.filter((b) => !b.skip).length).toBeGreaterThan(8);
+});
 
 test.each(runnable)('%s: every edgebuild command exits 0', async (_at, block) => {
   const { page } = block;
   const cwd = folderOf(page);
   const env: Record<string, string | undefined> = { XDG_CACHE_HOME: join(tmp, 'cache'), DOCKER_HOST: `unix://${join(tmp, 'no-engine.sock')}` };
+  // A help example cannot show `export EDGE_HOST_TOKEN=…` first, as the pages do.
+  if (page.endsWith('--help')) env.EDGE_HOST_TOKEN = 'token-from-env';
   for (const raw of block.text.split('\n')) {
     const line = block.lang === 'console' ? (/^\$ (.*)$/.exec(raw)?.[1] ?? '') : raw;
     let words = shellWords(line);
