@@ -25,6 +25,6 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
       return `${t.name.padEnd(width)}${t.latest ? '  (latest)' : label[t.kind]}${pe ? `  ${pe}` : ''}`.trimEnd();
     })
     .join('\n');
-  out.result(report, human || 'no tags');
+  out.result({ status: 'ok', ...report }, human || 'no tags');
   return 0;
 }

@@ -25,6 +25,6 @@ export async function versionsCommand({ options, io, out }: CommandContext<Flags
   const human = Object.entries(report.distributions)
     .map(([distribution, versions]) => `${distribution}: ${versions ? versions.join(' ') : '(versions not listed by this tag)'}`)
     .join('\n');
-  out.result(report, `CanvOS ${report.tag} (${report.source})\n${human}`);
+  out.result({ status: 'ok', ...report }, `CanvOS ${report.tag} (${report.source})\n${human}`);
   return 0;
 }
