@@ -46,7 +46,7 @@ export async function loadStep(options: IsoOptions, warn: Warn): Promise<Inputs>
 export async function resolveStep(inputs: Pick<Inputs, 'repo' | 'tag' | 'cacheDir'>, run: { signal?: AbortSignal | undefined; warn: Warn }, task: TaskReporter): Promise<Source> {
   const source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
     ...withSignal(run.signal),
-    onRetry: (attempt, error) => (task.output = `retry ${attempt}: ${error}`),
+    onRetry: (attempt, error) => attempt === 1 && (task.output = `retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
     onWait: run.warn,
   });
   source.warnings.forEach(run.warn);
