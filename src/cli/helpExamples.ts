@@ -13,7 +13,7 @@ export const HELP_EXAMPLES: Record<string, HelpExample[]> = {
   iso: [
     { command: 'edgebuild iso --dry-run --tag latest --user-data user-data/default.yaml' },
     { command: 'edgebuild iso --tag v4.5.15 --config build-configs/default.yaml', needs: 'a build host' },
-    { command: 'edgebuild iso --dry-run --json --tag v4.5.15 --arg K8S_DISTRIBUTION=rke2 --skip-check all' },
+    { command: 'edgebuild iso --dry-run --json --arg K8S_DISTRIBUTION=rke2 --skip-check all' },
   ],
   doctor: [
     { command: 'edgebuild doctor', needs: 'a build host' },
@@ -23,17 +23,17 @@ export const HELP_EXAMPLES: Record<string, HelpExample[]> = {
   versions: [{ command: 'edgebuild versions --tag latest' }, { command: 'edgebuild versions --tag v4.5.15 --json' }],
   verify: [
     { command: 'edgebuild verify out/edgebuild/palette-edge-installer.iso', needs: 'a published ISO' },
-    { command: 'edgebuild verify lab-palette-edge-installer.iso --manifest lab-manifest.json', needs: 'a published ISO' },
+    { command: 'edgebuild verify lab-installer.iso --manifest lab-manifest.json', needs: 'a published ISO' },
   ],
   remaster: [
-    { command: 'edgebuild remaster out/edgebuild/palette-edge-installer.iso --user-data new.yaml --dry-run', needs: 'a published ISO' },
-    { command: 'edgebuild remaster out/edgebuild/palette-edge-installer.iso --user-data new.yaml --out out/remastered', needs: 'a published ISO' },
+    { command: 'edgebuild remaster out/edgebuild/palette-edge-installer.iso -u new.yaml -n', needs: 'a published ISO' },
+    { command: 'edgebuild remaster lab.iso --user-data new.yaml --out out/remastered', needs: 'a published ISO' },
   ],
   matrix: [{ command: 'edgebuild matrix' }, { command: 'edgebuild matrix build-configs/default.yaml --json' }],
   registries: [{ command: 'edgebuild registries' }, { command: 'edgebuild registries --distro k3s --out out/registries' }],
   sites: [
     { command: 'edgebuild sites --sites sites.csv --template site-user-data.yaml', needs: 'the sites table and template of docs/sites.md, which that page runs' },
-    { command: 'edgebuild sites --sites sites.csv --template site-user-data.yaml --out out/sites --json', needs: 'the sites table and template of docs/sites.md, which that page runs' },
+    { command: 'edgebuild sites -s sites.csv -t site-user-data.yaml --out out/sites --json', needs: 'the sites table and template of docs/sites.md, which that page runs' },
   ],
 };
 

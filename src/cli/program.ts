@@ -1,6 +1,6 @@
 import type { CommanderError} from 'commander';
 import { Command, Option } from 'commander';
-import type { Io } from './io.js';
+import { textWidth, type Io } from './io.js';
 import type { CommandContext } from './context.js';
 import { Output } from './output.js';
 import { InputError } from '../errors.js';
@@ -43,6 +43,9 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Commander wraps help to stdout.columns, one character per line when a terminal reports 0.
+      getOutHelpWidth: () => textWidth(io),
+      getErrHelpWidth: () => textWidth(io),
       outputError: () => undefined, // commander's own errors become InputError below
     });
 
