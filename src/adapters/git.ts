@@ -113,6 +113,14 @@ export function splitCredentials(url: string): { url: string; authorization?: st
 const NETWORK_ERROR = /could not resolve host|connection (timed out|reset|refused)|early eof|rpc failed|unable to access|the remote end hung up|gnutls|ssl|operation timed out|HTTP 5\d\d|temporary failure/i;
 
 /**
+ * Network failures worth a retry. A host name that does not resolve (offline,
+ * or a typo) stays unresolved for the seconds a retry waits: fail at once.
+ */
+export function isTransient(gitError: string): boolean {
+  return NETWORK_ERROR.test(gitError) && !/could not resolve host/i.test(gitError);
+}
+
+/**
  * One line of git's error output. git says the cause on its first `fatal:`
  * line and ends with generic advice ("...and the repository exists."), so the
  * first fatal/error line wins over the last line.
@@ -133,7 +141,7 @@ async function fetchWithRetry(dir: string, url: string, options: GitOptions): Pr
       if (options.signal?.aborted) throw options.signal.reason;
       const text = errorText(error, url);
       const delay = delays[attempt];
-      if (!NETWORK_ERROR.test(text) || delay === undefined) throw new FetchError(text, NETWORK_ERROR.test(text));
+      if (!isTransient(text) || delay === undefined) throw new FetchError(text, NETWORK_ERROR.test(text));
       options.onRetry?.(attempt + 1, text);
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -38,7 +38,7 @@ export class Output {
   error(error: unknown): void {
     if (isEdgebuildError(error)) {
       if (this.json) {
-        const body = { status: 'error', error: { code: error.code, exitCode: error.exitCode, message: error.line, ...error.details } };
+        const body = { status: 'error', error: { code: error.code, exitCode: error.exitCode, message: error.line, ...(error.fix ? { fix: error.fix } : {}), ...error.details } };
         this.writeJson(body);
       }
       this.io.stderr.write(`error: ${error.line}\n`);

@@ -1,11 +1,12 @@
 import type { CommanderError} from 'commander';
 import { Command, Option } from 'commander';
-import type { Io } from './io.js';
+import { textWidth, type Io } from './io.js';
 import type { CommandContext } from './context.js';
 import { Output } from './output.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
-import { DEFAULT_WORK_DIR } from '../pipeline/options.js';
+import { DEFAULT_OUT_DIR, DEFAULT_WORK_DIR } from '../pipeline/options.js';
+import { helpFooter } from './helpExamples.js';
 
 
 type Handler = (ctx: CommandContext<Record<string, unknown>>, args: string[]) => Promise<number>;
@@ -48,7 +49,7 @@ function buildOptions(command: Command, text: { out: string; force: string; dryR
     .addOption(new Option('--cache-dir <dir>', CACHE_DIR_HELP))
     .option('--work-dir <dir>', `where the CanvOS checkout is made (default: ${DEFAULT_WORK_DIR})`)
     .option('-o, --out <dir>', text.out)
-    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated (repeatable)', commaList)
+    .option('--skip-check <ids>', 'preflight checks to skip, comma-separated, or "all" (repeatable)', commaList)
     .option('--force', text.force)
     .option('--no-wait', 'fail at once when another build holds the Docker engine')
     .option('-n, --dry-run', text.dryRun)
@@ -65,6 +66,9 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Commander wraps help to stdout.columns, one character per line when a terminal reports 0.
+      getOutHelpWidth: () => textWidth(io),
+      getErrHelpWidth: () => textWidth(io),
       outputError: () => undefined, // commander's own errors become InputError below
     });
 
@@ -94,9 +98,9 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--target-unverified', 'run a --target edgebuild cannot verify, checking only its exit status; nothing is published')
     .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data');
   buildOptions(iso, {
-    out: 'where the ISO, its .sha256 and manifest.json are published (default: dist)',
+    out: `where the ISO, its .sha256 and manifest.json are published (default: ${DEFAULT_OUT_DIR})`,
     force: 'rebuild even when --out holds a verified build of the same inputs',
-    dryRun: 'prepare the checkout and print the plan; do not build',
+    dryRun: 'prepare the checkout and print the plan; do not build (failing host checks are warnings)',
   }).action(action('iso'));
 
   const providerImages = program
@@ -110,7 +114,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('--registries <file>', 'a registries file (see edgebuild registries): its stages join the OS layer values in os-pack.yaml')
     .option('--push', "push each image through the Docker engine with the docker CLI's credentials and confirm its digest with the registry");
   buildOptions(providerImages, {
-    out: 'where provider-images.json and os-pack.yaml are published (default: dist)',
+    out: `where provider-images.json and os-pack.yaml are published (default: ${DEFAULT_OUT_DIR})`,
     force: 'rebuild even when --out records these images, still present',
     dryRun: 'prepare the checkout and print the versions, image names and build commands; do not build',
   })
@@ -131,7 +135,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .description('check the build host: CPUs, memory, disk, git, Docker engine and privileged containers (exit 3 when a check fails)')
     .option('-c, --config <file>', 'build config whose preflight: thresholds apply (default: build-configs/default.yaml when present)')
     .option('--work-dir <dir>', `the work dir whose filesystem is checked (default: ${DEFAULT_WORK_DIR})`)
-    .option('--skip-check <ids>', 'checks to skip, comma-separated (repeatable)', commaList)
+    .option('--skip-check <ids>', 'checks to skip, comma-separated, or "all" (repeatable)', commaList)
     .option('--json', 'print one JSON document on stdout')
     .action(action('doctor'));
 
@@ -155,8 +159,9 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
   program
     .command('verify')
     .description('re-check a published ISO against its .sha256, manifest.json and the user-data embedded in it')
-    .argument('<iso>', 'the published ISO, e.g. dist/palette-edge-installer.iso')
-    .option('--ref <ref>', 'also check a pushed artifact (registry/repo:tag or @sha256:…) against the local manifest.json; downloads only its manifest')
+    .argument('<iso>', 'the published ISO, e.g. out/edgebuild/palette-edge-installer.iso')
+    .option('-m, --manifest <file>', 'the manifest published with the ISO (default: manifest.json beside it)')
+    .option('--ref <ref>', 'also check a pushed artifact (registry/repo:tag or @sha256:…) against the local manifest; downloads only its manifest')
     .addOption(plainHttp())
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
@@ -229,10 +234,11 @@ Examples:
     .description('render a user-data template per edge site and write one small cidata ISO per site (no Docker, no root)')
     .requiredOption('-s, --sites <file>', 'sites file: *.csv with a header row, or *.yaml/*.yml list of maps; needs a "name" column')
     .requiredOption('-t, --template <file>', 'site user-data template (#cloud-config) with ${site:FIELD} and ${env:NAME} placeholders')
-    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: dist/sites)')
+    .option('-o, --out <dir>', 'directory the ISOs and sites.json are published to, replaced as a whole (default: out/sites)')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('sites'));
 
+  for (const command of program.commands) command.addHelpText('after', helpFooter(command.name()));
   return program;
 }
 

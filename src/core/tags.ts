@@ -94,6 +94,12 @@ function editDistance(a: string, b: string): number {
  * major.minor line the closest patch releases, otherwise the closest names.
  */
 export function suggestTags(wanted: string, names: readonly string[], count = 3): string[] {
+  // `v4.6` names a release line, not a release: its newest patches are what the user is after.
+  const line = /^v?(\d+)\.(\d+)$/.exec(wanted);
+  if (line) {
+    const onLine = names.map(parseTag).filter((t) => t.kind === 'stable' && t.version?.[0] === Number(line[1]) && t.version[1] === Number(line[2]));
+    if (onLine.length) return onLine.sort((a, b) => compareTags(b, a)).slice(0, count).map((t) => t.name);
+  }
   const target = parseTag(wanted.startsWith('v') ? wanted : `v${wanted}`);
   const score = (t: TagInfo): number => {
     if (target.version && t.version && t.version[0] === target.version[0] && t.version[1] === target.version[1]) {

@@ -13,7 +13,7 @@ import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../c
 import { defaultCacheDir } from '../adapters/cacheDir.js';
 import { pathExists, readUserFile } from '../adapters/files.js';
 import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
-import { DEFAULT_WORK_DIR, type IsoOptions } from './options.js';
+import { DEFAULT_OUT_DIR, DEFAULT_WORK_DIR, type IsoOptions } from './options.js';
 import { checkIsoDirs } from './isoDirs.js';
 import { refuseForeignManifest } from './publish.js';
 
@@ -124,7 +124,7 @@ export async function loadInputs(options: IsoOptions, userDataOptional = false):
 
   const cacheDir = resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env));
   const workDir = resolve(options.cwd, options.workDir ?? DEFAULT_WORK_DIR);
-  const outDir = resolve(options.cwd, options.out ?? 'dist');
+  const outDir = resolve(options.cwd, options.out ?? DEFAULT_OUT_DIR);
   await checkIsoDirs({ out: outDir, work: workDir, cache: cacheDir });
   await refuseForeignManifest(outDir);
 

@@ -1,5 +1,7 @@
 /** Where the CanvOS checkout, the build logs and the lock live unless --work-dir says otherwise. */
 export const DEFAULT_WORK_DIR = '.edgebuild';
+/** Not `dist`: in a Node project (edgebuild's own clone) that folder holds compiled JavaScript. */
+export const DEFAULT_OUT_DIR = 'out/edgebuild';
 
 /** What the `iso` command (and the programmatic API) accepts. */
 export interface IsoOptions {

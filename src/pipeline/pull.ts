@@ -81,7 +81,7 @@ async function verifyStep(staging: string, fetched: FetchedManifest, cwd: string
   // Each blob was hashed as it was written into the private staging dir and matched its layer digest, which
   // compareLayers just matched to manifest.json: the ISO's hash is known without reading it again.
   const layer = fetched.layers.find((l) => l.name === iso.name);
-  const verified = await verifyPublished(join(staging, iso.name), cwd, signal, layer && { sha256: layer.sha256, size: layer.size });
+  const verified = await verifyPublished(join(staging, iso.name), cwd, signal, { hashed: layer && { sha256: layer.sha256, size: layer.size } });
   return { manifest, checks: verified.checks };
 }
 

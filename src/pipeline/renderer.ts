@@ -2,24 +2,31 @@
  * listr2 setup shared by every task list: progress always goes to stderr;
  * spinners only on a TTY, plain lines otherwise (CI, pipes).
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import type { ListrBaseClassOptions } from 'listr2';
+import { Listr, ListrLogger, ListrLogLevels, ProcessOutput } from 'listr2';
+import type { ListrBaseClassOptions, LoggerFieldOptions } from 'listr2';
 
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
 }
 
+/** Says the error once: listr2 suffixes a failed step with it, and edgebuild prints it next as `error: … Fix: …`. */
+class OnceLogger extends ListrLogger {
+  override log(level: string, message: string | unknown[], options?: LoggerFieldOptions): void {
+    super.log(level, message, level === ListrLogLevels.FAILED ? { ...options, suffix: [] } : options);
+  }
+}
+
 export function listrOptions<Ctx>(stderr: ProgressStream, env: Record<string, string | undefined>): ListrBaseClassOptions<Ctx, 'default', 'simple'> {
   const stream = stderr as unknown as NodeJS.WriteStream;
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream) });
+  const logger = new OnceLogger({ processOutput: new ProcessOutput(stream, stream) });
   return {
     exitOnError: true,
     registerSignalListeners: false, // main.ts owns SIGINT/SIGTERM
     renderer: 'default',
     fallbackRenderer: 'simple',
     fallbackRendererCondition: !stderr.isTTY || env.CI === 'true' || env.TERM === 'dumb',
-    rendererOptions: { logger, collapseSubtasks: false },
+    rendererOptions: { logger, collapseSubtasks: false, showErrorMessage: false },
     fallbackRendererOptions: { logger },
   };
 }
@@ -46,8 +53,9 @@ export class StepProgress {
     return (await tasks.run()).value;
   }
 
-  /** Shows steps that had nothing to do (the build is up to date). */
-  async skip(titles: readonly string[]): Promise<void> {
-    await new Listr(titles.map((title) => ({ title, skip: true, task: () => undefined })), listrOptions(this.stderr, this.env)).run();
+  /** Shows steps that had nothing to do (the build is up to date): one line each (listr2 prints a skipped task as started, then as skipped). */
+  skip(titles: readonly string[]): Promise<void> {
+    this.stderr.write(titles.map((title) => `↓ ${title} (skipped)\n`).join(''));
+    return Promise.resolve();
   }
 }

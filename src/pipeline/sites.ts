@@ -14,7 +14,7 @@ import { readUserFile } from '../adapters/files.js';
 import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
-export const DEFAULT_SITES_OUT = 'dist/sites';
+export const DEFAULT_SITES_OUT = 'out/sites';
 /** Errors reported in one run: enough to fix a batch, short enough to read. */
 const MAX_ERRORS = 20;
 

@@ -28,6 +28,14 @@ const FIXES: Record<string, string> = {
   'manifest-artifact': 'the ISO is not the one manifest.json describes: publish it again with edgebuild iso --force',
 };
 
+/** `verify` runs where an ISO was downloaded as often as where it was built: fixes for both. */
+const PUBLISHED_FIXES: Record<string, string> = {
+  ...FIXES,
+  'manifest-missing': 'give the manifest published with the ISO: edgebuild verify <iso> --manifest <file> (a release names it <config>-manifest.json)',
+  'manifest-artifact': 'the ISO is not the one the manifest describes: download both again from the same release (where it was built: edgebuild iso --force)',
+  'checksum-mismatch': 'the ISO is not the file its checksum was made from (truncated or modified): download it again (where it was built: edgebuild iso --force)',
+};
+
 async function readEmbedded(isoPath: string, inside: string): Promise<Buffer | undefined | { error: string }> {
   try {
     const image = await openIso(isoPath);
@@ -63,11 +71,11 @@ export function isUki(plan: Pick<Plan, 'arg'>): boolean {
   return plan.arg.IS_UKI === 'true';
 }
 
-function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts): RuntimeError {
+function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts, fixes = FIXES): RuntimeError {
   // Callers pass at least one failed check; the code names the first.
   const code = checks.find((c) => !c.ok)?.id ?? 'verify-failed';
   const log = typeof details.log === 'string' ? ` (log: ${details.log})` : '';
-  return new RuntimeError(`${prefix}${failureSummary(checks, run)}${log}`, { code, fix: FIXES[code] ?? 'see the checks listed', details: { checks, ...details } });
+  return new RuntimeError(`${prefix}${failureSummary(checks, run)}${log}`, { code, fix: fixes[code] ?? 'see the checks listed', details: { checks, ...details } });
 }
 
 /** The first condition on its own, so a build that exited non-zero fails as the build step. */
@@ -114,15 +122,32 @@ export interface PublishedVerification extends VerifiedIso {
 }
 
 /**
- * `edgebuild verify <iso>`: a published ISO against its .sha256, manifest.json and embedded user-data.
- * `hashed`: the ISO's sha256 and size when the caller computed them from the very bytes it wrote
- * (pull, into a private staging dir), so the ISO is not read a second time.
+ * The manifest's entry for the ISO: by its name, or, for a release asset
+ * renamed `<config>-<name>` beside `<config>-manifest.json`, the ISO artifact
+ * whose name it ends with (its size and sha256 are still compared).
  */
-export async function verifyPublished(isoArg: string, cwd: string, signal?: AbortSignal, hashed?: { sha256: string; size: number }): Promise<PublishedVerification> {
+function manifestEntry(manifest: Manifest, name: string): Manifest['artifacts'][number] | undefined {
+  return manifest.artifacts.find((a) => a.name === name) ?? manifest.artifacts.find((a) => /\.iso$/i.test(a.name) && name.endsWith(`-${a.name}`));
+}
+
+export interface VerifyPublishedOptions {
+  /** The manifest to check against (a release asset renamed per config); default: manifest.json beside the ISO. */
+  manifest?: string | undefined;
+  /**
+   * The ISO's sha256 and size when the caller computed them from the very bytes it wrote
+   * (pull, into a private staging dir), so the ISO is not read a second time.
+   */
+  hashed?: { sha256: string; size: number } | undefined;
+}
+
+/** `edgebuild verify <iso> [--manifest <file>]`: a published ISO against its .sha256, manifest and embedded user-data. */
+export async function verifyPublished(isoArg: string, cwd: string, signal?: AbortSignal, options: VerifyPublishedOptions = {}): Promise<PublishedVerification> {
+  const manifestArg = options.manifest;
   const isoPath = resolve(cwd, isoArg);
   const dir = dirname(isoPath);
   const name = basename(isoPath);
-  const manifestPath = join(dir, MANIFEST_NAME);
+  const manifestPath = manifestArg === undefined ? join(dir, MANIFEST_NAME) : resolve(cwd, manifestArg);
+  const manifestName = basename(manifestPath);
   const size = await sizeOf(isoPath);
   if (size === undefined) {
     throw new RuntimeError(`${isoPath} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of a published ISO, e.g. dist/palette-edge-installer.iso' });
@@ -135,14 +160,14 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   } else {
     manifest = parseManifest(manifestText, manifestPath);
   }
-  hashed ??= await sha256File(isoPath, signal);
+  const hashed = options.hashed ?? (await sha256File(isoPath, signal));
   const isoName = name.replace(/\.iso$/i, '');
-  const artifact = manifest?.artifacts.find((a) => a.name === name);
+  const artifact = manifest && manifestEntry(manifest, name);
   if (manifest) {
     if (!artifact) checks.push({ id: 'manifest-artifact', ok: false, message: `${manifestPath} does not list ${name}` });
     else if (artifact.sha256 !== hashed.sha256 || artifact.size !== hashed.size) {
-      checks.push({ id: 'manifest-artifact', ok: false, message: `${name} is ${hashed.size} bytes with sha256 ${hashed.sha256}; manifest.json records ${artifact.size} bytes, ${artifact.sha256}` });
-    } else checks.push({ id: 'manifest-artifact', ok: true, message: `${name} matches manifest.json` });
+      checks.push({ id: 'manifest-artifact', ok: false, message: `${name} is ${hashed.size} bytes with sha256 ${hashed.sha256}; ${manifestName} records ${artifact.size} bytes, ${artifact.sha256}` });
+    } else checks.push({ id: 'manifest-artifact', ok: true, message: `${name} matches ${manifestName}${artifact.name === name ? '' : ` (published as ${artifact.name})`}` });
   }
   const embeddedPath = manifest?.userData.isoPath ?? userDataIsoPath(false);
   checks.push(
@@ -161,6 +186,6 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   // Without a manifest there is nothing to compare the user-data with; that check says nothing new.
   const shown = manifest ? checks : checks.filter((c) => c.id !== 'user-data-differs');
   // No manifest is a failed check (manifest-missing) too.
-  if (!manifest || shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath });
+  if (!manifest || shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath }, undefined, PUBLISHED_FIXES);
   return { status: 'verified', path: isoPath, ...hashed, checks: shown, manifest: manifestPath, buildKey: manifest.buildKey };
 }

@@ -4,7 +4,7 @@
  * digests against the local manifest.json (and manifest.json's own bytes),
  * and a HEAD per blob — without downloading anything but the manifest.
  */
-import { join, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { compareLayers, formatReference, parseReference } from '../core/ociArtifact.js';
 import { MANIFEST_NAME, parseManifest } from '../core/manifest.js';
@@ -20,10 +20,10 @@ export interface RefVerification extends PublishedVerification {
   digest: string;
 }
 
-export async function verifyAgainstRef(isoArg: string, refText: string, cwd: string, access: RegistryAccess): Promise<RefVerification> {
+export async function verifyAgainstRef(isoArg: string, refText: string, cwd: string, access: RegistryAccess, manifestFile?: string): Promise<RefVerification> {
   const ref = parseReference(refText, '--ref');
-  const local = await verifyPublished(isoArg, cwd, access.signal);
-  const manifestText = (await readTextIfReadable(join(dirname(local.path), MANIFEST_NAME))) ?? '';
+  const local = await verifyPublished(isoArg, cwd, access.signal, { manifest: manifestFile });
+  const manifestText = (await readTextIfReadable(local.manifest)) ?? '';
   const manifest = parseManifest(manifestText, local.manifest);
   const registry = openRegistry(ref, access, 'pull');
   try {

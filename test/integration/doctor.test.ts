@@ -140,6 +140,6 @@ describe('doctor without an engine', () => {
     const body = JSON.parse(result.stdout) as { status: string; error: { code: string; message: string } };
     expect(body.status).toBe('error');
     expect(body.error.code).toBe('unknown-check');
-    expect(body.error.message).toContain('use ids from: arch, cpu, memory, disk, git, docker, docker-version, privileged');
+    expect(body.error.message).toContain('use ids from: arch, cpu, memory, disk, git, docker, docker-version, privileged, or all');
   });
 });

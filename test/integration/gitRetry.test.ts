@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureMirror, listTags, splitCredentials } from '../../src/adapters/git.js';
+import { ensureMirror, isTransient, listTags, splitCredentials } from '../../src/adapters/git.js';
 import { InputError, RuntimeError } from '../../src/errors.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { runCli } from './cli.js';
@@ -32,6 +32,15 @@ test('a flaky server is retried with backoff until the fetch goes through', asyn
   expect((await listTags(mirror.path)).map((t) => t.name)).toEqual(['v4.5.15']);
 });
 
+test.each([
+  ["fatal: unable to access 'https://github.com/spectrocloud/CanvOS.git/': Could not resolve host: github.com", false],
+  ["fatal: unable to access 'https://github.com/spectrocloud/CanvOS.git/': The requested URL returned error: 503", true],
+  ["fatal: unable to access 'https://github.com/spectrocloud/CanvOS.git/': Failed to connect to github.com port 443: Connection timed out", true],
+  ['fatal: repository not found', false],
+])('retried only when it can be transient: %s → %s', (text, transient) => {
+  expect(isTransient(text)).toBe(transient);
+});
+
 test('when retries run out the failure names the URL, without its credentials', async () => {
   const url = server.url(basename(repo.path)).replace('http://', 'http://user:s3cret@');
   server.failNext(100);
@@ -48,7 +57,8 @@ test('edgebuild tags says on stderr that it retries, and still prints one JSON d
   server.failNext(1);
   const result = await runCli(['tags', '--json', '--repo', url, '--cache-dir', join(cache, 'c')], { cwd: cache });
   expect(result.code).toBe(0);
-  expect(result.stderr).toMatch(/^retry 1: .*503/m);
+  expect(result.stderr).toMatch(/^retrying the fetch with backoff \(2 s, 5 s, 15 s\): .*127\.0\.0\.1.*503/m);
+  expect(result.stderr.match(/retrying/g)).toHaveLength(1);
   expect(JSON.parse(result.stdout)).toMatchObject({ latest: 'v4.5.15' });
 });
 

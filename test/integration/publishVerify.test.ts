@@ -3,7 +3,7 @@
  * with xorriso; no Docker needed.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -14,6 +14,7 @@ import { findUpToDate, publish } from '../../src/pipeline/publish.js';
 import { InternalError, InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
 import { makeIso } from '../fixtures/publishedSet.js';
+import { readYaml, runScript, type Workflow } from './githubWorkflow.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
 const WEBHOOK_ON = '#cloud-config\nstylus:\n  imageRedirectWebhook:\n    enable: true\n';
@@ -189,6 +190,32 @@ describe('edgebuild verify', () => {
     const run = await verify(iso);
     expect(run.code).toBe(1);
     expect(errorOf(run.stdout).code).toBe('manifest-missing');
+  });
+
+  test('the files a release publishes, renamed per config, verify with --manifest', async () => {
+    await publishIso(USER_DATA);
+    // What build-isos.yml's publish job does with the build's artifact, gh replaced by a no-op.
+    const job = join(dir, 'job');
+    cpSync(join(dir, 'dist'), join(job, 'iso'), { recursive: true });
+    mkdirSync(join(job, 'bin'));
+    writeFileSync(join(job, 'bin', 'gh'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(job, 'bin', 'gh'), 0o755);
+    const script = readYaml<Workflow>('.github/workflows/build-isos.yml').data.jobs.publish!.steps.find((s) => s.name === 'Attach to the release')!.run!;
+    const published = runScript(script, { cwd: job, env: { PATH: `${join(job, 'bin')}:${process.env.PATH}`, TAG: 'v1', NAME: 'lab', GITHUB_SHA: 'abc', ALLOW: 'false' } });
+    expect(published.code, published.stdout + published.stderr).toBe(0);
+    expect(readdirSync(join(job, 'upload')).sort()).toEqual(['lab-installer.iso', 'lab-installer.iso.sha256', 'lab-manifest.json']);
+
+    const run = await runCli([CLI, 'verify', 'lab-installer.iso', '--manifest', 'lab-manifest.json', '--json'], process.env, join(job, 'upload'));
+    expect(run.code, run.stdout).toBe(0);
+    const doc = JSON.parse(run.stdout) as { status: string; checks: { id: string; message: string }[] };
+    expect(doc.status).toBe('verified');
+    expect(doc.checks.find((c) => c.id === 'manifest-artifact')!.message).toBe('lab-installer.iso matches lab-manifest.json (published as installer.iso)');
+
+    // Without --manifest the fix names it, for someone who only downloaded the files.
+    const bare = await runCli([CLI, 'verify', 'lab-installer.iso'], process.env, join(job, 'upload'));
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('edgebuild verify <iso> --manifest <file>');
+    expect(bare.stderr).not.toContain('--force');
   });
 
   test('a path that is not there: exit 1 naming it', async () => {

@@ -5,7 +5,7 @@
 #
 #   eval "$(test/setup/docker-engine.sh start)"   # start, build the test image
 #   eval "$(test/setup/docker-engine.sh image)"   # an engine already running: the test image only
-#   test/setup/docker-engine.sh stop
+#   test/setup/docker-engine.sh stop              # only an engine this shell's `start` started
 set -euo pipefail
 
 root=${EDGEBUILD_TEST_DOCKER_ROOT:-/tmp/edgebuild-dockerd}
@@ -44,6 +44,8 @@ start() {
       sleep 1
     done
     docker -H "$sock" version >/dev/null 2>&1 || { echo "dockerd did not start; see $root/dockerd.log" >&2; tail -20 "$root/dockerd.log" >&2; exit 1; }
+    # `stop` stops only this engine: another run (a second .ci/run) may be using one it found running.
+    echo "export EDGEBUILD_TEST_DOCKERD_STARTED=$(cat "$root/dockerd.pid")"
   fi
   ensure_image "$sock"
   echo "export DOCKER_HOST=$sock"
@@ -61,8 +63,13 @@ image() {
 }
 
 stop() {
-  if [ -f "$root/dockerd.pid" ]; then
-    pid=$(cat "$root/dockerd.pid")
+  local started=${EDGEBUILD_TEST_DOCKERD_STARTED:-}
+  if [ -z "$started" ]; then
+    echo "dockerd on $sock was not started by this shell's start: left running" >&2
+    return 0
+  fi
+  if [ -f "$root/dockerd.pid" ] && [ "$(cat "$root/dockerd.pid")" = "$started" ]; then
+    pid=$started
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   fi

@@ -18,3 +18,16 @@ test('a table with aligned columns; fixes only for checks that did not pass; the
     'git: skipped by --skip-check; it would pass: git 2.39.5',
   ]);
 });
+
+test('wider than the terminal: one block per check, every line within the width', () => {
+  const long = 'raise the CPU quota of this container or cgroup (docker run --cpus, systemd CPUQuota=) or build on a larger host; the build needs 4 usable CPUs';
+  const checks: Check[] = [
+    { id: 'cpu', status: 'fail', required: '>= 4 CPUs', found: '2 (cgroup CPU quota 2; host has 16; affinity 0-15)', message: `only 2 CPUs usable by this process; the build needs 4. ${long}`, fix: long },
+    { id: 'git', status: 'pass', required: 'installed', found: 'git 2.39.5', message: 'git 2.39.5' },
+  ];
+  const lines = formatChecks(checks, 60).split('\n');
+  expect(lines.filter((l) => l.length > 60)).toEqual([]);
+  expect(lines.slice(0, 3)).toEqual(['cpu  FAIL', '  required: >= 4 CPUs', '  found: 2 (cgroup CPU quota 2; host has 16; affinity 0-15)']);
+  expect(lines).toContain('git  PASS');
+  expect(lines.join(' ').replace(/\s+/g, ' ')).toContain(`how to fix: ${long}`);
+});

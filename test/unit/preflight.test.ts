@@ -335,7 +335,7 @@ describe('--skip-check', () => {
       parseSkipIds(['cpu', 'cpus', 'ram']);
     } catch (error) {
       expect((error as InputError).exitCode).toBe(2);
-      expect((error as InputError).line).toBe('--skip-check: unknown check "cpus", "ram". Fix: use ids from: arch, cpu, memory, disk, git, docker, docker-version, privileged');
+      expect((error as InputError).line).toBe('--skip-check: unknown check "cpus", "ram". Fix: use ids from: arch, cpu, memory, disk, git, docker, docker-version, privileged, or all');
     }
   });
 

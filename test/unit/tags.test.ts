@@ -63,6 +63,9 @@ describe('suggestTags', () => {
     ['v4.5.0', ['v4.5.3', 'v4.5.14', 'v4.5.15']],
     ['v4.5.16', ['v4.5.15', 'v4.5.14', 'v4.5.3']],
     ['v4.5.14-rc.3', ['v4.5.14', 'v4.5.15', 'v4.5.3']],
+    // A release line without a patch: its newest releases, not its oldest.
+    ['v4.5', ['v4.5.15', 'v4.5.14', 'v4.5.3']],
+    ['4.5', ['v4.5.15', 'v4.5.14', 'v4.5.3']],
   ])('%s → %j', (wanted, expected) => {
     expect(suggestTags(wanted, TAGS)).toEqual(expected);
   });

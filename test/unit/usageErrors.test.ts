@@ -34,6 +34,6 @@ test.each([
 
   const json = await runInProcess([argv[0]!, '--json', ...argv.slice(1)]);
   expect(json.code).toBe(2);
-  expect(JSON.parse(json.stdout)).toEqual({ status: 'error', error: { code: 'usage', exitCode: 2, message } });
+  expect(JSON.parse(json.stdout)).toEqual({ status: 'error', error: { code: 'usage', exitCode: 2, message, fix: message.split('. Fix: ')[1] } });
   expect(json.stderr).toBe(`error: ${message}\n`);
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { formatChecks } from '../checkTable.js';
+import { textWidth } from '../io.js';
 import { ExitCode } from '../../errors.js';
 import { parseSkipIds, preflightSettings } from '../../core/preflight/checks.js';
 import { directoryPath } from '../../adapters/dirPath.js';
@@ -31,6 +32,6 @@ export async function doctorCommand({ options, io, out }: CommandContext<Flags>)
   });
   report.warnings.forEach((w) => out.warn(w));
   const verdict = report.status === 'ok' ? 'The host is ready to build.' : 'The host is not ready to build: fix the failed checks above.';
-  out.result({ status: report.status, checks: report.checks }, `${formatChecks(report.checks)}\n\n${verdict}`);
+  out.result({ status: report.status, checks: report.checks }, `${formatChecks(report.checks, textWidth(io))}\n\n${verdict}`);
   return report.status === 'ok' ? ExitCode.ok : ExitCode.preflight;
 }

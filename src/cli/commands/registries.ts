@@ -24,6 +24,7 @@ export async function registriesCommand({ options, io, out }: CommandContext<Fla
   });
   const { generated, written } = report;
   const document = {
+    status: 'ok',
     distribution: generated.distribution,
     config: report.config,
     kubeadmApi: generated.kubeadmApi ?? null,

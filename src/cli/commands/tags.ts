@@ -14,7 +14,7 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
     cwd: io.cwd,
     env: io.env,
     signal: io.signal,
-    onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`),
+    onRetry: (attempt, error) => attempt === 1 && out.info(`retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
     onWarning: (warning) => out.warn(warning),
   });
   const label = { stable: '', prerelease: '  (pre-release)', other: '  (not a semver release)' };
@@ -25,6 +25,6 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
       return `${t.name.padEnd(width)}${t.latest ? '  (latest)' : label[t.kind]}${pe ? `  ${pe}` : ''}`.trimEnd();
     })
     .join('\n');
-  out.result(report, human || 'no tags');
+  out.result({ status: 'ok', ...report }, human || 'no tags');
   return 0;
 }

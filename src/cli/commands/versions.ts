@@ -18,13 +18,13 @@ export async function versionsCommand({ options, io, out }: CommandContext<Flags
     cwd: io.cwd,
     env: io.env,
     signal: io.signal,
-    onRetry: (attempt, error) => out.info(`retry ${attempt}: ${error}`),
+    onRetry: (attempt, error) => attempt === 1 && out.info(`retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
     onWarning: (warning) => out.warn(warning),
   });
   if (!options.json) report.warnings.forEach((w) => out.warn(w));
   const human = Object.entries(report.distributions)
     .map(([distribution, versions]) => `${distribution}: ${versions ? versions.join(' ') : '(versions not listed by this tag)'}`)
     .join('\n');
-  out.result(report, `CanvOS ${report.tag} (${report.source})\n${human}`);
+  out.result({ status: 'ok', ...report }, `CanvOS ${report.tag} (${report.source})\n${human}`);
   return 0;
 }

@@ -252,9 +252,10 @@ export function evaluatePreflight(facts: PreflightFacts, thresholds: Thresholds 
 
 /** `--skip-check` ids; unknown ones are a usage error (exit 2). */
 export function parseSkipIds(ids: readonly string[]): Set<CheckId> {
+  if (ids.includes('all')) return new Set(CHECK_IDS);
   const unknown = ids.filter((id) => !(CHECK_IDS as readonly string[]).includes(id));
   if (unknown.length) {
-    throw new InputError(`--skip-check: unknown check ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, { code: 'unknown-check', fix: `use ids from: ${CHECK_IDS.join(', ')}`, details: { unknown, known: [...CHECK_IDS] } });
+    throw new InputError(`--skip-check: unknown check ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, { code: 'unknown-check', fix: `use ids from: ${CHECK_IDS.join(', ')}, or all`, details: { unknown, known: [...CHECK_IDS] } });
   }
   return new Set(ids as CheckId[]);
 }
