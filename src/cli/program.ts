@@ -118,16 +118,6 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     force: 'rebuild even when --out records these images, still present',
     dryRun: 'prepare the checkout and print the versions, image names and build commands; do not build',
   })
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  edgebuild provider-images --tag v4.6.24 --arg IMAGE_REGISTRY=registry.example.com --arg IMAGE_REPO=edge --push',
-        '  edgebuild provider-images --config build-configs/rke2.yaml --k8s-version 1.29.0 --k8s-version 1.28.5 --dry-run',
-        '  edgebuild provider-images --tag latest --push --json > provider-images-result.json',
-      ].join('\n'),
-    )
     .action(action('provider-images'));
 
   program
@@ -168,39 +158,26 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
 
   program
     .command('push')
-    .description('push a published set (ISO, .sha256, manifest.json) to a registry as one OCI artifact; prints its digest')
-    .argument('<source>', 'the --out of edgebuild iso, or the ISO in it, e.g. dist')
+    .description('push a published set (ISO, .sha256, manifest.json) to a registry as one OCI artifact; prints its digest. Credentials: docker login (~/.docker/config.json, credential helpers) or EDGEBUILD_REGISTRY_USERNAME / EDGEBUILD_REGISTRY_PASSWORD, never on the command line')
+    .argument('<source>', 'the --out of edgebuild iso, or the ISO in it, e.g. out/edgebuild')
     .requiredOption('--to <ref>', 'registry/repository:tag to push to, e.g. registry.example.com/edge/installer:v4.9.38')
     .addOption(plainHttp())
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
-    .addHelpText('after', `
-Examples:
-  $ edgebuild push dist --to registry.example.com/edge/installer:v4.9.38
-  $ edgebuild push dist/palette-edge-installer.iso --to harbor.local:5000/edge/installer:site-a --json
-  $ EDGEBUILD_REGISTRY_CA=ca.pem edgebuild push dist --to registry.internal/edge/installer:latest
-
-Credentials: ~/.docker/config.json (docker login, credential helpers) or
-EDGEBUILD_REGISTRY_USERNAME / EDGEBUILD_REGISTRY_PASSWORD. Never on the command line.`)
     .action(action('push'));
 
   program
     .command('pull')
     .description('pull an artifact pushed by edgebuild push, check every blob and verify the ISO before publishing it into --out')
     .argument('<ref>', 'registry/repository:tag or registry/repository@sha256:<digest>')
-    .option('-o, --out <dir>', 'where the ISO, its .sha256 and manifest.json are published (default: dist)')
+    .option('-o, --out <dir>', `where the ISO, its .sha256 and manifest.json are published (default: ${DEFAULT_OUT_DIR})`)
     .addOption(plainHttp())
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
-    .addHelpText('after', `
-Examples:
-  $ edgebuild pull registry.example.com/edge/installer:v4.9.38 --out dist
-  $ edgebuild pull registry.example.com/edge/installer@sha256:<digest> --out /srv/pxe
-  $ edgebuild pull localhost:5000/edge/installer:test --plain-http --json`)
     .action(action('pull'));
 
   program
     .command('remaster')
     .description('replace the user-data of a published installer ISO: a new verified ISO with the same boot setup, in seconds, without a build')
-    .argument('<iso>', 'an ISO published by edgebuild iso (with its .sha256 and manifest.json), e.g. dist/palette-edge-installer.iso')
+    .argument('<iso>', 'an ISO published by edgebuild iso (with its .sha256 and manifest.json), e.g. out/edgebuild/palette-edge-installer.iso')
     .option('-u, --user-data <file>', 'the new user-data cloud-config (overrides the build config)')
     .option('-c, --config <file>', 'build config whose userData: and keepWebhook: apply (default: build-configs/default.yaml when present)')
     .option('--keep-webhook', 'do not disable stylus.imageRedirectWebhook in the user-data')

@@ -6,6 +6,7 @@
  * does (old manifest.json first, new one last). A damaged blob or a set
  * that does not verify leaves --out as it was.
  */
+import { DEFAULT_OUT_DIR } from './options.js';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
@@ -100,7 +101,7 @@ async function moveIntoOut(staging: string, out: string, manifest: Manifest): Pr
 export async function runPull(options: PullOptions): Promise<PullResult> {
   const startedAt = Date.now();
   const ref = parseReference(options.ref, 'the reference');
-  const out = resolve(options.cwd, options.out ?? 'dist');
+  const out = resolve(options.cwd, options.out ?? DEFAULT_OUT_DIR);
   await refuseForeignManifest(out);
   const steps = new StepProgress(options.stderr, options.env);
   const registry = openRegistry(ref, options, 'pull');

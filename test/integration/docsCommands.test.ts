@@ -127,7 +127,7 @@ test.each(pages)('%s: every relative link names a file and a heading that exist'
     if (/^[a-z]+:/i.test(target!) || target!.startsWith('#')) continue;
     const [file, anchor] = target!.split('#');
     const path = join(ROOT, page, '..', file!);
-    const shown = join(page, '..', file!);
+
     if (!existsSync(path)) {
       broken.push(target!);
       continue;
