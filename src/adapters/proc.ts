@@ -11,7 +11,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 import { BUILD_SUPERVISOR_ASSET } from './assets.js';
 import { CANVOS_ERROR_LINE, LineBlocks, Tail, brokenErrorCheck } from '../core/buildOutput.js';
@@ -93,6 +92,8 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
   const started = Date.now();
   const graceMs = options.graceMs ?? 10_000;
   if (options.signal?.aborted) throw options.signal.reason;
+  // Imported here, not at the top: only a build runs it, and an up-to-date rerun must not load execa.
+  const { execa } = await import('execa');
   await mkdir(dirname(options.logPath), { recursive: true });
   // A roomy buffer lets reading and writing overlap; backpressure still bounds it.
   const log = createWriteStream(options.logPath, { flags: 'a', mode: 0o600, highWaterMark: 4 * 1024 * 1024 });
