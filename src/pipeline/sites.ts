@@ -4,6 +4,7 @@
  * One pass and one site in memory at a time; staging makes it all or nothing.
  */
 import { join, resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/isoImage.js';
@@ -17,6 +18,8 @@ export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'dist/sites';
 /** Errors reported in one run: enough to fix a batch, short enough to read. */
 const MAX_ERRORS = 20;
+/** Sites written between two turns of the event loop: the writes are synchronous, and Ctrl-C is only seen between turns. */
+const SITES_PER_TURN = 32;
 
 export interface SitesOptions {
   sites: string;
@@ -89,6 +92,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const errors: EdgebuildError[] = [];
   try {
     for (const row of table.rows) {
+      if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
       try {
         const rendered = renderSite(template, {
@@ -109,7 +113,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         });
         const file = `${row.fileName}.iso`;
         // 0600: site user-data usually carries a registration token.
-        const sha256 = await writeStagedImage(staging, file, iso.head, iso.size, 0o600);
+        const sha256 = writeStagedImage(staging, file, iso.head, iso.size, 0o600);
         sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
         hooks.onProgress?.(sites.length, table.rows.length);
       } catch (error) {
