@@ -8,11 +8,15 @@ import { join } from 'node:path';
 
 const BUFFER_BYTES = 4 * 1024 * 1024;
 
-export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
+/**
+ * Reads `path` from start to end and hands each block to `onBlock`. Two
+ * buffers: the next block is read (on libuv's thread pool) while `onBlock`
+ * works on this one (hashing on the main thread, or a write), so the disk and
+ * the work overlap. A block is valid only until `onBlock`'s promise settles.
+ * Returns the bytes read.
+ */
+export async function eachBlock(path: string, onBlock: (block: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<number> {
   const handle = await open(path, 'r');
-  // Two buffers: the next block is read (on libuv's thread pool) while this
-  // one is hashed (on the main thread), so the disk and the hash overlap.
   let current = Buffer.allocUnsafe(BUFFER_BYTES);
   let next = Buffer.allocUnsafe(BUFFER_BYTES);
   let size = 0;
@@ -22,17 +26,23 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<{ 
     while (bytesRead > 0) {
       if (signal?.aborted) throw signal.reason;
       pending = handle.read(next, 0, BUFFER_BYTES, null);
-      hash.update(current.subarray(0, bytesRead));
+      await onBlock(current.subarray(0, bytesRead));
       size += bytesRead;
       ({ bytesRead } = await pending);
       pending = undefined;
       [current, next] = [next, current];
     }
   } finally {
-    // An abort between starting a read and awaiting it: let the read finish before closing.
+    // An abort or a failed block between starting a read and awaiting it: let the read finish before closing.
     await pending?.catch(() => undefined);
     await handle.close();
   }
+  return size;
+}
+
+export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  const size = await eachBlock(path, (block) => void hash.update(block), signal);
   return { sha256: hash.digest('hex'), size };
 }
 
