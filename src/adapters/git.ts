@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -18,6 +18,11 @@ const TIMEOUT_MS = 10 * 60_000; // a git call with no output for this long is hu
 const CHECKOUT_MARKER = 'edgebuild-checkout';
 
 export const DEFAULT_REPO = 'https://github.com/spectrocloud/CanvOS.git';
+
+/** Where the bare CanvOS mirror is cached unless --cache-dir says otherwise. */
+export function defaultCacheDir(env: Record<string, string | undefined>): string {
+  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'edgebuild') : join(homedir(), '.cache', 'edgebuild');
+}
 
 export interface MirrorResult {
   path: string;

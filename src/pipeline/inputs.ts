@@ -4,8 +4,7 @@
  * it will write (--out, --work-dir, the cache dir), never writes them.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { InputError, inputErrorAt } from '../errors.js';
 import { DEFAULT_ARGS, checkArgs, parseArgFlag, type ArgValues } from '../core/argFile.js';
 import { parseBuildConfig, type BuildConfig } from '../core/buildConfig.js';
@@ -13,7 +12,7 @@ import { DEFAULT_TARGET, TARGET_PATTERN } from '../core/plan.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData.js';
 import { MissingValueError, UnknownPlaceholderError, expand, redact } from '../core/placeholders.js';
 import { readUserFile } from '../adapters/files.js';
-import { DEFAULT_REPO, normalizeRepo } from '../adapters/git.js';
+import { DEFAULT_REPO, defaultCacheDir, normalizeRepo } from '../adapters/git.js';
 import type { IsoOptions } from './options.js';
 import { checkIsoDirs } from './isoDirs.js';
 import { refuseForeignManifest } from './publish.js';
@@ -36,10 +35,6 @@ export interface Inputs {
 }
 
 export const DEFAULT_CONFIG = 'build-configs/default.yaml';
-
-export function defaultCacheDir(env: Record<string, string | undefined>): string {
-  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'edgebuild') : join(homedir(), '.cache', 'edgebuild');
-}
 
 /** The build config named by --config, else build-configs/default.yaml when present. */
 export async function loadConfig(options: Pick<IsoOptions, 'config' | 'cwd'>): Promise<{ config: BuildConfig; file: string | undefined }> {

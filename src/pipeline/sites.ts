@@ -9,7 +9,7 @@ import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/isoImage.js';
 import { compileTemplate, renderSite } from '../core/siteTemplate.js';
-import { parseSitesFile } from '../core/sitesFile.js';
+import { parseSitesFile, type SiteRow } from '../core/sitesFile.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
 import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
@@ -91,7 +91,11 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
   try {
-    for (const row of table.rows) {
+    // Each row is let go once its site is written: only the short result stays, so memory does not grow with the table.
+    const rows: (SiteRow | undefined)[] = table.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      rows[i] = undefined;
       if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
       try {

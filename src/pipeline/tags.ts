@@ -4,8 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { PE_VERSION_PATTERN, latestStable, readPeVersion, sortTags, type TagKind } from '../core/tags.js';
-import { DEFAULT_REPO, displayUrl, ensureMirror, grepAt, listTags, normalizeRepo } from '../adapters/git.js';
-import { defaultCacheDir } from './inputs.js';
+import { DEFAULT_REPO, defaultCacheDir, displayUrl, ensureMirror, grepAt, listTags, normalizeRepo } from '../adapters/git.js';
 
 export interface TagsInput {
   repo?: string;

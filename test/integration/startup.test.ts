@@ -7,10 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { createCanvosRepo } from '../fixtures/canvosRepo.js';
 import { CLI, packagesLoaded as probeRun } from '../fixtures/loadProbe/packagesLoaded.js';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 const HEAVY = ['dockerode', 'listr2', 'simple-git', 'execa', 'ajv', 'yaml'];
 
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-startup-'));
@@ -46,4 +48,21 @@ test('the probe sees heavy modules when a command does load them', () => {
   expect(code).toBe(2);
   expect(packages).toEqual(expect.arrayContaining(['commander', 'listr2', 'simple-git', 'ajv', 'yaml']));
   expect(HEAVY.filter((p) => packages.includes(p)).length).toBeGreaterThanOrEqual(4);
+});
+
+describe('commands load only what they use', () => {
+  test('registries validates with the precompiled validator: ajv\'s runtime helpers, never its compiler', () => {
+    const run = probeRun(['registries', '--config', join(ROOT, 'build-configs/registries.yaml')], { cwd: dir, log: join(dir, 'load-registries.log'), env: { PATH: process.env.PATH, HOME: dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.files.filter((f) => f.startsWith('ajv/'))).not.toEqual([]);
+    expect(run.files.filter((f) => f.startsWith('ajv/') && !f.startsWith('ajv/dist/runtime/'))).toEqual([]);
+  });
+
+  test('tags loads no validator at all', () => {
+    const repo = createCanvosRepo([{ name: 'v4.9.38' }], join(dir, 'canvos'));
+    const run = probeRun(['tags', '--repo', repo.path, '--cache-dir', join(dir, 'cache'), '--json'], { cwd: dir, log: join(dir, 'load-tags.log'), env: { PATH: process.env.PATH, HOME: dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.packages).toContain('simple-git');
+    expect(run.packages).not.toContain('ajv');
+  });
 });
