@@ -49,10 +49,12 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<{ 
 /**
  * A content hash of a file or a directory tree: relative paths, the
  * executable bit, symlink targets and file contents, in sorted order.
+ * `hashFile` gives each file's sha256 (a FileHashCache's, to skip files
+ * that did not change).
  */
-export async function sha256Tree(path: string, signal?: AbortSignal): Promise<string> {
+export async function sha256Tree(path: string, signal?: AbortSignal, hashFile: (file: string, signal?: AbortSignal) => Promise<string> = fileSha256): Promise<string> {
   const info = await stat(path);
-  if (!info.isDirectory()) return (await sha256File(path, signal)).sha256;
+  if (!info.isDirectory()) return hashFile(path, signal);
   const hash = createHash('sha256');
   const walk = async (dir: string, rel: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -66,12 +68,16 @@ export async function sha256Tree(path: string, signal?: AbortSignal): Promise<st
         hash.update(`l ${name}\0${await readlink(full)}\0`);
       } else {
         const mode = (await stat(full)).mode & 0o111 ? 'x' : '-';
-        hash.update(`f ${name} ${mode}\0${(await sha256File(full, signal)).sha256}\0`);
+        hash.update(`f ${name} ${mode}\0${await hashFile(full, signal)}\0`);
       }
     }
   };
   await walk(path, '');
   return hash.digest('hex');
+}
+
+async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
+  return (await sha256File(path, signal)).sha256;
 }
 
 /** A file's size, or undefined when it does not exist. */

@@ -139,7 +139,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
         title: 'Look for an up-to-date build in --out',
         enabled: () => building && !options.force,
         task: async (c, task) => {
-          Object.assign(c, await buildKeyOf(c.plan!, options.signal));
+          Object.assign(c, await buildKeyOf(c.plan!, options.signal, c.inputs!.cacheDir));
           c.upToDate = await findUpToDate(c.inputs!.outDir, c.buildKey!, c.plan!.privateIso);
           task.title = c.upToDate ? `Up to date: ${c.inputs!.outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
         },
@@ -184,7 +184,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
         skip: (c) => Boolean(c.upToDate),
         task: async (c, task) => {
           const { inputs, plan } = c as Required<IsoContext>;
-          if (!c.buildKey) Object.assign(c, await buildKeyOf(plan, options.signal));
+          if (!c.buildKey) Object.assign(c, await buildKeyOf(plan, options.signal, inputs.cacheDir));
           c.build = await runBuildStep(
             {
               plan,
