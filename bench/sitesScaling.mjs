@@ -10,9 +10,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
-import { alternate, summary, timed } from './lib/measure.mjs';
+import { alternate, beforeCli, summary, timed } from './lib/measure.mjs';
 import { TEMPLATE, sitesCsv } from './lib/sitesInput.mjs';
 
+const before = beforeCli();
 const rounds = Number(process.argv[2] ?? 3);
 const sizes = (process.argv[3] ?? '1000,10000,50000').split(',').map(Number);
 const root = resolve('bench/out/sites-scaling');
@@ -28,12 +29,15 @@ for (const n of sizes) {
   writeFileSync(join(dir, 'template.yaml'), TEMPLATE);
   dirs.set(n, dir);
 }
-const run = (n) => () => {
+const run = (n, main = cli) => () => {
   const dir = dirs.get(n);
   rmSync(join(dir, 'out'), { recursive: true, force: true });
-  return timed([process.execPath, cli, 'sites', '--sites', 'sites.csv', '--template', 'template.yaml', '--out', 'out', '--json'], { cwd: dir, env });
+  return timed([process.execPath, main, 'sites', '--sites', 'sites.csv', '--template', 'template.yaml', '--out', 'out', '--json'], { cwd: dir, env });
 };
-const samples = alternate(rounds, Object.fromEntries(sizes.map((n) => [n, run(n)])));
+const variants = Object.fromEntries(sizes.map((n) => [n, run(n)]));
+// Before: the smallest size only (the per-ISO cost), in the same rounds.
+if (before) variants.before = run(sizes[0], before);
+const samples = alternate(rounds, variants);
 const results = sizes.map((n) => ({ n, ...summary(samples[n]) }));
 const base = results[0];
 console.log(`Node.js ${process.version}, ${rounds} alternating rounds, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
@@ -42,4 +46,8 @@ console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   const growth = r.n === base.n ? '' : `${(((r.rssMiB - base.rssMiB) * 1024) / (r.n - base.n)).toFixed(2)} KiB`;
   console.log(`| ${r.n} | ${r.seconds.toFixed(2)} s | ${(r.seconds / base.seconds).toFixed(2)}x | ${((r.seconds * 1000) / r.n).toFixed(3)} | ${r.rssMiB.toFixed(0)} MiB | ${growth} |`);
+}
+if (before) {
+  const b = summary(samples.before);
+  console.log(`\n${base.n} sites with the build in ${before}: ${b.seconds.toFixed(2)} s, peak RSS ${b.rssMiB.toFixed(0)} MiB; this build takes ${(base.seconds / b.seconds).toFixed(2)}x that time`);
 }

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 
 /** Runs argv under /usr/bin/time -v; wall seconds and peak RSS in MiB. Throws on a non-zero exit. */
 export function timed(argv, options = {}) {
@@ -36,4 +37,28 @@ export function alternate(rounds, variants) {
 /** Median seconds and the largest peak RSS of a variant's samples. */
 export function summary(samples) {
   return { seconds: median(samples.map((s) => s.seconds)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
+}
+
+/**
+ * `--before <dir>`: another checkout's build (e.g. `git archive main | tar -x -C <dir>`,
+ * node_modules linked, `npx tsc -p tsconfig.build.json`), measured in the same rounds
+ * as this one so before and after are side by side.
+ */
+export function beforeCli(argv = process.argv) {
+  const at = argv.indexOf('--before');
+  if (at < 0) return undefined;
+  const dir = argv[at + 1];
+  argv.splice(at, 2);
+  return `${dir}/dist/cli/main.js`;
+}
+
+/** A Markdown table row per variant: median wall, ratio to the reference variant, peak RSS. */
+export function printTable(samples, reference, labels = {}) {
+  const ref = summary(samples[reference]).seconds;
+  console.log('| command | median wall | ratio to reference | peak RSS |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const name of Object.keys(samples)) {
+    const s = summary(samples[name]);
+    console.log(`| ${labels[name] ?? name} | ${(s.seconds * 1000).toFixed(0)} ms | ${(s.seconds / ref).toFixed(2)}x | ${s.rssMiB.toFixed(1)} MiB |`);
+  }
 }
