@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InternalError } from '../errors.js';
 import { eachBlock } from './checksum.js';
@@ -48,8 +48,10 @@ export async function stageFile(from: string, dest: string, signal?: AbortSignal
     const size = await eachBlock(
       from,
       async (block) => {
+        // The write (thread pool) and the hash (main thread) both only read the block: overlap them.
+        const writing = writeAll(out, block);
         hash.update(block);
-        for (let written = 0; written < block.length; ) written += (await out.write(block, written)).bytesWritten;
+        await writing;
       },
       signal,
     );
@@ -61,6 +63,10 @@ export async function stageFile(from: string, dest: string, signal?: AbortSignal
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+async function writeAll(handle: FileHandle, block: Buffer): Promise<void> {
+  for (let written = 0; written < block.length; ) written += (await handle.write(block, written)).bytesWritten;
 }
 
 /** Writes text as a temporary sibling of `dest`, fsynced. */
