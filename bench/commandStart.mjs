@@ -9,11 +9,11 @@
  *
  *   npm run build && node bench/commandStart.mjs [rounds=20] [--before <dir>]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
+import { makeCanvosRepo } from './lib/canvosRepo.mjs';
 import { alternate, beforeCli, printTable, timed } from './lib/measure.mjs';
 
 const before = beforeCli();
@@ -21,18 +21,9 @@ const rounds = Number(process.argv[2] ?? 20);
 const cli = resolve('dist/cli/main.js');
 const config = resolve('build-configs/registries.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-bench-start-'));
-const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'ignore' });
 
 try {
-  const work = join(dir, 'work');
-  mkdirSync(work);
-  git(work, 'init', '-q');
-  writeFileSync(join(work, 'Earthfile'), 'VERSION 0.6\nARG PE_VERSION=v4.9.38\n');
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', 'release');
-  for (const tag of ['v4.8.1', 'v4.9.38', 'v4.10.0-rc1']) git(work, 'tag', '-a', tag, '-m', tag);
-  const repo = join(dir, 'CanvOS.git');
-  git(dir, 'clone', '-q', '--bare', work, repo);
+  const repo = makeCanvosRepo(dir, { tags: ['v4.8.1', 'v4.9.38', 'v4.10.0-rc1'] });
   const env = { ...process.env, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') };
   const variants = { 'node -e 0': () => timed([process.execPath, '-e', '0'], { env }) };
   for (const [label, main] of [['', cli], [' (before)', before]]) {

@@ -13,11 +13,12 @@
 //   eval "$(test/setup/docker-engine.sh start)"; npm run build && node bench/upToDate.mjs [rounds=10] [--before <dir>]
 import { execFileSync, spawnSync } from 'node:child_process';
 import console from 'node:console';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
+import { makeCanvosRepo } from './lib/canvosRepo.mjs';
 import { alternate, beforeCli, printTable, timed } from './lib/measure.mjs';
 
 const before = beforeCli();
@@ -33,25 +34,15 @@ cp user-data stage/files-iso/config.yaml
 xorriso -as mkisofs -quiet -V BENCH -J -R -o "build/$ISO_NAME.iso" stage
 (cd build && sha256sum "$ISO_NAME.iso" > "$ISO_NAME.iso.sha256")
 `;
-const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'ignore' });
 
 try {
-  const work = join(dir, 'work');
-  mkdirSync(work);
-  git(work, 'init', '-q');
-  writeFileSync(join(work, 'Earthfile'), 'VERSION 0.6\nARG PE_VERSION=v4.9.38\n');
-  writeFileSync(join(work, 'earthly.sh'), EARTHLY_SH);
-  chmodSync(join(work, 'earthly.sh'), 0o755);
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', 'release');
-  git(work, 'tag', '-a', 'v4.9.38', '-m', 'v4.9.38');
-  git(dir, 'clone', '-q', '--bare', work, join(dir, 'CanvOS.git'));
+  const repo = makeCanvosRepo(dir, { files: { 'earthly.sh': EARTHLY_SH } });
   writeFileSync(join(dir, 'user-data.yaml'), '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: api.example.invalid\n');
   mkdirSync(join(dir, 'content'));
   writeFileSync(join(dir, 'content', 'bundle.tar'), '');
   truncateSync(join(dir, 'content', 'bundle.tar'), 2 ** 30); // 1 GiB, sparse: the hash costs what it would for any bytes
   writeFileSync(join(dir, 'files.yaml'), 'files:\n  - from: content\n    to: content\n');
-  const args = (name, extra = []) => ['iso', '--repo', join(dir, 'CanvOS.git'), '--tag', 'v4.9.38', '--user-data', join(dir, 'user-data.yaml'), '--out', join(dir, name), '--work-dir', join(dir, `wd-${name}`), '--cache-dir', join(dir, 'cache'), '--skip-check', 'cpu,memory,disk,privileged', '--json', ...extra];
+  const args = (name, extra = []) => ['iso', '--repo', repo, '--tag', 'v4.9.38', '--user-data', join(dir, 'user-data.yaml'), '--out', join(dir, name), '--work-dir', join(dir, `wd-${name}`), '--cache-dir', join(dir, 'cache'), '--skip-check', 'cpu,memory,disk,privileged', '--json', ...extra];
   const plain = args('dist');
   const withFiles = args('dist-files', ['--config', join(dir, 'files.yaml')]);
   for (const a of [plain, withFiles]) {
