@@ -1,41 +1,44 @@
 /**
- * sha256 of files as they are on disk, streamed through two reused buffers:
- * a 4 GB ISO costs 8 MiB of memory and runs at the speed of the hash.
+ * sha256 of files as they are on disk, read in 1 MiB blocks through one
+ * reused buffer: a 4 GB ISO costs 1 MiB of memory and runs at the speed of
+ * the hash (openssl dgst's own).
  */
 import { createHash } from 'node:crypto';
-import { open, readdir, readlink, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 
-const BUFFER_BYTES = 4 * 1024 * 1024;
+const BLOCK_BYTES = 1024 * 1024;
+/** Blocks between two turns of the event loop (32 MiB, a few dozen ms): Ctrl-C and progress output are still seen. */
+const BLOCKS_PER_TURN = 32;
 
 /**
- * Reads `path` from start to end and hands each block to `onBlock`. Two
- * buffers: the next block is read (on libuv's thread pool) while `onBlock`
- * works on this one (hashing on the main thread, or a write), so the disk and
- * the work overlap. A block is valid only until `onBlock`'s promise settles.
- * Returns the bytes read.
+ * Reads `path` from start to end and hands each block to `onBlock`; the
+ * block is valid only during the call. Returns the bytes read.
+ * Synchronous reads, each block used at once, as openssl dgst does: the
+ * block is still in the CPU cache when it is hashed, and the kernel's
+ * read-ahead keeps the disk busy meanwhile. (A 4 MiB two-buffer pipeline
+ * on the thread pool measured 1.4-1.8x openssl on a loaded 2-CPU machine:
+ * the overlap needs a free CPU, and a 4 MiB block has left the cache by
+ * the time it is hashed.)
  */
-export async function eachBlock(path: string, onBlock: (block: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<number> {
-  const handle = await open(path, 'r');
-  let current = Buffer.allocUnsafe(BUFFER_BYTES);
-  let next = Buffer.allocUnsafe(BUFFER_BYTES);
+export async function eachBlock(path: string, onBlock: (block: Buffer) => void, signal?: AbortSignal): Promise<number> {
+  if (signal?.aborted) throw signal.reason;
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.allocUnsafe(BLOCK_BYTES);
   let size = 0;
-  let pending: Promise<{ bytesRead: number }> | undefined;
   try {
-    let { bytesRead } = await handle.read(current, 0, BUFFER_BYTES, null);
-    while (bytesRead > 0) {
-      if (signal?.aborted) throw signal.reason;
-      pending = handle.read(next, 0, BUFFER_BYTES, null);
-      await onBlock(current.subarray(0, bytesRead));
+    for (let blocks = 1; ; blocks++) {
+      const bytesRead = readSync(fd, buffer, 0, BLOCK_BYTES, null);
+      if (bytesRead === 0) break;
+      onBlock(buffer.subarray(0, bytesRead));
       size += bytesRead;
-      ({ bytesRead } = await pending);
-      pending = undefined;
-      [current, next] = [next, current];
+      if (blocks % BLOCKS_PER_TURN === 0) await setImmediate();
+      if (signal?.aborted) throw signal.reason;
     }
   } finally {
-    // An abort or a failed block between starting a read and awaiting it: let the read finish before closing.
-    await pending?.catch(() => undefined);
-    await handle.close();
+    closeSync(fd);
   }
   return size;
 }
