@@ -2,7 +2,8 @@
 /**
  * Publishing a verified ISO into an --out on another file system (the
  * checkout on tmpfs /dev/shm, --out under the temp dir), against `cp` of the
- * same file (the reference: one read and one write, nothing checked), in the
+ * same file followed by `sync` of the copy (the reference: one read, one
+ * write made durable as publish makes it, nothing checked), in the
  * same rounds, alternating. publish() runs in a child Node.js process (start
  * included, as for cp) and must read the ISO once: it hashes the bytes as it
  * copies them and compares with the verified hash. The ISO is random bytes
@@ -54,13 +55,13 @@ try {
     }
   };
   const variants = {
-    'cp (reference)': prepared((iso, out) => ['sh', '-c', `mkdir '${out}' && cp '${iso}' '${out}/bench.iso'`]),
+    'cp + sync (reference)': prepared((iso, out) => ['sh', '-c', `mkdir '${out}' && cp '${iso}' '${out}/bench.iso' && sync '${out}/bench.iso'`]),
     'publish()': prepared((iso, out) => [process.execPath, '--input-type=module', '-e', child(resolve('dist')), iso, sha256, size, out]),
   };
   if (before) variants['publish() (before)'] = prepared((iso, out) => [process.execPath, '--input-type=module', '-e', child(resolve(before, '../..')), iso, sha256, size, out]);
   const samples = alternate(rounds, variants);
   console.log(`Node.js ${process.version}, ${mib} MiB ISO from tmpfs to ${tmpdir()}, ${rounds} alternating rounds, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-  printTable(samples, 'cp (reference)');
+  printTable(samples, 'cp + sync (reference)');
 } finally {
   rmSync(checkout, { recursive: true, force: true });
   rmSync(outRoot, { recursive: true, force: true });

@@ -11,7 +11,7 @@
 // benchmark needs neither 5 GiB of disk nor minutes to write them. Peak RSS
 // from /usr/bin/time -v: memory is flat when 1 and 4 GiB need the same.
 //
-//   npm run build && node bench/verify.mjs [rounds=5] [MiB sizes=1024,4096]
+//   npm run build && node bench/verify.mjs [rounds=5] [MiB sizes=1024,4096] [--before <dir>]
 import { execFileSync } from 'node:child_process';
 import console from 'node:console';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
-import { alternate, summary, timed } from './lib/measure.mjs';
+import { alternate, beforeCli, summary, timed } from './lib/measure.mjs';
 
 const dist = (p) => pathToFileURL(fileURLToPath(new URL(`../dist/${p}`, import.meta.url))).href;
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -27,6 +27,7 @@ const { publish } = await import(dist('pipeline/publish.js'));
 const { sha256File } = await import(dist('adapters/checksum.js'));
 const { sha256 } = await import(dist('core/userData.js'));
 
+const before = beforeCli();
 const rounds = Number(process.argv[2] ?? 5);
 const sizes = (process.argv[3] ?? '1024,4096').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-bench-verify-'));
@@ -71,13 +72,17 @@ try {
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
   for (const mib of sizes) {
     const iso = await makePublished(`i${mib}`, mib);
-    const samples = alternate(rounds, {
+    const variants = {
       openssl: () => timed(['openssl', 'dgst', '-sha256', iso]),
       verify: () => timed([process.execPath, cli, 'verify', iso, '--json']),
       sha256sum: () => timed(['sha256sum', iso]),
-    });
+    };
+    if (before) variants.before = () => timed([process.execPath, before, 'verify', iso, '--json']);
+    const samples = alternate(rounds, variants);
     const ref = summary(samples.openssl).seconds;
-    for (const [name, label] of [['openssl', '`openssl dgst -sha256`'], ['verify', '`edgebuild verify --json`'], ['sha256sum', '`sha256sum`']]) {
+    const labels = { openssl: '`openssl dgst -sha256`', verify: '`edgebuild verify --json`', sha256sum: '`sha256sum`', before: '`edgebuild verify --json` (before)' };
+    for (const name of Object.keys(variants)) {
+      const label = labels[name];
       const s = summary(samples[name]);
       console.log(`| ${mib} MiB | ${label} | ${s.seconds.toFixed(2)} s | ${((mib * 2 ** 20) / s.seconds / 1e6).toFixed(0)} MB/s | ${s.rssMiB.toFixed(1)} MiB | ${(s.seconds / ref).toFixed(2)}x |`);
     }
