@@ -4,8 +4,8 @@
  * sibling names (same directory, so rename() is atomic), then renamed.
  */
 import { createHash } from 'node:crypto';
-import { constants, writeSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InternalError } from '../errors.js';
 import { eachBlock } from './checksum.js';
@@ -47,9 +47,11 @@ export async function stageFile(from: string, dest: string, signal?: AbortSignal
   try {
     const size = await eachBlock(
       from,
-      (block) => {
+      async (block) => {
+        // The write goes to the thread pool while the hash runs here; a write held up by the disk does not stop the hash.
+        const writing = writeAll(out, block);
         hash.update(block);
-        for (let written = 0; written < block.length; ) written += writeSync(out.fd, block, written);
+        await writing;
       },
       signal,
     );
@@ -61,6 +63,10 @@ export async function stageFile(from: string, dest: string, signal?: AbortSignal
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+async function writeAll(handle: FileHandle, block: Buffer): Promise<void> {
+  for (let written = 0; written < block.length; ) written += (await handle.write(block, written)).bytesWritten;
 }
 
 /** Writes text as a temporary sibling of `dest`, fsynced. */
