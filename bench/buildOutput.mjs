@@ -35,6 +35,7 @@ if (process.argv[2] === '--child') {
   // Modules are loaded before the clock starts: this measures the output path, not startup.
   const { runLogged } = await import(proc);
   const { StepTracker } = await import(output);
+  await import('execa'); // runLogged imports it on first use (an up-to-date rerun never does): load it here, before the clock
   const started = performance.now();
   if (mode === 'pipe' || mode === 'redirect') {
     spawnSync('bash', ['-c', `${generator(lines)} ${mode === 'pipe' ? '| cat ' : ''}> '${out}'`], { stdio: 'inherit' });

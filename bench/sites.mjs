@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { TEMPLATE, sitesCsv } from './lib/sitesInput.mjs';
 
 const N = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -21,37 +22,11 @@ const root = resolve('bench/out/sites');
 const cli = resolve('dist/cli/main.js');
 const { compileTemplate, renderSite } = await import(resolve('dist/core/sites/template.js'));
 
-const TEMPLATE = `#cloud-config
-stylus:
-  site:
-    paletteEndpoint: api.spectrocloud.com
-    edgeHostToken: \${env:EDGE_TOKEN}
-    projectName: edge-fleet
-    name: \${site:name}
-    tags:
-      city: \${site:city}
-      store: \${site:store}
-    network:
-      staticIp:
-        ipCidr: \${site:ip}
-        gateway: \${site:gateway}
-        nameServers:
-          - 10.0.0.53
-install:
-  poweroff: true
-`;
-
-function rows(n) {
-  const lines = ['name,city,store,ip,gateway'];
-  for (let i = 0; i < n; i++) lines.push(`store-${String(i).padStart(5, '0')},"City ${i % 97}: ""east""",${String(i).padStart(4, '0')},10.${(i >> 8) & 255}.${i & 255}.10/24,10.${(i >> 8) & 255}.${i & 255}.1`);
-  return `${lines.join('\n')}\n`;
-}
-
 function setup(n) {
   const dir = join(root, `n${n}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'sites.csv'), rows(n));
+  writeFileSync(join(dir, 'sites.csv'), sitesCsv(n));
   writeFileSync(join(dir, 'template.yaml'), TEMPLATE);
   return dir;
 }

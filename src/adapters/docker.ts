@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { RuntimeError } from '../errors.js';
 import { engineFailureText } from '../core/build/engineFailure.js';
 import { chooseEngine } from '../core/dockerContext.js';
@@ -134,7 +135,16 @@ export function connectDocker(env: Record<string, string | undefined>, options: 
   const { endpoint, options: dockerOptions } = resolveEngine(env);
   const fromEnv = Number(env.EDGEBUILD_DOCKER_TIMEOUT) * 1000;
   const timeoutMs = options.timeoutMs ?? (fromEnv > 0 ? fromEnv : DEFAULT_TIMEOUT_MS);
-  return { docker: new Dockerode(dockerOptions), endpoint, timeoutMs };
+  return { docker: new (loadDockerode())(dockerOptions), endpoint, timeoutMs };
+}
+
+/**
+ * dockerode (with grpc-js, protobufjs, ssh2...) is required on first connect,
+ * not imported: an up-to-date rerun never talks to Docker and must not pay for
+ * loading it. It is CommonJS, so require() keeps connectDocker synchronous.
+ */
+function loadDockerode(): typeof Dockerode {
+  return createRequire(import.meta.url)('dockerode') as typeof Dockerode;
 }
 
 /** Node's socket errors → why the engine is unreachable; undefined when the engine did answer. */

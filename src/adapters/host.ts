@@ -7,7 +7,6 @@
 import { readFile, stat, statfs } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { execa } from 'execa';
 import { affinityFromStatus, ancestors, cgroupDirs, cpuQuotaV1, cpuQuotaV2, memoryLimit } from '../core/preflight/hostLimits.js';
 import type { CpuFacts, GitFacts, HostFacts, MemoryFacts, PathSpace } from '../core/preflight/facts.js';
 
@@ -85,6 +84,7 @@ export interface HostOptions {
 
 export async function gitFacts({ signal, env }: HostOptions = {}): Promise<GitFacts> {
   try {
+    const { execa } = await import('execa'); // loaded by preflight only, not by every module importing host.ts
     const { stdout } = await execa('git', ['--version'], {
       timeout: GIT_TIMEOUT_MS,
       ...(signal ? { cancelSignal: signal } : {}),

@@ -7,7 +7,7 @@
  * edgebuild runs on SIGKILL, but the kernel closes its end of the pipe.
  */
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
+import type * as ExecaModule from 'execa';
 import { RuntimeError } from '../errors.js';
 import { BUILD_SUPERVISOR_ASSET } from './assets.js';
 import { BatchedLog } from './logWriter.js';
@@ -94,7 +94,7 @@ class OutputFacts {
 }
 
 /** Starts `command` under the supervisor, which leads a new process group; fd 3 is its lifeline to us. */
-function spawnSupervised(options: RunLoggedOptions, graceMs: number) {
+function spawnSupervised(execa: typeof ExecaModule.execa, options: RunLoggedOptions, graceMs: number) {
   return execa(process.execPath, [BUILD_SUPERVISOR_ASSET, ...(options.pty ? ['--pty'] : []), String(graceMs), ...options.command], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
@@ -202,7 +202,9 @@ export async function runLogged(options: RunLoggedOptions): Promise<RunLoggedRes
     return log.write(block);
   };
 
-  const child = spawnSupervised(options, graceMs);
+  // Imported here, not at the top: only a build runs it, and an up-to-date rerun must not load execa.
+  const { execa } = await import('execa');
+  const child = spawnSupervised(execa, options, graceMs);
   const group = new GroupControl(child.pid, graceMs, options.signal);
   group.watch(child);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);

@@ -3,10 +3,12 @@
  * a partial file under a final name: everything is staged under temporary
  * sibling names (same directory, so rename() is atomic), then renamed.
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InternalError } from '../errors.js';
+import { eachBlock } from './checksum.js';
 import { sweepLeftovers, tempSibling } from './files.js';
 
 /**
@@ -23,8 +25,16 @@ export function targetIn(dir: string, name: string): string {
   return target;
 }
 
-/** Stages `from` as a temporary sibling of `dest`: a rename when possible, a copy across file systems. */
-export async function stageFile(from: string, dest: string): Promise<{ temp: string; copied: boolean }> {
+/** How a file was staged: renamed, or copied (another file system) with the sha256 and size of the bytes copied. */
+export type Staged = { temp: string; copied: false } | { temp: string; copied: true; sha256: string; size: number };
+
+/**
+ * Stages `from` as a temporary sibling of `dest`: a rename when possible;
+ * across file systems a copy that hashes the bytes as it writes them, so the
+ * caller can compare them with the verified hash without reading the file
+ * again. The copy is fsynced; `from` stays until the caller removes it.
+ */
+export async function stageFile(from: string, dest: string, signal?: AbortSignal): Promise<Staged> {
   const temp = tempSibling(dest);
   try {
     await rename(from, temp);
@@ -32,14 +42,31 @@ export async function stageFile(from: string, dest: string): Promise<{ temp: str
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
   }
+  const hash = createHash('sha256');
+  const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    await copyFile(from, temp, constants.COPYFILE_EXCL);
-    await fsyncFile(temp);
+    const size = await eachBlock(
+      from,
+      async (block) => {
+        // The write goes to the thread pool while the hash runs here; a write held up by the disk does not stop the hash.
+        const writing = writeAll(out, block);
+        hash.update(block);
+        await writing;
+      },
+      signal,
+    );
+    await out.sync();
+    await out.close();
+    return { temp, copied: true, sha256: hash.digest('hex'), size };
   } catch (error) {
+    await out.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  return { temp, copied: true };
+}
+
+async function writeAll(handle: FileHandle, block: Buffer): Promise<void> {
+  for (let written = 0; written < block.length; ) written += (await handle.write(block, written)).bytesWritten;
 }
 
 /** Writes text as a temporary sibling of `dest`, fsynced. */

@@ -2,11 +2,11 @@
  * The build config (`build-configs/*.yaml`), validated against the JSON
  * Schema shipped beside the examples, so editors and edgebuild agree. Pure.
  */
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type { Scalar } from 'yaml';
 import { inputErrorAt, type Place } from '../errors.js';
-import { parseYamlWithSchema } from './yamlSchema.js';
+import { parseYamlWithSchema, type Validator } from './yamlSchema.js';
+import { validate as validateBuildConfig } from './validators/buildConfig.js';
 
 export interface BuildConfig {
   name?: string;
@@ -20,8 +20,6 @@ export interface BuildConfig {
   preflight?: { minCpus?: number; minMemoryGB?: number; minDiskGB?: number; probeImage?: string };
 }
 
-const require = createRequire(import.meta.url);
-export const buildConfigSchema = require('../../build-configs/build-config.schema.json') as object;
 
 /**
  * Places in the checkout that are not the config's to fill: edgebuild writes
@@ -55,7 +53,7 @@ function checkDestination(to: string, index: number, place: Place): string {
 /** Parses and validates a build config; throws InputError (exit 2) with file:line:col. */
 export function parseBuildConfig(source: string, file: string): BuildConfig {
   const { data, doc, locate } = parseYamlWithSchema<BuildConfig & { arg?: Record<string, unknown> }>(source, file, {
-    schema: buildConfigSchema,
+    validate: validateBuildConfig as Validator,
     schemaFile: 'build-configs/build-config.schema.json',
     code: 'config',
   });

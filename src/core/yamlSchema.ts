@@ -3,15 +3,21 @@
  * same schema editors use), with every error turned into one line at
  * file:line:col with a fix. Shared by build configs and registries files. Pure.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLError } from 'yaml';
 import { inputErrorAt, type InputError, type Place } from '../errors.js';
 
 export type YamlPath = (string | number)[];
 
+/** A validator ajv compiled from a schema ahead of time (src/core/validators/, scripts/compile-validators.mjs). */
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
 export interface SchemaFile {
-  schema: object;
+  validate: Validator;
   /** Shown in fixes, e.g. build-configs/build-config.schema.json */
   schemaFile: string;
   /** Error code prefix, e.g. `config` → `config-yaml`, `config-invalid`. */
@@ -116,8 +122,6 @@ export function yamlSyntaxError(error: YAMLError, file: string, lines: LineCount
   });
 }
 
-const validators = new WeakMap<object, ValidateFunction>();
-
 export function parseYamlWithSchema<T>(source: string, file: string, spec: SchemaFile): ParsedYaml<T> {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true });
@@ -133,11 +137,7 @@ export function parseYamlWithSchema<T>(source: string, file: string, spec: Schem
   } catch (error) {
     throw inputErrorAt({ file, line: 1 }, `invalid YAML: ${(error as Error).message}`, { code: `${spec.code}-yaml`, fix: 'write the values out instead of nesting aliases' });
   }
-  let validate = validators.get(spec.schema);
-  if (!validate) {
-    validate = new Ajv({ allErrors: true, strict: false }).compile(spec.schema);
-    validators.set(spec.schema, validate);
-  }
+  const { validate } = spec;
   if (!validate(data)) {
     const error = pick(validate.errors!);
     const path = pointerToPath(error.instancePath);

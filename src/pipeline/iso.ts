@@ -103,7 +103,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
     // k8s_version.json, earthly.sh's Ubuntu Pro handling: exit 2 here, before anything slow.
     const argSecrets = await steps.run(TITLE.tagRules, () => tagRulesStep(inputs, source, options.env, warn));
     const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
-    const found = building && !options.force && !unverified ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs.outDir, signal, warn, task)) : undefined;
+    const found = building && !options.force && !unverified ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs, signal, warn, task)) : undefined;
     if (found?.upToDate) {
       await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);
       return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);
@@ -112,7 +112,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
     const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, workDir: inputs.workDir, mirror: source.mirror }, options, warn, task));
     try {
       if (!building) return plannedResult(plan, warnings, preflight.checks);
-      const keyed = found ?? (await buildKeyOf(plan, signal));
+      const keyed = found ?? (await buildKeyOf(plan, signal, inputs.cacheDir));
       const built = await steps.run(TITLE.build, (task) => buildStep({ plan, dirs: inputs, buildKey: keyed.buildKey }, options, { stderr, warn }, task));
       if ('upToDate' in built) {
         await steps.skip([TITLE.verify, TITLE.publish]);

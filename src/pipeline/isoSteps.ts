@@ -86,8 +86,15 @@ export function planStep(
 }
 
 /** Before preflight and the checkout: an up-to-date check must not touch Docker or the checkout. */
-export async function upToDateStep(plan: Plan, outDir: string, signal: AbortSignal | undefined, warn: Warn, task: TaskReporter): Promise<Keyed & { upToDate: Manifest | undefined }> {
-  const keyed = await buildKeyOf(plan, signal);
+export async function upToDateStep(
+  plan: Plan,
+  { outDir, cacheDir }: Pick<Inputs, 'outDir' | 'cacheDir'>,
+  signal: AbortSignal | undefined,
+  warn: Warn,
+  task: TaskReporter,
+): Promise<Keyed & { upToDate: Manifest | undefined }> {
+  // Content hashes of `files:` are cached in the cache dir: a rerun hashes only what changed.
+  const keyed = await buildKeyOf(plan, signal, cacheDir);
   const upToDate = await findUpToDate(outDir, keyed.buildKey, plan.privateIso);
   task.title = upToDate ? `Up to date: ${outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
   if (!upToDate) await suggestRemaster(plan, outDir, keyed.fileHashes, warn);

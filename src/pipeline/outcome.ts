@@ -12,14 +12,20 @@ import { errorAnnotation, withoutCommands } from '../core/github/workflowCommand
 import type { Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
 import { sha256Tree } from '../adapters/checksum.js';
+import { FileHashCache } from '../adapters/hashCache.js';
 import { majorVersion } from '../version.js';
 import type { BuildOutcome } from './build.js';
 import { publishedArtifact, type Published, type PublishedArtifact } from './publish.js';
 import type { ProgressStream } from './renderer.js';
 
-export async function buildKeyOf(plan: Plan, signal?: AbortSignal): Promise<{ buildKey: string; fileHashes: { to: string; sha256: string }[] }> {
+/** `cacheDir`: where the content hashes of `files:` are cached, so unchanged files are not read again. */
+export async function buildKeyOf(plan: Plan, signal?: AbortSignal, cacheDir?: string): Promise<{ buildKey: string; fileHashes: { to: string; sha256: string }[] }> {
   const fileHashes: { to: string; sha256: string }[] = [];
-  for (const f of plan.files) fileHashes.push({ to: f.to, sha256: await sha256Tree(f.from, signal) });
+  if (plan.files.length > 0) {
+    const cache = await FileHashCache.load(cacheDir);
+    for (const f of plan.files) fileHashes.push({ to: f.to, sha256: await sha256Tree(f.from, signal, (file, s) => cache.sha256(file, s)) });
+    await cache.save();
+  }
   const key = buildKey({
     commit: plan.commit,
     argText: plan.argText,

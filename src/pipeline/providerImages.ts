@@ -74,7 +74,7 @@ export async function runProviderImages({ options, stderr, onWarning }: { option
     const selection = await steps.run(TITLE.select, (task) => selectStep({ arg: inputs.arg, rules, requested: options.k8sVersion ?? [], peVersion: source.peVersion }, source, warn, task));
     const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
     const commands = buildCommands(plan, selection);
-    const keyed = await buildKeyOf(plan, signal);
+    const keyed = await buildKeyOf(plan, signal, inputs.cacheDir);
     const buildKey = providerBuildKey(keyed.buildKey, selection.versions, push);
     const result = (status: ProviderImagesResult['status'], images: ProviderImagesResult['images'], files: { record: string | null; osPack: string | null }, logs: string[] = []): ProviderImagesResult => ({
       status,

@@ -10,7 +10,7 @@ import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import { formatChecksumLine } from '../core/checksumFile.js';
 import { MANIFEST_NAME, checkManifest, makeManifest, octalMode, renderManifest, upToDate, type Artifact, type Manifest, type ManifestInput } from '../core/manifest.js';
 import { sha256 } from '../core/digest.js';
-import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { sizeOf } from '../adapters/checksum.js';
 import { makeDir, removeFile, renamePath, setMode } from '../adapters/files.js';
 import { readOwnManifest } from '../adapters/ownManifest.js';
 import { fsyncDir, removeQuietly, removeStaleTemps, stageFile, stageText, targetIn } from '../adapters/publishFiles.js';
@@ -66,18 +66,14 @@ export async function publish(input: PublishInput): Promise<Published> {
   const temps: string[] = [];
   let movedFrom: string | undefined;
   try {
-    const staged = await stageFile(input.iso.path, finals.iso);
-    const isoTemp = staged.temp;
-    temps.push(isoTemp);
+    const staged = await stageFile(input.iso.path, finals.iso, signal);
+    temps.push(staged.temp);
     if (!staged.copied) movedFrom = input.iso.path;
     // Before the final name exists: an ISO embedding a token is never readable by others, not even briefly.
-    await setMode(isoTemp, input.isoMode);
-    // A copy across file systems is checked again; a rename cannot change the bytes.
-    if (staged.copied) {
-      const copy = await sha256File(isoTemp, signal);
-      if (copy.sha256 !== input.iso.sha256 || copy.size !== input.iso.size) {
-        throw new RuntimeError(`the copy of the ISO in ${outDir} does not match the verified ISO`, { code: 'publish-copy', fix: 'check the disk holding --out, then rebuild with --force' });
-      }
+    await setMode(staged.temp, input.isoMode);
+    // A copy across file systems is checked by the hash of the bytes it copied; a rename cannot change them.
+    if (staged.copied && (staged.sha256 !== input.iso.sha256 || staged.size !== input.iso.size)) {
+      throw new RuntimeError(`the copy of the ISO in ${outDir} does not match the verified ISO`, { code: 'publish-copy', fix: 'check the disk holding --out, then rebuild with --force' });
     }
     const shaText = formatChecksumLine(input.iso.sha256, isoFile);
     const shaTemp = await stageText(shaText, finals.sha);
@@ -92,12 +88,14 @@ export async function publish(input: PublishInput): Promise<Published> {
     if (signal?.aborted) throw new InterruptedError();
     await refuseForeignManifest(outDir);
     await removeFile(finals.manifest);
-    await renamePath(isoTemp, finals.iso);
+    await renamePath(staged.temp, finals.iso);
     await renamePath(shaTemp, finals.sha);
     await renamePath(manifestTemp, finals.manifest);
     temps.length = 0;
     movedFrom = undefined;
     await fsyncDir(outDir);
+    // Published by copy: the checkout's ISO is now a duplicate, as after a rename it would be gone.
+    if (staged.copied) await removeQuietly([input.iso.path]);
     return {
       artifacts: artifacts.map(publishedArtifact(outDir)),
       manifestPath: finals.manifest,

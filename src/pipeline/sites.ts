@@ -4,11 +4,12 @@
  * One pass and one site in memory at a time; staging makes it all or nothing.
  */
 import { join, resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/iso9660/writer.js';
 import { compileTemplate, renderSite } from '../core/sites/template.js';
-import { parseSitesFile } from '../core/sites/table.js';
+import { parseSitesFile, type SiteRow } from '../core/sites/table.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
 import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
@@ -17,6 +18,8 @@ export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'out/sites';
 /** Errors reported in one run: enough to fix a batch, short enough to read. */
 const MAX_ERRORS = 20;
+/** Sites written between two turns of the event loop: the writes are synchronous, and Ctrl-C is only seen between turns. */
+const SITES_PER_TURN = 32;
 
 export interface SitesOptions {
   sites: string;
@@ -88,7 +91,13 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
   try {
-    for (const row of table.rows) {
+    // Each row is let go once its site is written: only the short result stays, so memory does not grow with the table.
+    const rows: (SiteRow | undefined)[] = table.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      rows[i] = undefined;
+      if (row === undefined) continue;
+      if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
       try {
         const rendered = renderSite(template, {
@@ -109,7 +118,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         });
         const file = `${row.fileName}.iso`;
         // 0600: site user-data usually carries a registration token.
-        const sha256 = await writeStagedImage(staging, file, iso.head, iso.size, 0o600);
+        const sha256 = writeStagedImage(staging, file, iso.head, iso.size, 0o600);
         sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
         hooks.onProgress?.(sites.length, table.rows.length);
       } catch (error) {

@@ -3,7 +3,7 @@
  * wrong. coreutils sha256sum is the reference.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,16 @@ describe('sha256File', () => {
     const controller = new AbortController();
     const reason = new Error('stop');
     controller.abort(reason);
+    await expect(sha256File(file, controller.signal)).rejects.toBe(reason);
+  });
+
+  test('a long hash lets the event loop run: an abort from a timer (Ctrl-C) stops it part way', async () => {
+    const file = join(dir, 'long');
+    writeFileSync(file, Buffer.alloc(0));
+    truncateSync(file, 2 ** 30); // 1 GiB, sparse
+    const controller = new AbortController();
+    const reason = new Error('SIGINT');
+    setTimeout(() => controller.abort(reason), 1);
     await expect(sha256File(file, controller.signal)).rejects.toBe(reason);
   });
 });

@@ -232,3 +232,40 @@ describe('edgebuild verify', () => {
     expect(run.stdout).toMatch(/^Verified .*installer\.iso: \d+ bytes, sha256 [0-9a-f]{64}\n {2}ok {2}installer\.iso matches manifest\.json/);
   });
 });
+
+/** A checkout on another file system than --out (tmpfs /dev/shm beside the temp dir), when this host has one. */
+const otherFs = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev ? '/dev/shm' : undefined;
+
+describe.skipIf(!otherFs)('publish across file systems', () => {
+  let checkout: string;
+  beforeEach(() => {
+    checkout = mkdtempSync(join(otherFs!, 'edgebuild-checkout-'));
+  });
+  afterEach(() => rmSync(checkout, { recursive: true, force: true }));
+
+  test('the ISO is copied once, checked against the verified hash, and the checkout copy removed after the rename', async () => {
+    const built = join(checkout, 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    const out = join(dir, 'dist');
+    await publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], isoMode: 0o600 });
+    expect(readdirSync(out).sort()).toEqual(['installer.iso', 'installer.iso.sha256', 'manifest.json']);
+    expect(await sha256File(join(out, 'installer.iso'))).toEqual(hashed);
+    expect(statSync(join(out, 'installer.iso')).mode & 0o777).toBe(0o600);
+    expect(existsSync(built)).toBe(false);
+    const verified = await runCli([CLI, 'verify', join(out, 'installer.iso'), '--json'], process.env, dir);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  test('an ISO that changed since it was verified is refused: publish-copy, nothing published, the checkout ISO kept', async () => {
+    const built = join(checkout, 'installer.iso');
+    makeIso(built, USER_DATA);
+    const hashed = await sha256File(built);
+    appendFileSync(built, 'changed after verification');
+    const out = join(dir, 'dist');
+    const attempt = publish({ outDir: out, isoName: 'installer', iso: { path: built, ...hashed }, manifest: manifestInput(USER_DATA), secrets: [], isoMode: 0o644 });
+    await expect(attempt).rejects.toMatchObject({ code: 'publish-copy' });
+    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(built)).toBe(true);
+  });
+});

@@ -5,15 +5,14 @@
  * logs every module loaded, ESM and CommonJS. Run `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { createCanvosRepo } from '../fixtures/canvosRepo.js';
+import { CLI, packagesLoaded as probeRun } from '../fixtures/loadProbe/packagesLoaded.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-const PROBE = pathToFileURL(join(ROOT, 'test/fixtures/loadProbe/register.mjs')).href;
 const HEAVY = ['dockerode', 'listr2', 'simple-git', 'execa', 'ajv', 'yaml'];
 
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-startup-'));
@@ -22,18 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The npm packages a run of the CLI loaded, by name. */
 function packagesLoaded(args: string[]): { code: number | null; packages: string[] } {
   const log = join(dir, `load-${args.join('_').replace(/\W/g, '')}.log`);
-  writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', PROBE, CLI, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: dir, EDGEBUILD_LOAD_LOG: log },
-  });
-  const packages = new Set<string>();
-  for (const line of readFileSync(log, 'utf8').split('\n')) {
-    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(decodeURIComponent(line));
-    if (m) packages.add(m[1]!);
-  }
-  return { code: r.status, packages: [...packages].sort() };
+  return probeRun(args, { cwd: dir, log, env: { PATH: process.env.PATH, HOME: dir } });
 }
 
 /** Every command the program lists, so a command added later is covered without editing this test. */
@@ -60,4 +48,21 @@ test('the probe sees heavy modules when a command does load them', () => {
   expect(code).toBe(2);
   expect(packages).toEqual(expect.arrayContaining(['commander', 'listr2', 'simple-git', 'ajv', 'yaml']));
   expect(HEAVY.filter((p) => packages.includes(p)).length).toBeGreaterThanOrEqual(4);
+});
+
+describe('commands load only what they use', () => {
+  test('registries validates with the precompiled validator: ajv\'s runtime helpers, never its compiler', () => {
+    const run = probeRun(['registries', '--config', join(ROOT, 'build-configs/registries.yaml')], { cwd: dir, log: join(dir, 'load-registries.log'), env: { PATH: process.env.PATH, HOME: dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.files.filter((f) => f.startsWith('ajv/'))).not.toEqual([]);
+    expect(run.files.filter((f) => f.startsWith('ajv/') && !f.startsWith('ajv/dist/runtime/'))).toEqual([]);
+  });
+
+  test('tags loads no validator at all', () => {
+    const repo = createCanvosRepo([{ name: 'v4.9.38' }], join(dir, 'canvos'));
+    const run = probeRun(['tags', '--repo', repo.path, '--cache-dir', join(dir, 'cache'), '--json'], { cwd: dir, log: join(dir, 'load-tags.log'), env: { PATH: process.env.PATH, HOME: dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.packages).toContain('simple-git');
+    expect(run.packages).not.toContain('ajv');
+  });
 });

@@ -3,14 +3,12 @@
  * example (build-configs/registries.schema.json), so editors and edgebuild
  * agree. Every error is exit 2 with file:line:col and a fix. Pure.
  */
-import { createRequire } from 'node:module';
 import { inputErrorAt, type Place } from '../../errors.js';
 import { controlCharacterIn } from '../text/controlCharacters.js';
-import { dotted, parseYamlWithSchema } from '../yamlSchema.js';
+import { dotted, parseYamlWithSchema, type Validator } from '../yamlSchema.js';
+import { validate as validateRegistries } from '../validators/registries.js';
 import type { RegistriesFile, YamlPath } from './types.js';
 
-const require = createRequire(import.meta.url);
-export const registriesSchema = require('../../../build-configs/registries.schema.json') as object;
 
 export interface ParsedRegistries {
   data: RegistriesFile;
@@ -20,7 +18,7 @@ export interface ParsedRegistries {
 
 export function parseRegistries(source: string, file: string): ParsedRegistries {
   const { data, locate } = parseYamlWithSchema<RegistriesFile>(source, file, {
-    schema: registriesSchema,
+    validate: validateRegistries as Validator,
     schemaFile: 'build-configs/registries.schema.json',
     code: 'registries',
     propertyName: (path) => ({

@@ -91,11 +91,49 @@ export function lineCursor(bytes: Uint8Array): { lineAt(offset: number): number;
   };
 }
 
+function csvHeader(record: string[], file: string): string[] {
+  const columns = record.map((c) => c.replace(/^\uFEFF/, ''));
+  const seen = new Set<string>();
+  columns.forEach((c, i) => {
+    if (c === '') throw inputErrorAt({ file, line: 1 }, `column ${i + 1} of the header has no name`, { code: 'sites-header', fix: 'name every column in the header row' });
+    if (seen.has(c)) throw inputErrorAt({ file, line: 1 }, `column "${c}" appears twice in the header`, { code: 'sites-header', fix: 'rename or remove one of them' });
+    seen.add(c);
+  });
+  return columns;
+}
+
 function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
   const bytes = Buffer.from(text, 'utf8');
-  let records: { record: string[]; info: { bytes: number } }[];
+  // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
+  const lines = lineCursor(bytes);
+  let columns: string[] | undefined;
+  let previousEnd = 0;
+  const rows: RawRow[] = [];
   try {
-    records = parseCsv(bytes, { bom: true, info: true, trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) }) as unknown as typeof records;
+    // Each record becomes a row as it is parsed (on_record keeps none for
+    // csv-parse to return): no array of records and per-record info objects
+    // is ever held beside the rows.
+    parseCsv(bytes, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      delimiter: csvDelimiter(text),
+      on_record: (record, context) => {
+        if (!columns) {
+          columns = csvHeader(record, file);
+          previousEnd = context.bytes;
+          return null;
+        }
+        const line = lines.lineAt(previousEnd);
+        previousEnd = context.bytes;
+        const values = new Map<string, string>();
+        record.forEach((v, i) => {
+          if (v !== '') values.set(columns![i]!, v);
+        });
+        rows.push({ line, values });
+        return null;
+      },
+    });
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
@@ -106,27 +144,7 @@ function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[
     }
     throw error;
   }
-  // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
-  const lines = lineCursor(bytes);
-  const [header, ...data] = records;
-  if (!header) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
-  const columns = header.record.map((c) => c.replace(/^\uFEFF/, ''));
-  const seen = new Set<string>();
-  columns.forEach((c, i) => {
-    if (c === '') throw inputErrorAt({ file, line: 1 }, `column ${i + 1} of the header has no name`, { code: 'sites-header', fix: 'name every column in the header row' });
-    if (seen.has(c)) throw inputErrorAt({ file, line: 1 }, `column "${c}" appears twice in the header`, { code: 'sites-header', fix: 'rename or remove one of them' });
-    seen.add(c);
-  });
-  let previousEnd = header.info.bytes;
-  const rows = data.map((r) => {
-    const line = lines.lineAt(previousEnd);
-    previousEnd = r.info.bytes;
-    const values = new Map<string, string>();
-    r.record.forEach((v, i) => {
-      if (v !== '') values.set(columns[i]!, v);
-    });
-    return { line, values };
-  });
+  if (!columns) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
   return { rows, columns };
 }
 
