@@ -9,7 +9,6 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 import type { ArgValues } from '../core/argFile.js';
 import { takesProxyPath } from '../core/build/proxyPath.js';
@@ -27,6 +26,7 @@ async function certFiles(canvosDir: string): Promise<string[]> {
 /** util-linux `script` on the build's PATH, or why not. */
 async function scriptProblem(env: Record<string, string | undefined>): Promise<string | undefined> {
   try {
+    const { execa } = await import('execa'); // loaded by a proxy build only
     const { stdout } = await execa('script', ['--version'], { env: env as Record<string, string>, extendEnv: false, timeout: 10_000 });
     return /util-linux/.test(stdout) ? undefined : `\`script --version\` says "${stdout.trim()}", not util-linux`;
   } catch (error) {

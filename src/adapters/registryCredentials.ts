@@ -7,7 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { InputError, RuntimeError } from '../errors.js';
 import { chooseAuth, helperServer, parseHelperOutput } from '../core/dockerAuth.js';
 
@@ -16,6 +15,8 @@ export interface Credentials {
   /** A password, or an identity token when `identityToken` is true. */
   secret: string;
   identityToken: boolean;
+  /** The credential helper that answered (`docker-credential-<name>`), if one did. */
+  helper?: string;
 }
 
 export function dockerConfigPath(env: Record<string, string | undefined>): string {
@@ -45,15 +46,18 @@ export async function registryCredentials(registry: string, env: Record<string, 
       return { username: choice.username, secret: choice.identityToken, identityToken: true };
     case 'helper': {
       const program = `docker-credential-${choice.helper}`;
+      const { execa } = await import('execa'); // only when a helper is named: a rerun must not load execa
       const run = await execa(program, ['get'], { input: helperServer(registry), reject: false, env, extendEnv: false, timeout: 60_000, ...(signal ? { cancelSignal: signal } : {}) });
       if (run.exitCode !== 0) {
         // "credentials not found in native keychain": anonymous, as the docker CLI goes on.
         if (/not found/i.test(String(run.stdout) + String(run.stderr))) return undefined;
-        throw new RuntimeError(`${program} get failed for ${registry} (exit ${run.exitCode ?? '?'}${run.failed && run.exitCode === undefined ? `: ${run.shortMessage}` : ''})`, { code: 'credential-helper', fix: `check ${program} (named in ${path}) works: echo ${helperServer(registry)} | ${program} get` });
+        // The helper's own output may echo a secret: name the helper and how it failed, nothing else.
+        const why = (run as { code?: string }).code === 'ENOENT' ? 'is not installed' : `get failed for ${registry} (exit ${run.exitCode ?? '?'})`;
+        throw new RuntimeError(`${program} ${why}`, { code: 'credential-helper', fix: `check ${program} (named in ${path}) works: echo ${helperServer(registry)} | ${program} get` });
       }
       const parsed = parseHelperOutput(String(run.stdout));
       if (!parsed) throw new RuntimeError(`${program} get printed no credentials for ${registry}`, { code: 'credential-helper', fix: `docker login ${registry}` });
-      return parsed.username === '<token>' ? { username: '', secret: parsed.secret, identityToken: true } : { username: parsed.username, secret: parsed.secret, identityToken: false };
+      return parsed.username === '<token>' ? { username: '', secret: parsed.secret, identityToken: true, helper: program } : { username: parsed.username, secret: parsed.secret, identityToken: false, helper: program };
     }
   }
 }

@@ -30,16 +30,16 @@ export const HELP_EXAMPLES: Record<string, HelpExample[]> = {
     { command: 'edgebuild remaster lab.iso --user-data new.yaml --out out/remastered', needs: 'a published ISO' },
   ],
   'provider-images': [
-    { command: 'edgebuild provider-images --tag v4.6.24 --arg IMAGE_REGISTRY=registry.example.com --arg IMAGE_REPO=edge --push', needs: 'a build host and a registry' },
-    { command: 'edgebuild provider-images --config build-configs/rke2.yaml --k8s-version 1.29.0 --k8s-version 1.28.5 --dry-run', needs: 'a build host' },
+    { command: 'edgebuild provider-images --tag v4.6.24 --push', needs: 'a build host and a registry' },
+    { command: 'edgebuild provider-images -c build-configs/rke2.yaml -k 1.29.0 --dry-run', needs: 'a build host' },
   ],
   push: [
-    { command: 'edgebuild push out/edgebuild --to registry.example.com/edge/installer:v4.9.38', needs: 'a published ISO and a registry' },
-    { command: 'edgebuild push out/edgebuild/palette-edge-installer.iso --to harbor.local:5000/edge/installer:site-a --json', needs: 'a published ISO and a registry' },
+    { command: 'edgebuild push out/edgebuild --to registry.example.com/edge/iso:v4.9.38', needs: 'a published ISO and a registry' },
+    { command: 'edgebuild push out/edgebuild --to localhost:5000/edge/iso:lab --plain-http', needs: 'a published ISO and a registry' },
   ],
   pull: [
-    { command: 'edgebuild pull registry.example.com/edge/installer:v4.9.38 --out out/edgebuild', needs: 'a registry' },
-    { command: 'edgebuild pull registry.example.com/edge/installer@sha256:<digest> --out /srv/pxe --json', needs: 'a registry' },
+    { command: 'edgebuild pull registry.example.com/edge/iso:v4.9.38 --out out/pulled', needs: 'a registry' },
+    { command: 'edgebuild pull registry.example.com/edge/iso@sha256:<digest> --json', needs: 'a registry' },
   ],
   matrix: [{ command: 'edgebuild matrix' }, { command: 'edgebuild matrix build-configs/default.yaml --json' }],
   registries: [{ command: 'edgebuild registries' }, { command: 'edgebuild registries --distro k3s --out out/registries' }],

@@ -57,7 +57,7 @@ describe('registryCredential', () => {
     config({ credsStore: 'broken' });
     const broken = registryCredential(HOST, env);
     await expect(broken).rejects.toThrow(RuntimeError);
-    await expect(broken).rejects.toThrow(/docker-credential-broken failed \(exit 3\)/);
+    await expect(broken).rejects.toThrow(/docker-credential-broken get failed for \S+ \(exit 3\)/);
     await expect(registryCredential(HOST, env).catch((e: Error) => e.message)).resolves.not.toContain('leaked-secret');
     config({ credsStore: 'absent' });
     await expect(registryCredential(HOST, env)).rejects.toThrow(/docker-credential-absent is not installed/);

@@ -32,6 +32,7 @@ export async function doctorCommand({ options, io, out }: CommandContext<Flags>)
   });
   report.warnings.forEach((w) => out.warn(w));
   const verdict = report.status === 'ok' ? 'The host is ready to build.' : 'The host is not ready to build: fix the failed checks above.';
-  out.result({ status: report.status, checks: report.checks }, `${formatChecks(report.checks, textWidth(io))}\n\n${verdict}`);
+  // Wrapped to a terminal; piped (CI logs, grep) it stays one table row per check.
+  out.result({ status: report.status, checks: report.checks }, `${formatChecks(report.checks, io.stdout.columns ? textWidth(io) : Infinity)}\n\n${verdict}`);
   return report.status === 'ok' ? ExitCode.ok : ExitCode.preflight;
 }
