@@ -209,9 +209,9 @@ describe('build-isos.yml: the reusable workflow users call', () => {
   /**
    * A stand-in for the edgebuild the workflow runs (.edgebuild-tool/dist/cli/main.js):
    * records its argv and environment in calls.jsonl, prints `stdout` and
-   * appends `output` to $GITHUB_OUTPUT when set, as edgebuild does.
+   * appends `output` to $GITHUB_OUTPUT when set, as edgebuild does, and exits with `code`.
    */
-  function standInEdgebuild(dir: string, reply: Record<string, { stdout: string; output?: string }>) {
+  function standInEdgebuild(dir: string, reply: Record<string, { stdout: string; output?: string; code?: number }>) {
     mkdirSync(join(dir, '.edgebuild-tool', 'dist', 'cli'), { recursive: true });
     writeFileSync(join(dir, '.edgebuild-tool', 'dist', 'cli', 'main.js'), `
       const fs = require('node:fs');
@@ -220,6 +220,7 @@ describe('build-isos.yml: the reusable workflow users call', () => {
       const reply = ${JSON.stringify(reply)}[argv.includes('--provider-images') ? 'provider-matrix' : argv[0]];
       if (reply.output && process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, reply.output);
       process.stdout.write(reply.stdout);
+      process.exitCode = reply.code ?? 0;
     `);
     writeFileSync(join(dir, '.edgebuild-tool', 'package.json'), '{"type": "commonjs"}\n');
     return () => readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
@@ -341,10 +342,10 @@ describe('build-isos.yml: the reusable workflow users call', () => {
     const push = step('build', 'push');
     const pinned = `registry.example.com/edge/isos/lab@sha256:${'b'.repeat(64)}`;
 
-    function run(name: string, env: Record<string, string>, stdout = JSON.stringify({ status: 'pushed', ref: 'registry.example.com/edge/isos/lab:v1.2.0', pinned })) {
+    function run(name: string, env: Record<string, string>, stdout = JSON.stringify({ status: 'pushed', ref: 'registry.example.com/edge/isos/lab:v1.2.0', pinned }), code = 0) {
       const dir = join(tmp, `push-${name}`);
       mkdirSync(join(dir, 'isos', 'lab'), { recursive: true });
-      const calls = standInEdgebuild(dir, { push: { stdout } });
+      const calls = standInEdgebuild(dir, { push: { stdout, code } });
       const iso = 'isos/lab/palette-edge-installer.iso';
       const r = runScript(push.run!, { cwd: dir, env: { ISO: iso, TO: 'registry.example.com/edge/isos/lab:v1.2.0', ...env } });
       return { dir, r, calls };
@@ -385,6 +386,14 @@ describe('build-isos.yml: the reusable workflow users call', () => {
       expect(r.code).toBe(0);
       expect(Object.keys(calls()[0]!.env)).not.toEqual(expect.arrayContaining(['EDGEBUILD_REGISTRY_USERNAME']));
       expect(Object.keys(calls()[0]!.env)).not.toEqual(expect.arrayContaining(['EDGEBUILD_REGISTRY_PASSWORD']));
+    });
+
+    test('a failed push fails the job with edgebuild\'s error document in the log, and writes no pull.txt', () => {
+      const error = JSON.stringify({ status: 'error', error: { code: 'push-changed', message: 'the ISO changed' } });
+      const { dir, r } = run('failed', { EDGEBUILD_REGISTRY_USERNAME: 'robot', EDGEBUILD_REGISTRY_PASSWORD: 'x' }, error, 1);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${error}\n`);
+      expect(existsSync(join(dir, 'isos', 'lab', 'pull.txt'))).toBe(false);
     });
 
     test('a push result without a pinned digest fails and writes no pull.txt', () => {
