@@ -10,6 +10,7 @@ export interface Step {
   id?: string;
   name?: string;
   uses?: string;
+  if?: string;
   run?: string;
   shell?: string;
   env?: Record<string, string>;

