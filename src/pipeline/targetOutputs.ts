@@ -35,7 +35,8 @@ export async function verifyUkiKeys(plan: Plan, run: Run): Promise<VerifiedOutpu
   const files: PublishFile[] = [];
   for (const dir of UKI_KEY_DIRS) {
     const names = [];
-    for (const name of (await listDir(join(plan.canvosDir, dir))) ?? []) if ((await sizeOf(join(plan.canvosDir, dir, name))) !== undefined) names.push(name);
+    // Hidden files (a .gitkeep) are no keys.
+    for (const name of (await listDir(join(plan.canvosDir, dir))) ?? []) if (!name.startsWith('.') && (await sizeOf(join(plan.canvosDir, dir, name))) !== undefined) names.push(name);
     if (names.length === 0 && dir === 'secure-boot/enrollment') missing.push(`${dir}/ (no files)`);
     for (const name of names) files.push(await hashed(join(plan.canvosDir, dir, name), name, ukiKeyMode(dir), run.signal));
   }
