@@ -71,9 +71,10 @@ export type IsoResult = PlannedResult | BuiltResult | UnverifiedResult;
 function checkTarget(target: string, unverified: boolean, warn: (w: string) => void): boolean {
   const issue = isoTargetIssue(target, unverified);
   if (issue) throw new InputError(issue.message, { code: 'target', fix: issue.fix });
-  const skipVerify = unverified && targetKind(target) !== 'iso';
+  // Only a target edgebuild cannot verify runs unverified: one it can is verified as always.
+  const skipVerify = unverified && targetKind(target) === 'unknown';
   if (skipVerify) warn(`UNVERIFIED: --target-unverified runs ${target} with only its exit status checked; edgebuild verifies and publishes nothing of its output`);
-  else if (unverified) warn(`--target-unverified has no effect on ${target}: the ISO is verified as always`);
+  else if (unverified) warn(`--target-unverified has no effect on ${target}: its output is verified as always`);
   return skipVerify;
 }
 

@@ -132,4 +132,12 @@ describeDocker('iso --target +uki-genkey and +maas-image', () => {
     expect(doc.error.message).toMatch(message);
     expect(existsSync(join(dir, name, 'dist'))).toBe(false);
   });
+
+  test('--target-unverified does not skip the verification of +maas-image', { timeout: 120_000 }, async () => {
+    const run = await iso('maas-unverified', ['--target', '+maas-image', '--target-unverified'], { EDGEBUILD_FIXTURE_SCRIPT: targetOutputs('+maas-image', 'rm build/kairos-ubuntu-maas.raw.gz') });
+    expect(run.code, run.stderr).toBe(1);
+    expect((JSON.parse(run.stdout) as { error: { code: string } }).error.code).toBe('output-missing');
+    expect(run.stderr).toContain('--target-unverified has no effect on +maas-image: its output is verified as always');
+    expect(existsSync(join(dir, 'maas-unverified', 'dist'))).toBe(false);
+  });
 });
