@@ -48,6 +48,11 @@ export function beginRun(options: Pick<IsoOptions, 'skipCheck' | 'env'>, stderr:
   return { startedAt: new Date(), warnings, warn, steps: new StepProgress(stderr, options.env) };
 }
 
+/** Whether the first published artifact (the ISO, the MAAS image) embeds credentials; keys carry their own modes. */
+function privateFirstArtifact(plan: Plan): boolean {
+  return plan.privateIso && targetKind(plan.target) !== 'uki-genkey';
+}
+
 /** Step 1. */
 export async function loadStep(options: IsoOptions, warn: Warn, userDataOptional = false): Promise<Inputs> {
   const inputs = await loadInputs(options, userDataOptional);
@@ -97,7 +102,7 @@ export async function upToDateStep(
 ): Promise<Keyed & { upToDate: Manifest | undefined }> {
   // Content hashes of `files:` are cached in the cache dir: a rerun hashes only what changed.
   const keyed = await buildKeyOf(plan, signal, cacheDir);
-  const upToDate = await findUpToDate(outDir, keyed.buildKey, plan.privateIso);
+  const upToDate = await findUpToDate(outDir, keyed.buildKey, privateFirstArtifact(plan));
   task.title = upToDate ? `Up to date: ${outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
   if (!upToDate) await suggestRemaster(plan, outDir, keyed.fileHashes, warn);
   return { ...keyed, upToDate };
@@ -193,7 +198,7 @@ export async function buildStep(
       onWarning: progress.warn,
       // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
       graceMs: killGraceMs(options.env),
-      stillNeeded: async () => options.force === true || !(waited.upToDate = await findUpToDate(dirs.outDir, input.buildKey, plan.privateIso)),
+      stillNeeded: async () => options.force === true || !(waited.upToDate = await findUpToDate(dirs.outDir, input.buildKey, privateFirstArtifact(plan))),
     },
     task,
   );

@@ -102,6 +102,12 @@ describeDocker('iso --target +uki-genkey and +maas-image', () => {
     expect(manifest.manifest.artifacts.find((a) => a.name === 'PK.key')).toMatchObject({ mode: '0600' });
     const doc = JSON.parse(run.stdout) as { status: string };
     expect(doc.status).toBe('built');
+    // A rerun with the same inputs keeps the published keys (the fixture would write new ones).
+    const pk = readFileSync(join(out, 'PK.key'), 'utf8');
+    const again = await iso('genkey', ['--target', '+uki-genkey'], { EDGEBUILD_FIXTURE_SCRIPT: targetOutputs('+uki-genkey') });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { status: string }).status).toBe('up-to-date');
+    expect(readFileSync(join(out, 'PK.key'), 'utf8')).toBe(pk);
   });
 
   test('+maas-image: build/<name>.raw.gz is published with a .sha256 checkable from --out', { timeout: 120_000 }, async () => {
