@@ -126,6 +126,7 @@ describeDocker('iso --target +uki-genkey and +maas-image', () => {
   test.each([
     ['+uki-genkey', 'rm secure-boot/private-keys/db.key', 'output-missing', /the build wrote no secure-boot\/private-keys\/db\.key/],
     ['+uki-genkey', 'rm secure-boot/enrollment/*', 'output-missing', /the build wrote no secure-boot\/enrollment\/ \(no files\)/],
+    ['+uki-genkey', 'echo other > secure-boot/enrollment/PK.key', 'output-clash', /PK\.key is in more than one of secure-boot\/enrollment/],
     ['+maas-image', 'rm build/kairos-ubuntu-maas.raw.gz', 'output-missing', /the build wrote no build\/kairos-ubuntu-maas\.raw\.gz/],
     ['+maas-image', 'rm build/kairos-ubuntu-maas.raw.gz.sha256', 'checksum-missing', /build\/kairos-ubuntu-maas\.raw\.gz\.sha256 does not exist/],
     ['+maas-image', 'echo tampered | gzip >> build/kairos-ubuntu-maas.raw.gz', 'checksum-mismatch', /says [0-9a-f]{64} but kairos-ubuntu-maas\.raw\.gz's sha256 is/],
