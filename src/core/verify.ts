@@ -37,6 +37,21 @@ export interface IsoFacts {
   keepWebhook: boolean;
 }
 
+/**
+ * A file's `.sha256` (sha256sum output) against the file's own hash: the line
+ * for `name` (or the only line, as CanvOS may write a path). undefined when
+ * there is none and none is `required`.
+ */
+export function checkChecksum(f: { shown: string; whose: string; name: string; sha256: string; text: string | undefined; required: boolean }): Check | undefined {
+  const shaShown = `${f.shown}.sha256`;
+  if (f.text === undefined) return f.required ? { id: 'checksum-missing', ok: false, message: `${shaShown} does not exist` } : undefined;
+  const entries = parseChecksumFile(f.text);
+  const entry = entries.find((e) => e.name === f.name) ?? (entries.length === 1 ? entries[0] : undefined);
+  if (!entry) return { id: 'checksum-unreadable', ok: false, message: `${shaShown} has no checksum line for ${f.name}` };
+  if (entry.sha256 !== f.sha256) return { id: 'checksum-mismatch', ok: false, message: `${shaShown} says ${entry.sha256} but ${f.whose} sha256 is ${f.sha256}` };
+  return { id: 'checksum', ok: true, message: `sha256 ${f.sha256} matches ${shaShown}` };
+}
+
 export function checkIso(f: IsoFacts): Check[] {
   const checks: Check[] = [];
   if (!f.iso) {
@@ -45,20 +60,8 @@ export function checkIso(f: IsoFacts): Check[] {
   }
   checks.push({ id: 'iso-exists', ok: true, message: `${f.isoShown} exists (${f.iso.size} bytes)` });
 
-  const shaShown = `${f.isoShown}.sha256`;
-  if (f.checksumText === undefined) {
-    if (f.checksumRequired) checks.push({ id: 'checksum-missing', ok: false, message: `${shaShown} does not exist` });
-  } else {
-    const entries = parseChecksumFile(f.checksumText);
-    const entry = entries.find((e) => e.name === `${f.isoName}.iso`) ?? (entries.length === 1 ? entries[0] : undefined);
-    if (!entry) {
-      checks.push({ id: 'checksum-unreadable', ok: false, message: `${shaShown} has no checksum line for ${f.isoName}.iso` });
-    } else if (entry.sha256 !== f.iso.sha256) {
-      checks.push({ id: 'checksum-mismatch', ok: false, message: `${shaShown} says ${entry.sha256} but the ISO's sha256 is ${f.iso.sha256}` });
-    } else {
-      checks.push({ id: 'checksum', ok: true, message: `sha256 ${f.iso.sha256} matches ${shaShown}` });
-    }
-  }
+  const checksum = checkChecksum({ shown: f.isoShown, whose: "the ISO's", name: `${f.isoName}.iso`, sha256: f.iso.sha256, text: f.checksumText, required: f.checksumRequired });
+  if (checksum) checks.push(checksum);
 
   const embedded = f.embedded;
   if (embedded === undefined) {

@@ -13,7 +13,7 @@ import type { IsoOptions } from './options.js';
 import { buildKeyOf, builtResult, reportFailure, upToDateResult, type BuiltResult } from './outcome.js';
 import type { ProgressStream } from './renderer.js';
 import { tagRulesStep } from './tagRules.js';
-import { beginRun, buildStep, checkoutStep, loadStep, planStep, preflightStep, publishStep, resolveStep, upToDateStep, verifyStep } from './isoSteps.js';
+import { beginRun, buildStep, checkoutStep, loadStep, planStep, preflightStep, publishOutputsStep, publishStep, resolveStep, upToDateStep, verifyOutputsStep, verifyStep } from './isoSteps.js';
 
 export interface PlannedResult {
   status: 'planned';
@@ -71,9 +71,10 @@ export type IsoResult = PlannedResult | BuiltResult | UnverifiedResult;
 function checkTarget(target: string, unverified: boolean, warn: (w: string) => void): boolean {
   const issue = isoTargetIssue(target, unverified);
   if (issue) throw new InputError(issue.message, { code: 'target', fix: issue.fix });
-  const skipVerify = unverified && targetKind(target) !== 'iso';
+  // Only a target edgebuild cannot verify runs unverified: one it can is verified as always.
+  const skipVerify = unverified && targetKind(target) === 'unknown';
   if (skipVerify) warn(`UNVERIFIED: --target-unverified runs ${target} with only its exit status checked; edgebuild verifies and publishes nothing of its output`);
-  else if (unverified) warn(`--target-unverified has no effect on ${target}: the ISO is verified as always`);
+  else if (unverified) warn(`--target-unverified has no effect on ${target}: its output is verified as always`);
   return skipVerify;
 }
 
@@ -88,6 +89,7 @@ const TITLE = {
   checkout: 'Prepare the CanvOS checkout',
   build: 'Build with earthly.sh',
   verify: 'Verify the ISO (exit status, checksum, embedded user-data)',
+  verifyOutputs: (target: string): string => `Verify what ${target} wrote (exit status, every output present${target === '+maas-image' ? ', checksum' : ''})`,
   publish: 'Publish into --out',
 };
 
@@ -99,13 +101,14 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
   try {
     const inputs = await steps.run(TITLE.load, () => loadStep(options, warn));
     const unverified = checkTarget(inputs.target, options.targetUnverified === true, warn);
+    const verifyTitle = targetKind(inputs.target) === 'iso' ? TITLE.verify : TITLE.verifyOutputs(inputs.target);
     const source = await steps.run(TITLE.resolve, (task) => resolveStep(inputs, { signal, warn }, task));
     // k8s_version.json, earthly.sh's Ubuntu Pro handling: exit 2 here, before anything slow.
     const argSecrets = await steps.run(TITLE.tagRules, () => tagRulesStep(inputs, source, options.env, warn));
     const plan = await steps.run(TITLE.plan, () => planStep({ ...inputs, argSecrets }, source));
     const found = building && !options.force && !unverified ? await steps.run(TITLE.upToDate, (task) => upToDateStep(plan, inputs, signal, warn, task)) : undefined;
     if (found?.upToDate) {
-      await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, TITLE.verify, TITLE.publish]);
+      await steps.skip([TITLE.preflight, TITLE.checkout, TITLE.build, verifyTitle, TITLE.publish]);
       return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);
     }
     const preflight = await steps.run(TITLE.preflight, (task) => preflightStep(inputs, options, warn, task));
@@ -115,15 +118,22 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
       const keyed = found ?? (await buildKeyOf(plan, signal, inputs.cacheDir));
       const built = await steps.run(TITLE.build, (task) => buildStep({ plan, dirs: inputs, buildKey: keyed.buildKey }, options, { stderr, warn }, task));
       if ('upToDate' in built) {
-        await steps.skip([TITLE.verify, TITLE.publish]);
+        await steps.skip([verifyTitle, TITLE.publish]);
         return upToDateResult(built.upToDate, inputs.outDir, startedAt, warnings);
       }
       if (unverified) {
-        await steps.skip([TITLE.verify, TITLE.publish]);
+        await steps.skip([verifyTitle, TITLE.publish]);
         return { status: 'unverified', tag: plan.tag, commit: plan.commit, target: plan.target, log: built.build.logPath, durationMs: Date.now() - startedAt.getTime(), warnings };
       }
-      const verified = await steps.run(TITLE.verify, (task) => verifyStep(plan, built.build, signal, task));
-      const published = await steps.run(TITLE.publish, (task) => publishStep({ plan, outDir: inputs.outDir, verified, keyed, preflight, startedAt }, signal, task));
+      const publishing = { plan, outDir: inputs.outDir, keyed, preflight, startedAt };
+      let published;
+      if (targetKind(plan.target) === 'iso') {
+        const verified = await steps.run(TITLE.verify, (task) => verifyStep(plan, built.build, signal, task));
+        published = await steps.run(TITLE.publish, (task) => publishStep({ ...publishing, verified }, signal, task));
+      } else {
+        const verified = await steps.run(verifyTitle, (task) => verifyOutputsStep(plan, built.build, signal, task));
+        published = await steps.run(TITLE.publish, (task) => publishOutputsStep({ ...publishing, verified }, signal, task));
+      }
       return builtResult({ plan, published, build: built.build, startedAt, buildKey: keyed.buildKey, warnings });
     } finally {
       await release(); // the work dir's lock, taken before the checkout was touched

@@ -9,6 +9,7 @@ import { makePlan, type Plan } from '../core/plan.js';
 import { parseSkipIds, preflightSettings } from '../core/preflight/checks.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
 import { cleanValue } from '../core/secrets.js';
+import { targetKind } from '../core/targets.js';
 import { userDataIsoPath } from '../core/verify.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
@@ -20,9 +21,10 @@ import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js
 import type { IsoOptions } from './options.js';
 import { buildKeyOf } from './outcome.js';
 import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
-import { findUpToDate, publish, readManifestIn, type Published } from './publish.js';
+import { findUpToDate, publish, publishSet, readManifestIn, type Published, type PublishSetInput } from './publish.js';
 import { StepProgress, type ProgressStream, type TaskReporter } from './renderer.js';
 import { resolveSource, type Source } from './source.js';
+import { verifyMaasImage, verifyUkiKeys, type VerifiedOutputs } from './targetOutputs.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 
 export type Warn = (warning: string) => void;
@@ -44,6 +46,11 @@ export function beginRun(options: Pick<IsoOptions, 'skipCheck' | 'env'>, stderr:
     onWarning?.(w);
   };
   return { startedAt: new Date(), warnings, warn, steps: new StepProgress(stderr, options.env) };
+}
+
+/** Whether the first published artifact (the ISO, the MAAS image) embeds credentials; keys carry their own modes. */
+function privateFirstArtifact(plan: Plan): boolean {
+  return plan.privateIso && targetKind(plan.target) !== 'uki-genkey';
 }
 
 /** Step 1. */
@@ -95,7 +102,7 @@ export async function upToDateStep(
 ): Promise<Keyed & { upToDate: Manifest | undefined }> {
   // Content hashes of `files:` are cached in the cache dir: a rerun hashes only what changed.
   const keyed = await buildKeyOf(plan, signal, cacheDir);
-  const upToDate = await findUpToDate(outDir, keyed.buildKey, plan.privateIso);
+  const upToDate = await findUpToDate(outDir, keyed.buildKey, privateFirstArtifact(plan));
   task.title = upToDate ? `Up to date: ${outDir} holds a verified build of these inputs` : 'No up-to-date build in --out';
   if (!upToDate) await suggestRemaster(plan, outDir, keyed.fileHashes, warn);
   return { ...keyed, upToDate };
@@ -105,7 +112,7 @@ export async function upToDateStep(
 async function suggestRemaster(plan: Plan, outDir: string, fileHashes: Keyed['fileHashes'], warn: Warn): Promise<void> {
   const published = await readManifestIn(outDir);
   const iso = published?.artifacts[0];
-  if (!published || !iso) return;
+  if (!published || !iso || targetKind(plan.target) !== 'iso') return;
   // The manifest holds .arg values with secrets masked; compare them masked alike.
   const arg = Object.fromEntries(Object.entries(plan.arg).map(([k, v]) => [k, cleanValue(v, plan.secrets)]));
   const planned = { commit: plan.commit, target: plan.target, arg, files: fileHashes, userDataSha256: plan.userData.sha256 };
@@ -191,7 +198,7 @@ export async function buildStep(
       onWarning: progress.warn,
       // How long earthly.sh's tree gets between SIGTERM and SIGKILL (tests shorten it).
       graceMs: killGraceMs(options.env),
-      stillNeeded: async () => options.force === true || !(waited.upToDate = await findUpToDate(dirs.outDir, input.buildKey, plan.privateIso)),
+      stillNeeded: async () => options.force === true || !(waited.upToDate = await findUpToDate(dirs.outDir, input.buildKey, privateFirstArtifact(plan))),
     },
     task,
   );
@@ -210,14 +217,36 @@ export async function verifyStep(plan: Plan, build: FinishedBuild, signal: Abort
   return verified;
 }
 
-/** Step 8. */
-export async function publishStep(
-  input: { plan: Plan; outDir: string; verified: VerifiedIso; keyed: Keyed; preflight: PreflightReport; startedAt: Date },
-  signal: AbortSignal | undefined,
-  task: TaskReporter,
-): Promise<Published> {
+type PublishStepInput = { plan: Plan; outDir: string; keyed: Keyed; preflight: PreflightReport; startedAt: Date };
+
+/** What manifest.json records of a build, whatever it made. */
+function manifestOf(input: PublishStepInput): PublishSetInput['manifest'] {
   const { plan, startedAt } = input;
   const finishedAt = new Date();
+  return {
+    edgebuild: { version },
+    buildKey: input.keyed.buildKey,
+    canvos: { repo: displayUrl(plan.repo), tag: plan.tag, commit: plan.commit, peVersion: plan.peVersion ?? null },
+    target: plan.target,
+    command: plan.command,
+    arg: plan.arg,
+    userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
+    files: input.keyed.fileHashes,
+    preflight: input.preflight.checks,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+}
+
+function titlePublished(task: TaskReporter, published: Published): Published {
+  task.title = `Published ${published.artifacts.map((a) => a.path).join(', ')} and ${published.manifestPath}`;
+  return published;
+}
+
+/** Step 8. */
+export async function publishStep(input: PublishStepInput & { verified: VerifiedIso }, signal: AbortSignal | undefined, task: TaskReporter): Promise<Published> {
+  const { plan } = input;
   const published = await publish({
     outDir: input.outDir,
     isoName: plan.isoName,
@@ -225,21 +254,21 @@ export async function publishStep(
     secrets: plan.secrets,
     isoMode: plan.privateIso ? 0o600 : 0o644,
     ...withSignal(signal),
-    manifest: {
-      edgebuild: { version },
-      buildKey: input.keyed.buildKey,
-      canvos: { repo: displayUrl(plan.repo), tag: plan.tag, commit: plan.commit, peVersion: plan.peVersion ?? null },
-      target: plan.target,
-      command: plan.command,
-      arg: plan.arg,
-      userData: { sha256: plan.userData.sha256, sourceSha256: plan.userData.sourceSha256, imageRedirectWebhook: plan.userData.imageRedirectWebhook, isoPath: userDataIsoPath(isUki(plan)) },
-      files: input.keyed.fileHashes,
-      preflight: input.preflight.checks,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-    },
+    manifest: manifestOf(input),
   });
-  task.title = `Published ${published.artifacts.map((a) => a.path).join(', ')} and ${published.manifestPath}`;
-  return published;
+  return titlePublished(task, published);
+}
+
+/** Steps 7 and 8 for +uki-genkey and +maas-image: their own outputs verified, then published like the ISO. */
+export async function verifyOutputsStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedOutputs> {
+  const run = { run: build, logPath: build.logPath, ...withSignal(signal) };
+  const verified = targetKind(plan.target) === 'uki-genkey' ? await verifyUkiKeys(plan, run) : await verifyMaasImage(plan, run);
+  task.title = `Verified ${verified.checks.filter((c) => c.ok && c.id !== 'exit-status').map((c) => c.message).join('; ')}`;
+  return verified;
+}
+
+export async function publishOutputsStep(input: PublishStepInput & { verified: VerifiedOutputs }, signal: AbortSignal | undefined, task: TaskReporter): Promise<Published> {
+  const { files, texts } = input.verified;
+  const published = await publishSet({ outDir: input.outDir, files, texts, secrets: input.plan.secrets, ...withSignal(signal), manifest: manifestOf(input) });
+  return titlePublished(task, published);
 }

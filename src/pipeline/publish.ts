@@ -57,54 +57,87 @@ export async function refuseForeignManifest(outDir: string): Promise<void> {
 }
 
 export async function publish(input: PublishInput): Promise<Published> {
-  const { outDir, isoName, signal } = input;
-  const isoFile = `${isoName}.iso`;
-  const shaFile = `${isoFile}.sha256`;
-  const finals = { iso: targetIn(outDir, isoFile), sha: targetIn(outDir, shaFile), manifest: targetIn(outDir, MANIFEST_NAME) };
+  const isoFile = `${input.isoName}.iso`;
+  return publishSet({
+    outDir: input.outDir,
+    files: [{ ...input.iso, from: input.iso.path, name: isoFile, mode: input.isoMode, what: 'the ISO' }],
+    texts: [{ name: `${isoFile}.sha256`, text: formatChecksumLine(input.iso.sha256, isoFile) }],
+    manifest: input.manifest,
+    secrets: input.secrets,
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+}
+
+/** A verified file of a build, published under `name` with `mode`. */
+export interface PublishFile {
+  from: string;
+  name: string;
+  size: number;
+  sha256: string;
+  mode: number;
+  /** Shown when a copy does not match: `the ISO`, `PK.key`. */
+  what: string;
+}
+
+export interface PublishSetInput {
+  outDir: string;
+  /** Verified files, moved (or copied) away from the checkout; the first is the main artifact. */
+  files: PublishFile[];
+  /** Small files edgebuild writes (checksums), published 0644 after the files. */
+  texts: { name: string; text: string }[];
+  manifest: Omit<ManifestInput, 'artifacts'>;
+  secrets: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Publishes verified build outputs, checksum files and manifest.json into --out, all or nothing (see the top). */
+export async function publishSet(input: PublishSetInput): Promise<Published> {
+  const { outDir, signal } = input;
+  const names = [...input.files.map((f) => f.name), ...input.texts.map((t) => t.name)];
+  const finalOf = (name: string): string => targetIn(outDir, name);
+  const manifestFinal = finalOf(MANIFEST_NAME);
+  names.forEach(finalOf);
   await makeDir(outDir);
-  await removeStaleTemps(outDir, [isoFile, shaFile, MANIFEST_NAME]);
-  const temps: string[] = [];
-  let movedFrom: string | undefined;
+  await removeStaleTemps(outDir, [...names, MANIFEST_NAME]);
+  const temps: { temp: string; final: string }[] = [];
+  /** Files moved out of the checkout and not yet published: they go back where the build left them. */
+  const moved: { temp: string; from: string }[] = [];
+  const copied: string[] = [];
   try {
-    const staged = await stageFile(input.iso.path, finals.iso, signal);
-    temps.push(staged.temp);
-    if (!staged.copied) movedFrom = input.iso.path;
-    // Before the final name exists: an ISO embedding a token is never readable by others, not even briefly.
-    await setMode(staged.temp, input.isoMode);
-    // A copy across file systems is checked by the hash of the bytes it copied; a rename cannot change them.
-    if (staged.copied && (staged.sha256 !== input.iso.sha256 || staged.size !== input.iso.size)) {
-      throw new RuntimeError(`the copy of the ISO in ${outDir} does not match the verified ISO`, { code: 'publish-copy', fix: 'check the disk holding --out, then rebuild with --force' });
+    const artifacts: Artifact[] = [];
+    for (const file of input.files) {
+      const staged = await stageFile(file.from, finalOf(file.name), signal);
+      temps.push({ temp: staged.temp, final: finalOf(file.name) });
+      if (staged.copied) copied.push(file.from);
+      else moved.push({ temp: staged.temp, from: file.from });
+      // Before the final name exists: a file embedding a token, or a private key, is never readable by others, not even briefly.
+      await setMode(staged.temp, file.mode);
+      // A copy across file systems is checked by the hash of the bytes it copied; a rename cannot change them.
+      if (staged.copied && (staged.sha256 !== file.sha256 || staged.size !== file.size)) {
+        throw new RuntimeError(`the copy of ${file.what} in ${outDir} does not match the verified ${file.what}`, { code: 'publish-copy', fix: 'check the disk holding --out, then rebuild with --force' });
+      }
+      artifacts.push({ name: file.name, size: file.size, sha256: file.sha256, mode: octalMode(file.mode) });
     }
-    const shaText = formatChecksumLine(input.iso.sha256, isoFile);
-    const shaTemp = await stageText(shaText, finals.sha);
-    temps.push(shaTemp);
-    const artifacts: Artifact[] = [
-      { name: isoFile, size: input.iso.size, sha256: input.iso.sha256, mode: octalMode(input.isoMode) },
-      { name: shaFile, size: Buffer.byteLength(shaText), sha256: sha256(shaText) },
-    ];
+    for (const { name, text } of input.texts) {
+      temps.push({ temp: await stageText(text, finalOf(name)), final: finalOf(name) });
+      artifacts.push({ name, size: Buffer.byteLength(text), sha256: sha256(text) });
+    }
     const manifest = makeManifest({ ...input.manifest, artifacts }, input.secrets);
-    const manifestTemp = await stageText(renderManifest(manifest), finals.manifest);
-    temps.push(manifestTemp);
+    temps.push({ temp: await stageText(renderManifest(manifest), manifestFinal), final: manifestFinal });
     if (signal?.aborted) throw new InterruptedError();
     await refuseForeignManifest(outDir);
-    await removeFile(finals.manifest);
-    await renamePath(staged.temp, finals.iso);
-    await renamePath(shaTemp, finals.sha);
-    await renamePath(manifestTemp, finals.manifest);
+    await removeFile(manifestFinal);
+    // The manifest is renamed last: it never describes files that are not there.
+    for (const { temp, final } of temps) await renamePath(temp, final);
     temps.length = 0;
-    movedFrom = undefined;
+    moved.length = 0;
     await fsyncDir(outDir);
-    // Published by copy: the checkout's ISO is now a duplicate, as after a rename it would be gone.
-    if (staged.copied) await removeQuietly([input.iso.path]);
-    return {
-      artifacts: artifacts.map(publishedArtifact(outDir)),
-      manifestPath: finals.manifest,
-      manifest,
-    };
+    // Published by copy: the checkout's files are now duplicates, as after a rename they would be gone.
+    await removeQuietly(copied);
+    return { artifacts: artifacts.map(publishedArtifact(outDir)), manifestPath: manifestFinal, manifest };
   } finally {
-    // A verified ISO that was moved, not published, goes back where the build left it.
-    if (movedFrom && temps[0]) await renamePath(temps[0], movedFrom).then(() => temps.shift(), () => undefined);
-    await removeQuietly(temps);
+    for (const m of moved) await renamePath(m.temp, m.from).then(() => temps.splice(temps.findIndex((t) => t.temp === m.temp), 1), () => undefined);
+    await removeQuietly(temps.map((t) => t.temp));
   }
 }
 

@@ -17,6 +17,8 @@ import { openIso } from '../adapters/iso9660Reader.js';
 const FIXES: Record<string, string> = {
   'exit-status': 'read the end of the build log for the failing Earthly step',
   'iso-missing': 'the build produced no ISO: read the build log for the failing Earthly step (some CanvOS tags exit 0 after a failure)',
+  'output-missing': 'the build did not write it: read the build log for the failing Earthly step (earthly.sh can exit 0 after a failure)',
+  'output-clash': 'two of the key directories hold a file of the same name: move one away in secure-boot/ and rebuild with --force',
   'checksum-missing': 'the build wrote no .sha256 beside the ISO: read the build log, then rebuild with --force',
   'checksum-unreadable': 'the .sha256 file is not sha256sum output: rebuild with --force',
   'checksum-mismatch': 'the ISO is not the file its checksum was made from (truncated or modified): rebuild with --force',
@@ -71,7 +73,7 @@ export function isUki(plan: Pick<Plan, 'arg'>): boolean {
   return plan.arg.IS_UKI === 'true';
 }
 
-function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts, fixes = FIXES): RuntimeError {
+export function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts, fixes = FIXES): RuntimeError {
   // Callers pass at least one failed check; the code names the first.
   const code = checks.find((c) => !c.ok)?.id ?? 'verify-failed';
   const log = typeof details.log === 'string' ? ` (log: ${details.log})` : '';
