@@ -18,14 +18,11 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { URL, fileURLToPath, pathToFileURL } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
+import { publishIso } from './helpers.mjs';
 import { alternate, beforeCli, summary, timed } from './lib/measure.mjs';
 
-const dist = (p) => pathToFileURL(fileURLToPath(new URL(`../dist/${p}`, import.meta.url))).href;
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const { publish } = await import(dist('pipeline/publish.js'));
-const { sha256File } = await import(dist('adapters/checksum.js'));
-const { sha256 } = await import(dist('core/digest.js'));
 
 const before = beforeCli();
 const rounds = Number(process.argv[2] ?? 5);
@@ -41,29 +38,7 @@ async function makePublished(name, sizeMiB) {
   execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'BENCH', '-J', '-R', '-o', built, stage]);
   rmSync(stage, { recursive: true, force: true });
   truncateSync(built, sizeMiB * 2 ** 20); // a hole: zeros after the image, like its padding
-  const out = join(dir, `out-${name}`);
-  await publish({
-    outDir: out,
-    isoName: name,
-    iso: { path: built, ...(await sha256File(built)) },
-    secrets: [],
-    isoMode: 0o644,
-    manifest: {
-      edgebuild: { version: '0.0.0' },
-      buildKey: 'bench',
-      canvos: { repo: 'bench', tag: 'bench', commit: 'bench', peVersion: null },
-      target: '+iso',
-      command: [],
-      arg: {},
-      userData: { sha256: sha256(USER_DATA), imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
-      files: [],
-      preflight: null,
-      startedAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: 0,
-    },
-  });
-  return join(out, `${name}.iso`);
+  return publishIso(built, join(dir, `out-${name}`), name, USER_DATA);
 }
 
 try {

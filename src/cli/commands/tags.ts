@@ -1,4 +1,4 @@
-import type { CommandContext } from '../context.js';
+import { mirrorProgress, type CommandContext } from '../context.js';
 import { listCanvosTags } from '../../pipeline/tags.js';
 
 interface Flags {
@@ -14,8 +14,7 @@ export async function tagsCommand({ options, io, out }: CommandContext<Flags>): 
     cwd: io.cwd,
     env: io.env,
     signal: io.signal,
-    onRetry: (attempt, error) => attempt === 1 && out.info(`retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
-    onWarning: (warning) => out.warn(warning),
+    ...mirrorProgress(out),
   });
   const label = { stable: '', prerelease: '  (pre-release)', other: '  (not a semver release)' };
   const width = Math.max(0, ...report.tags.map((t) => t.name.length));

@@ -1,4 +1,4 @@
-import type { CommandContext } from '../context.js';
+import { mirrorProgress, type CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
 import { tagVersions } from '../../pipeline/tagRules.js';
 
@@ -18,8 +18,7 @@ export async function versionsCommand({ options, io, out }: CommandContext<Flags
     cwd: io.cwd,
     env: io.env,
     signal: io.signal,
-    onRetry: (attempt, error) => attempt === 1 && out.info(`retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
-    onWarning: (warning) => out.warn(warning),
+    ...mirrorProgress(out),
   });
   if (!options.json) report.warnings.forEach((w) => out.warn(w));
   const human = Object.entries(report.distributions)
