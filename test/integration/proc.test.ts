@@ -1,3 +1,4 @@
+import { processAlive } from '../../src/adapters/processIdentity.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,14 +20,7 @@ function script(name: string, body: string): string {
   return `./${name}`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 describe('runLogged', () => {
   test('streams stdout and stderr into the log, redacted, and reports the exit code', async () => {

@@ -5,6 +5,7 @@
  * edgebuild stop the whole tree — `script` puts it in a session of its own,
  * out of the group edgebuild signals.
  */
+import { processAlive } from '../../src/adapters/processIdentity.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,14 +26,7 @@ function script(name: string, body: string): string {
   return `./${name}`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 /** A tree in the pty session: one child ignoring SIGTERM, one not; their pids in `pids`. */
 const TREE = (pidFile: string) => `(trap '' TERM HUP; sleep 300) & echo $! >> ${pidFile}\nsleep 300 & echo $! >> ${pidFile}\necho started\nwait`;

@@ -1,4 +1,4 @@
-import { mirrorProgress, type CommandContext } from '../context.js';
+import { mirrorOptions, type CommandContext } from '../context.js';
 import { listCanvosTags } from '../../pipeline/tags.js';
 
 interface Flags {
@@ -9,12 +9,7 @@ interface Flags {
 
 export async function tagsCommand({ options, io, out }: CommandContext<Flags>): Promise<number> {
   const report = await listCanvosTags({
-    repo: options.repo,
-    cacheDir: options.cacheDir,
-    cwd: io.cwd,
-    env: io.env,
-    signal: io.signal,
-    ...mirrorProgress(out),
+    ...mirrorOptions(options, io, out),
   });
   const label = { stable: '', prerelease: '  (pre-release)', other: '  (not a semver release)' };
   const width = Math.max(0, ...report.tags.map((t) => t.name.length));

@@ -1,4 +1,4 @@
-import { mirrorProgress, type CommandContext } from '../context.js';
+import { mirrorOptions, type CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
 import { tagVersions } from '../../pipeline/tagRules.js';
 
@@ -13,12 +13,7 @@ export async function versionsCommand({ options, io, out }: CommandContext<Flags
   if (!options.tag) throw new InputError('no CanvOS tag given', { code: 'no-tag', fix: 'pass --tag vX.Y.Z (or --tag latest)' });
   const report = await tagVersions({
     tag: options.tag,
-    repo: options.repo,
-    cacheDir: options.cacheDir,
-    cwd: io.cwd,
-    env: io.env,
-    signal: io.signal,
-    ...mirrorProgress(out),
+    ...mirrorOptions(options, io, out),
   });
   if (!options.json) report.warnings.forEach((w) => out.warn(w));
   const human = Object.entries(report.distributions)
