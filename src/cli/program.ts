@@ -158,11 +158,12 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
 
   program
     .command('push')
-    .description('push a published set (ISO, .sha256, manifest.json) to a registry as one OCI artifact; prints its digest. Credentials: docker login (~/.docker/config.json, credential helpers) or EDGEBUILD_REGISTRY_USERNAME / EDGEBUILD_REGISTRY_PASSWORD, never on the command line')
+    .description('push a published set (ISO, .sha256, manifest.json) to a registry as one OCI artifact; prints its digest')
     .argument('<source>', 'the --out of edgebuild iso, or the ISO in it, e.g. out/edgebuild')
     .requiredOption('--to <ref>', 'registry/repository:tag to push to, e.g. registry.example.com/edge/installer:v4.9.38')
     .addOption(plainHttp())
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
+    .addHelpText('after', '\nCredentials: docker login (~/.docker/config.json, credential helpers), or\nEDGEBUILD_REGISTRY_USERNAME / _PASSWORD in the environment; never on the\ncommand line.')
     .action(action('push'));
 
   program
