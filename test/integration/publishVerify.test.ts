@@ -13,7 +13,7 @@ import { sha256File } from '../../src/adapters/checksum.js';
 import { findUpToDate, publish } from '../../src/pipeline/publish.js';
 import { InternalError, InterruptedError } from '../../src/errors.js';
 import { CLI, exec, runCli } from './isoHelpers.js';
-import { makeIso } from '../fixtures/publishedSet.js';
+import { fixtureManifest, makeIso } from '../fixtures/publishedSet.js';
 import { readYaml, runScript, type Workflow } from './githubWorkflow.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    edgeHostToken: abc\n  imageRedirectWebhook:\n    enable: false\n';
@@ -28,21 +28,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function manifestInput(userData: string, key = 'k'.repeat(64)): Omit<ManifestInput, 'artifacts'> {
-  return {
-    edgebuild: { version: '0.1.0' },
-    buildKey: key,
-    canvos: { repo: 'file:///canvos', tag: 'v4.9.38', commit: 'c'.repeat(40), peVersion: 'v4.9.38' },
-    target: '+iso',
-    command: ['./earthly.sh', '+iso', '--ARCH=amd64'],
-    arg: { ISO_NAME: 'installer' },
-    userData: { sha256: sha256(userData), imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
-    files: [],
-    preflight: null,
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: 1,
-  };
+function manifestInput(userData: string, key?: string): Omit<ManifestInput, 'artifacts'> {
+  return fixtureManifest(userData, key === undefined ? {} : { buildKey: key });
 }
 
 async function publishIso(userData: string, out = join(dir, 'dist'), embedded: string | null = userData, isoMode = 0o644): Promise<string> {

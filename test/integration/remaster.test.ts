@@ -4,6 +4,7 @@
  * with OVMF must show the boot marker and the NEW user-data on the serial
  * console. Boots are few (6) and short (GRUB halts after printing).
  */
+import { fixtureManifest } from '../fixtures/publishedSet.js';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,20 +75,12 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
       iso: { path: built, ...hashed },
       isoMode: 0o644,
       secrets: [],
-      manifest: {
-        edgebuild: { version: 'test' },
+      manifest: fixtureManifest(OLD, {
         buildKey: 'key-of-the-original-build',
         canvos: { repo: 'https://example.invalid/CanvOS.git', tag: 'v4.6.0', commit: 'c'.repeat(40), peVersion: 'v4.6.0' },
-        target: '+iso',
         command: ['./earthly.sh', '+iso'],
         arg: { OS_DISTRIBUTION: 'ubuntu' },
-        userData: { sha256: sha256(OLD), imageRedirectWebhook: false, isoPath: 'files-iso/config.yaml' },
-        files: [],
-        preflight: null,
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        durationMs: 1,
-      },
+      }),
     });
     input = published.artifacts[0]!.path;
   }, 120_000);
