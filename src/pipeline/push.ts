@@ -53,7 +53,7 @@ async function readSet(options: Pick<PushOptions, 'source' | 'cwd'>): Promise<Lo
   const manifestPath = join(dir, MANIFEST_NAME);
   const text = await readTextIfReadable(manifestPath);
   if (text === undefined) {
-    throw new InputError(`${manifestPath} does not exist: ${options.source} is not a directory edgebuild published into`, { code: 'push-no-manifest', fix: 'push the --out of edgebuild iso (or the ISO in it), e.g. edgebuild push dist --to …' });
+    throw new InputError(`${manifestPath} does not exist: ${options.source} is not a directory edgebuild published into`, { code: 'push-no-manifest', fix: 'push the --out of edgebuild iso (or the ISO in it), e.g. edgebuild push out/edgebuild --to …' });
   }
   const manifest = parseManifest(text, manifestPath);
   if (source !== dir && !manifest.artifacts.some((a) => a.name === basename(source))) {

@@ -79,7 +79,7 @@ const TEMP_PREFIX = '.remaster-tmp-';
 
 async function readInput(path: string, trustInput: boolean, warn: (w: string) => void, signal?: AbortSignal): Promise<InputIso> {
   if ((await sizeOf(path)) === undefined) {
-    throw new InputError(`${path} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of an installer ISO, e.g. dist/palette-edge-installer.iso' });
+    throw new InputError(`${path} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of an installer ISO, e.g. out/edgebuild/palette-edge-installer.iso' });
   }
   const manifestPath = join(dirname(path), MANIFEST_NAME);
   let manifest: Manifest | undefined;
@@ -133,7 +133,7 @@ async function prepare(options: RemasterOptions): Promise<PreparedUserData & { s
 function outDirOf(options: RemasterOptions, input: string): string {
   const out = resolve(options.cwd, options.out ?? join(dirname(input), 'remastered'));
   if (out === dirname(input)) {
-    throw new InputError(`--out ${options.out ?? out} is the directory of the input ISO; publishing there would replace it`, { code: 'usage', fix: 'pass another --out, e.g. --out dist-remastered' });
+    throw new InputError(`--out ${options.out ?? out} is the directory of the input ISO; publishing there would replace it`, { code: 'usage', fix: 'pass another --out, e.g. --out out/remastered' });
   }
   return out;
 }

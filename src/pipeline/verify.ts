@@ -152,7 +152,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   const manifestName = basename(manifestPath);
   const size = await sizeOf(isoPath);
   if (size === undefined) {
-    throw new RuntimeError(`${isoPath} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of a published ISO, e.g. dist/palette-edge-installer.iso' });
+    throw new RuntimeError(`${isoPath} does not exist or is not a file`, { code: 'iso-missing', fix: 'give the path of a published ISO, e.g. out/edgebuild/palette-edge-installer.iso' });
   }
   const manifestText = await readTextIfReadable(manifestPath);
   const checks: Check[] = [];

@@ -1,5 +1,5 @@
 /**
- * sha256File pipelines two buffers; block edges are where such code goes
+ * sha256File reads in 1 MiB blocks and yields every 32 MiB; block edges are where such code goes
  * wrong. coreutils sha256sum is the reference.
  */
 import { execFileSync } from 'node:child_process';

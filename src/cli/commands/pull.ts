@@ -10,7 +10,7 @@ interface Flags {
 
 export async function pullCommand({ options, io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
   const ref = args[0];
-  if (!ref) throw new InputError('no reference given', { code: 'usage', fix: 'run edgebuild pull registry.example.com/edge/installer:<tag> --out dist' });
+  if (!ref) throw new InputError('no reference given', { code: 'usage', fix: 'run edgebuild pull registry.example.com/edge/installer:<tag> --out out/edgebuild' });
   const result = await runPull({ ref, ...(options.out !== undefined ? { out: options.out } : {}), plainHttp: options.plainHttp ?? false, cwd: io.cwd, env: io.env, signal: io.signal, stderr: io.stderr });
   const human = [
     `Pulled and verified ${result.ref} (${result.digest}) in ${(result.durationMs / 1000).toFixed(1)}s`,

@@ -10,7 +10,7 @@ interface Flags {
 
 export async function pushCommand({ options, io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
   const source = args[0];
-  if (!source) throw new InputError('no published set given', { code: 'usage', fix: 'run edgebuild push dist --to registry.example.com/edge/installer:<tag>' });
+  if (!source) throw new InputError('no published set given', { code: 'usage', fix: 'run edgebuild push out/edgebuild --to registry.example.com/edge/installer:<tag>' });
   if (!options.to) throw new InputError('no --to given', { code: 'usage', fix: 'name where to push, e.g. --to registry.example.com/edge/installer:v4.9.38' });
   const result = await runPush({ source, to: options.to, plainHttp: options.plainHttp ?? false, cwd: io.cwd, env: io.env, signal: io.signal, stderr: io.stderr });
   const human = [
