@@ -17,7 +17,7 @@ import { runCli } from './cli.js';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { k8sVersionJson } from '../fixtures/eraScript.js';
 import { PROVIDER_SCRIPT, providerEarthfile } from '../fixtures/providerScript.js';
-import { servedDigest, startRegistry, type TestRegistry } from '../fixtures/registry.js';
+import { servedDigest, startDigestSwappingProxy, startRegistry, type TestRegistry } from '../fixtures/registry.js';
 
 const TAG = 'v4.6.24';
 const VERSIONS = ['1.29.0', '1.30.4'];
@@ -38,8 +38,8 @@ beforeAll(async () => {
   locked = await startRegistry(join(root, 'registry-auth'), USER);
 }, 60_000);
 afterAll(() => {
-  // The images this file's builds made, on the shared test engine.
-  const hosts = [open?.host, locked?.host, '127.0.0.1:9'].filter(Boolean) as string[];
+  // The images this file's builds made, on the shared test engine: every registry here is on 127.0.0.1.
+  const hosts = ['127.0.0.1:'];
   try {
     const ours = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((r) => hosts.some((h) => r.startsWith(`${h}/`)));
     if (ours.length > 0) docker('rmi', '-f', ...ours);
@@ -97,6 +97,23 @@ describeDocker('edgebuild provider-images', () => {
     const again = await provider('push', ['--arg', `IMAGE_REGISTRY=${open.host}`, '--arg', 'IMAGE_REPO=edge/provider', '--push']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.doc.status).toBe('up-to-date');
+  });
+
+  test('a registry that serves another digest than the engine pushed (the tag replaced meanwhile) is exit 1 naming both, nothing published', { timeout: 180_000 }, async () => {
+    const other = `sha256:${'0'.repeat(64)}`;
+    const proxy = await startDigestSwappingProxy(open.host, other);
+    try {
+      const run = await provider('swapped', ['--arg', `IMAGE_REGISTRY=${proxy.host}`, '--arg', 'IMAGE_REPO=edge/swapped', '--k8s-version', '1.29.0', '--push']);
+      expect(run.code, run.stderr).toBe(1);
+      const reference = `${proxy.host}/edge/swapped:k3s-1.29.0-${TAG}-demo`;
+      expect(run.doc.error?.message).toMatch(new RegExp(`serves ${other} for ${reference.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, not the pushed sha256:[0-9a-f]{64}`));
+      // The engine did push: the real registry holds the image, yet nothing was published for it.
+      expect(await servedDigest(open.host, 'edge/swapped', `k3s-1.29.0-${TAG}-demo`)).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(proxy.swapped()).toBeGreaterThan(0);
+      expect(existsSync(run.out) ? readdirSync(run.out) : []).toEqual([]);
+    } finally {
+      proxy.stop();
+    }
   });
 
   test('--k8s-version not in the tag\'s k8s_version.json is exit 2 naming the nearest', { timeout: 60_000 }, async () => {
