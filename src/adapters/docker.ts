@@ -6,13 +6,14 @@
  * of this one.
  */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { RuntimeError } from '../errors.js';
 import { engineFailureText } from '../core/build/engineFailure.js';
-import { chooseEngine } from '../core/dockerContext.js';
+import { chooseEngine, type ContextTls } from '../core/dockerContext.js';
 import type { DockerEndpoint, EngineFacts, EngineFailure } from '../core/preflight/facts.js';
 
 export type { Dockerode };
@@ -58,8 +59,12 @@ interface Parsed {
   options: Dockerode.DockerOptions;
 }
 
-/** DOCKER_HOST → where to connect, as the docker CLI reads it. */
-export function parseDockerHost(env: Record<string, string | undefined>): Parsed {
+/**
+ * DOCKER_HOST → where to connect, as the docker CLI reads it; `contextTls`
+ * (the TLS files of a docker context) stands in for DOCKER_CERT_PATH and
+ * turns TLS on, as the CLI does for a context created with them.
+ */
+export function parseDockerHost(env: Record<string, string | undefined>, contextTls?: ContextTls): Parsed {
   const raw = env.DOCKER_HOST?.trim();
   // Every connection field is set explicitly: docker-modem fills unset ones from process.env.
   const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
@@ -87,11 +92,17 @@ export function parseDockerHost(env: Record<string, string | undefined>): Parsed
     const endpoint: DockerEndpoint = { url: `ssh://${url.hostname}:${port}`, kind: 'ssh', address: `${url.hostname}:${port}`, fromEnv, local: false };
     return { endpoint, options: { ...none, protocol: 'ssh', host: url.hostname, port, username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } } };
   }
-  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
+  const tls = Boolean(contextTls) || env.DOCKER_TLS_VERIFY === '1' || url.port === '2376' || url.protocol === 'https:';
   const port = url.port || (tls ? '2376' : '2375');
   const endpoint: DockerEndpoint = { url: `tcp://${url.hostname}:${port}`, kind: 'tcp', address: `${url.hostname}:${port}`, fromEnv, local: LOOPBACK.test(url.hostname) };
   const options: Dockerode.DockerOptions = { ...none, protocol: tls ? 'https' : 'http', host: url.hostname, port };
-  if (env.DOCKER_CERT_PATH) {
+  if (contextTls) {
+    const { ca, cert, key, skipVerify } = contextTls;
+    Object.assign(options, { ca, cert, key });
+    // SkipTLSVerify: the CLI's InsecureSkipVerify. docker-modem hands `agent` to https.request (its types omit it);
+    // an agent's options win over the request's, which still carry the client certificate.
+    if (skipVerify) (options as Dockerode.DockerOptions & { agent?: HttpsAgent }).agent = new HttpsAgent({ rejectUnauthorized: false });
+  } else if (env.DOCKER_CERT_PATH) {
     try {
       options.ca = readFileSync(join(env.DOCKER_CERT_PATH, 'ca.pem'));
       options.cert = readFileSync(join(env.DOCKER_CERT_PATH, 'cert.pem'));
@@ -126,7 +137,7 @@ export function resolveEngine(env: Record<string, string | undefined>): Parsed {
   if ('error' in choice) {
     throw new DockerUnavailable({ url: `docker context ${choice.context}`, kind: 'unix', address: choice.context, fromEnv: false, local: false, context: choice.context }, 'context', choice.error);
   }
-  const parsed = parseDockerHost({ ...env, DOCKER_HOST: choice.host });
+  const parsed = parseDockerHost({ ...env, DOCKER_HOST: choice.host }, choice.context === undefined ? undefined : choice.tls);
   return choice.context === undefined ? parsed : { ...parsed, endpoint: { ...parsed.endpoint, fromEnv: false, context: choice.context } };
 }
 

@@ -4,12 +4,16 @@
  * fails the docker check with exit 3 and the reason, without contacting it;
  * one pointing at a local socket is followed.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as connectUnix } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { contextMetaPath } from '../../src/core/dockerContext.js';
+import { contextMetaPath, contextTlsDir } from '../../src/core/dockerContext.js';
 import { createCanvosRepo } from '../fixtures/canvosRepo.js';
+import { makeCa } from '../fixtures/ociRegistry.js';
 import { ERA_TAGS, eraFixtureTags } from '../fixtures/eraScript.js';
 import { runCli } from './cli.js';
 
@@ -17,10 +21,10 @@ let home: string;
 const SKIP = ['--skip-check', 'cpu,memory,disk,privileged'];
 
 /** What `docker context create <name> --docker host=<host>` (and `docker context use`) write. */
-function dockerContext(name: string, host: string, use: boolean): void {
+function dockerContext(name: string, host: string, use: boolean, skipTlsVerify = false): void {
   const meta = join(home, '.docker', contextMetaPath(name));
   mkdirSync(dirname(meta), { recursive: true });
-  writeFileSync(meta, JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  writeFileSync(meta, JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: skipTlsVerify } } }));
   if (use) writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: {}, currentContext: name }));
 }
 
@@ -64,5 +68,76 @@ describe('the docker context', () => {
     const docker = checksOf(result.stdout).docker!;
     expect(docker.status, docker.message).toBe('pass');
     expect(docker.message).toContain(`${process.env.DOCKER_HOST}`);
+  });
+});
+
+/**
+ * A context created with `--docker host=tcp://127.0.0.1:<port>,ca=…,cert=…,key=…`:
+ * the docker CLI stores the files under contexts/tls/<sha256 of the name>/docker/
+ * and speaks TLS with them. In front of the real test engine sits a TLS endpoint
+ * that, like dockerd --tlsverify, accepts only clients with a certificate of its CA.
+ */
+describe.skipIf(!process.env.DOCKER_HOST?.startsWith('unix://'))('a docker context with TLS files', () => {
+  let server: TlsServer;
+  let host: string;
+  let tls: string;
+  beforeAll(async () => {
+    tls = join(home, 'tls');
+    const ca = makeCa(tls);
+    const ssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' });
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, 'client.key'), '-out', join(tls, 'client.csr'), '-subj', '/CN=edgebuild test client');
+    writeFileSync(join(tls, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    ssl('x509', '-req', '-in', join(tls, 'client.csr'), '-CA', ca.caFile, '-CAkey', join(tls, 'ca.key'), '-CAcreateserial', '-out', join(tls, 'client.pem'), '-days', '2', '-extfile', join(tls, 'client.ext'));
+    const socket = process.env.DOCKER_HOST!.slice('unix://'.length);
+    server = createTlsServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile), ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true }, (client) => {
+      const engine = connectUnix(socket);
+      client.pipe(engine).pipe(client);
+      const close = (): void => {
+        client.destroy();
+        engine.destroy();
+      };
+      client.on('error', close);
+      engine.on('error', close);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    host = `tcp://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => server?.close());
+
+  /** The context `name` with the files `files` (name in contexts/tls/… → file under tls/). */
+  function tlsContext(name: string, files: Record<string, string>, skipTlsVerify = false): void {
+    dockerContext(name, host, false, skipTlsVerify);
+    const dir = join(home, '.docker', contextTlsDir(name));
+    mkdirSync(dir, { recursive: true });
+    for (const [target, source] of Object.entries(files)) copyFileSync(join(tls, source), join(dir, target));
+  }
+  const doctor = async (context: string) => {
+    const result = await runCli(['doctor', '--json', ...SKIP], { cwd: home, env: { HOME: home, DOCKER_HOST: undefined, DOCKER_CONTEXT: context, DOCKER_CERT_PATH: undefined, DOCKER_TLS_VERIFY: undefined } });
+    return checksOf(result.stdout).docker!;
+  };
+
+  test('its CA, client certificate and key are used: the engine behind the TLS endpoint answers', async () => {
+    tlsContext('tls-full', { 'ca.pem': 'ca.pem', 'cert.pem': 'client.pem', 'key.pem': 'client.key' });
+    const docker = await doctor('tls-full');
+    expect(docker.status, docker.message).toBe('pass');
+    expect(docker.message).toContain(host.replace('tcp://', ''));
+  });
+
+  test('without a client certificate the endpoint refuses: a TLS failure naming the engine, not a pass', async () => {
+    tlsContext('tls-no-client', { 'ca.pem': 'ca.pem' });
+    const docker = await doctor('tls-no-client');
+    expect(docker.status).toBe('fail');
+    expect(docker.message).toContain(host.replace('tcp://', ''));
+  });
+
+  test('SkipTLSVerify without the CA: the server certificate is not checked, the client certificate is still sent', async () => {
+    tlsContext('tls-skip', { 'cert.pem': 'client.pem', 'key.pem': 'client.key' }, true);
+    const skipped = await doctor('tls-skip');
+    expect(skipped.status, skipped.message).toBe('pass');
+    tlsContext('tls-unknown-ca', { 'cert.pem': 'client.pem', 'key.pem': 'client.key' });
+    const checked = await doctor('tls-unknown-ca');
+    expect(checked.status).toBe('fail');
+    expect(checked.message).toMatch(/TLS|certificate/i);
   });
 });

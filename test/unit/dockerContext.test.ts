@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { chooseEngine, contextMetaPath } from '../../src/core/dockerContext.js';
+import { chooseEngine, contextMetaPath, contextTlsDir } from '../../src/core/dockerContext.js';
 import { DockerUnavailable, resolveEngine } from '../../src/adapters/docker.js';
 
 const files = (map: Record<string, string>) => ({ configDir: '/home/u/.docker', read: (p: string) => map[p] });
@@ -26,6 +26,16 @@ describe('chooseEngine: the engine the docker CLI would use', () => {
     expect(chooseEngine({ DOCKER_CONTEXT: 'default' }, f)).toEqual({ host: undefined });
     expect(chooseEngine({}, files({}))).toEqual({ host: undefined });
     expect(chooseEngine({}, files({ 'config.json': '{"auths":{}}' }))).toEqual({ host: undefined });
+  });
+
+  test('a context\'s TLS files (contexts/tls/<sha256 of its name>/docker/) and SkipTLSVerify come with its host', () => {
+    const dir = contextTlsDir('secure');
+    expect(dir).toBe(`contexts/tls/${contextMetaPath('secure').split('/')[2]}/docker`);
+    const f = files({ [contextMetaPath('secure')]: meta('secure', 'tcp://127.0.0.1:2376'), [`${dir}/ca.pem`]: 'CA', [`${dir}/cert.pem`]: 'CERT', [`${dir}/key.pem`]: 'KEY' });
+    expect(chooseEngine({ DOCKER_CONTEXT: 'secure' }, f)).toEqual({ host: 'tcp://127.0.0.1:2376', context: 'secure', via: 'DOCKER_CONTEXT', tls: { ca: 'CA', cert: 'CERT', key: 'KEY', skipVerify: false } });
+    const skip = files({ [contextMetaPath('skip')]: JSON.stringify({ Endpoints: { docker: { Host: 'tcp://127.0.0.1:2376', SkipTLSVerify: true } } }) });
+    expect(chooseEngine({ DOCKER_CONTEXT: 'skip' }, skip)).toMatchObject({ tls: { skipVerify: true } });
+    expect(chooseEngine({ DOCKER_CONTEXT: 'secure' }, files({ [contextMetaPath('secure')]: meta('secure', 'tcp://127.0.0.1:2376') }))).not.toHaveProperty('tls');
   });
 
   test('a context that does not exist or has no docker endpoint is an error naming it', () => {
