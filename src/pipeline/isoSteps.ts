@@ -23,7 +23,7 @@ import { buildKeyOf } from './outcome.js';
 import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
 import { findUpToDate, publish, publishSet, readManifestIn, type Published, type PublishSetInput } from './publish.js';
 import { StepProgress, type ProgressStream, type TaskReporter } from './renderer.js';
-import { resolveSource, type Source } from './source.js';
+import { mirroredSource, resolveSource, type Source } from './source.js';
 import { verifyMaasImage, verifyUkiKeys, type VerifiedOutputs } from './targetOutputs.js';
 import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
 
@@ -60,11 +60,18 @@ export async function loadStep(options: IsoOptions, warn: Warn, userDataOptional
   return inputs;
 }
 
+/** A fetch retried with backoff says so under its task. */
+const retryOutput =
+  (task: TaskReporter) =>
+  (attempt: number, error: string): void => {
+    if (attempt === 1) task.output = `retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`;
+  };
+
 /** Step 2. */
 export async function resolveStep(inputs: Pick<Inputs, 'repo' | 'tag' | 'cacheDir'>, run: { signal?: AbortSignal | undefined; warn: Warn }, task: TaskReporter): Promise<Source> {
   const source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
     ...withSignal(run.signal),
-    onRetry: (attempt, error) => attempt === 1 && (task.output = `retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
+    onRetry: retryOutput(task),
     onWait: run.warn,
   });
   source.warnings.forEach(run.warn);
@@ -148,12 +155,16 @@ export async function preflightStep(
 
 /** Step 5, under the work dir's lock; returns the lock's release, for the end of the run. */
 export async function checkoutStep(
-  input: { plan: Plan; workDir: string; mirror: string },
+  input: { plan: Plan; dirs: Pick<Inputs, 'workDir' | 'cacheDir'>; source: Source },
   options: Pick<IsoOptions, 'wait' | 'env' | 'signal'>,
   warn: Warn,
   task: TaskReporter,
 ): Promise<() => Promise<void>> {
-  const { plan, workDir } = input;
+  const { plan, source } = input;
+  const { workDir } = input.dirs;
+  // A rerun resolved the tag without fetching: the clone needs the mirror's tags current.
+  const mirrorWarnings = await mirroredSource(plan.repo, input.dirs.cacheDir, source, { ...withSignal(options.signal), onRetry: retryOutput(task), onWait: warn });
+  mirrorWarnings.forEach(warn);
   // Two runs sharing a work dir would replace each other's checkout mid-build.
   const release = await acquireLock(join(workDir, '.lock'), `edgebuild iso ${plan.tag}`, {
     wait: options.wait !== false,
@@ -163,7 +174,7 @@ export async function checkoutStep(
   try {
     // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
     await sweepLeftoverBuild({ recordPath: buildRecordPath(workDir), graceMs: killGraceMs(options.env), onWarning: warn });
-    await applyPlan(plan, input.mirror, options.signal);
+    await applyPlan(plan, source.mirror, options.signal);
   } catch (error) {
     await release();
     throw error;
