@@ -1,9 +1,10 @@
 // The floor of an up-to-date rerun: the same outside work with no edgebuild
-// code: the five git commands a rerun runs on the cached mirror (check it,
-// fetch, list tags, read the Earthfile), reading and hashing the user-data,
-// reading manifest.json and the artifacts' sizes. Node.js start included.
+// code: the two git commands a rerun runs (the remote's tags with
+// `git ls-remote`, the tag's files from the cached mirror with one
+// `git cat-file --batch`), reading and hashing the user-data, reading
+// manifest.json and the artifacts' sizes. Node.js start included.
 //
-//   node bench/lib/upToDateFloor.mjs <mirror> <user-data> <out>
+//   node bench/lib/upToDateFloor.mjs <mirror> <repo url> <tag> <user-data> <out>
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -12,14 +13,13 @@ import process from 'node:process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const [mirror, userData, out] = process.argv.slice(2);
-const git = (...args) => run('git', args, { cwd: mirror });
-await git('rev-parse', '--is-bare-repository', '--absolute-git-dir');
-await git('config', '--get', 'remote.origin.url');
-await git('fetch', '--prune', '--prune-tags', '--force', 'origin');
-const refs = (await git('for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)')).stdout;
-const commit = refs.split('\n')[0].split(' ').at(-1);
-await git('show', `${commit}:Earthfile`);
+const [mirror, url, tag, userData, out] = process.argv.slice(2);
+const env = { ...process.env, GIT_DIR: mirror };
+const refs = (await run('git', ['ls-remote', '--tags', url], { cwd: mirror, env })).stdout;
+const commit = refs.split('\n').find((l) => l.endsWith(`refs/tags/${tag}^{}`) || l.endsWith(`refs/tags/${tag}`)).split('\t')[0];
+const batch = run('git', ['cat-file', '--batch'], { cwd: mirror, env, encoding: 'buffer' });
+batch.child.stdin.end(['', ':Earthfile', ':k8s_version.json', ':earthly.sh'].map((p) => `${commit}${p}\n`).join(''));
+await batch;
 createHash('sha256').update(await readFile(userData));
 const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
 for (const a of manifest.artifacts) await stat(join(out, a.name));

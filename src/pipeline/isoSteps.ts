@@ -10,22 +10,20 @@ import { parseSkipIds, preflightSettings } from '../core/preflight/checks.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
 import { cleanValue } from '../core/secrets.js';
 import { targetKind } from '../core/targets.js';
-import { userDataIsoPath } from '../core/verify.js';
+import { isUki, userDataIsoPath } from '../core/verify.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { version } from '../version.js';
-import { applyPlan } from './apply.js';
-import { logPathFor, runBuildStep, type BuildOutcome } from './build.js';
+import type { BuildOutcome } from './build.js';
 import { loadInputs, type Inputs } from './inputs.js';
-import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf } from './outcome.js';
-import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
+import type { PreflightReport } from './preflight.js';
 import { findUpToDate, publish, publishSet, readManifestIn, type Published, type PublishSetInput } from './publish.js';
 import { StepProgress, type ProgressStream, type TaskReporter } from './renderer.js';
 import { mirroredSource, resolveSource, type Source } from './source.js';
-import { verifyMaasImage, verifyUkiKeys, type VerifiedOutputs } from './targetOutputs.js';
-import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
+import type { VerifiedOutputs } from './targetOutputs.js';
+import type { VerifiedIso } from './verify.js';
 
 export type Warn = (warning: string) => void;
 
@@ -134,6 +132,7 @@ export async function preflightStep(
   warn: Warn,
   task: TaskReporter,
 ): Promise<PreflightReport> {
+  const { assertPreflight, runPreflight, summarize } = await import('./preflight.js');
   const report = await runPreflight({
     ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
     workDir: inputs.workDir,
@@ -173,6 +172,7 @@ export async function checkoutStep(
   });
   try {
     // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
+    const [{ buildRecordPath, killGraceMs, sweepLeftoverBuild }, { applyPlan }] = await Promise.all([import('./leftovers.js'), import('./apply.js')]);
     await sweepLeftoverBuild({ recordPath: buildRecordPath(workDir), graceMs: killGraceMs(options.env), onWarning: warn });
     await applyPlan(plan, source.mirror, options.signal);
   } catch (error) {
@@ -196,6 +196,7 @@ export async function buildStep(
 ): Promise<{ build: FinishedBuild } | { upToDate: Manifest }> {
   const { plan, dirs } = input;
   const waited: { upToDate?: Manifest | undefined } = {};
+  const [{ logPathFor, runBuildStep }, { buildRecordPath, killGraceMs }, { checkExit }] = await Promise.all([import('./build.js'), import('./leftovers.js'), import('./verify.js')]);
   const build = await runBuildStep(
     {
       plan,
@@ -223,6 +224,7 @@ export async function buildStep(
 
 /** Step 7. */
 export async function verifyStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedIso> {
+  const { verifyBuild } = await import('./verify.js');
   const verified = await verifyBuild({ plan, run: build, logPath: build.logPath, ...withSignal(signal) });
   task.title = `Verified ${verified.path}: sha256 ${verified.sha256}, user-data embedded, webhook ${plan.userData.imageRedirectWebhook ? 'kept on' : 'off'}`;
   return verified;
@@ -273,6 +275,7 @@ export async function publishStep(input: PublishStepInput & { verified: Verified
 /** Steps 7 and 8 for +uki-genkey and +maas-image: their own outputs verified, then published like the ISO. */
 export async function verifyOutputsStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedOutputs> {
   const run = { run: build, logPath: build.logPath, ...withSignal(signal) };
+  const { verifyMaasImage, verifyUkiKeys } = await import('./targetOutputs.js');
   const verified = targetKind(plan.target) === 'uki-genkey' ? await verifyUkiKeys(plan, run) : await verifyMaasImage(plan, run);
   task.title = `Verified ${verified.checks.filter((c) => c.ok && c.id !== 'exit-status').map((c) => c.message).join('; ')}`;
   return verified;
