@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { SimpleGit } from 'simple-git';
 import { InputError, RuntimeError } from '../errors.js';
 import { sha256 } from '../core/digest.js';
-import { maskUrlCredentials } from '../core/secrets.js';
+import { maskUrlCredentials } from '../core/urlCredentials.js';
 import { sweepLeftovers, withLock } from './files.js';
 import { ownerTag } from './processIdentity.js';
 

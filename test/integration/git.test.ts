@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
-import { resolveSource } from '../../src/pipeline/source.js';
-import { InputError } from '../../src/errors.js';
+import { mirroredSource, resolveSource } from '../../src/pipeline/source.js';
+import { InputError, RuntimeError } from '../../src/errors.js';
 import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 
 let repo: FixtureRepo;
@@ -77,6 +77,62 @@ describe('resolveSource', () => {
     const error = (await resolveSource(repo.url, 'v4.5.0', join(scratch, 'cache-resolve')).catch((e: unknown) => e)) as InputError;
     expect(error).toBeInstanceOf(InputError);
     expect(error.details.suggestions).toEqual(['v4.5.3', 'v4.5.14', 'v4.5.15']);
+  });
+});
+
+describe('a rerun resolves without fetching', () => {
+  /** Points `name` upstream at `commit` (a tag moved by its maintainers). */
+  const moveTag = (origin: FixtureRepo, name: string, commit: string) => {
+    git(origin.path, 'tag', '-f', '-a', name, commit, '-m', `${name} moved`);
+    origin.commits[name] = commit;
+  };
+  const mirrorTags = async (mirror: string) => Object.fromEntries((await listTags(mirror)).map((t) => [t.name, t.commit]));
+
+  test('the remote says where the tag points; the mirror is fetched only when it lacks that commit', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39', files: { 'k8s_version.json': '{"k3s":["1.30.1"]}' } }]);
+    try {
+      const cache = join(scratch, 'cache-rerun');
+      const first = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(first).toMatchObject({ fetched: true, commit: origin.commits['v4.9.39'], peVersion: 'v4.9.39' });
+      const release = addTag(origin, { name: 'v4.9.40' });
+
+      const rerun = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(rerun).toMatchObject({ fetched: false, commit: origin.commits['v4.9.39'], peVersion: 'v4.9.39', warnings: [] });
+      expect(rerun.files.get('k8s_version.json')).toBe('{"k3s":["1.30.1"]}');
+      expect(rerun.files.get('earthly.sh')).toBeUndefined();
+      expect(Object.keys(await mirrorTags(rerun.mirror))).not.toContain('v4.9.40'); // no fetch ran
+
+      // `latest` is read from the remote too; its commit is not in the mirror yet: fetched.
+      const latest = await resolveSource(origin.url, 'latest', cache);
+      expect(latest).toMatchObject({ tag: 'v4.9.40', commit: release, fetched: true });
+      expect((await mirrorTags(latest.mirror))['v4.9.40']).toBe(release);
+    } finally {
+      origin.cleanup();
+    }
+  });
+
+  test('a moved tag is seen at once; the checkout fetches first, and refuses a tag that moved again', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39' }, { name: 'v4.9.40' }]);
+    try {
+      const cache = join(scratch, 'cache-moved');
+      await resolveSource(origin.url, 'v4.9.39', cache);
+      moveTag(origin, 'v4.9.39', origin.commits['v4.9.38']!); // a commit the mirror holds: no fetch needed to read it
+      const moved = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(moved).toMatchObject({ fetched: false, commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' });
+      expect((await mirrorTags(moved.mirror))['v4.9.39']).not.toBe(moved.commit); // the mirror still has the old tag
+
+      expect(await mirroredSource(origin.url, cache, moved)).toEqual([]);
+      expect((await mirrorTags(moved.mirror))['v4.9.39']).toBe(moved.commit);
+
+      const again = await resolveSource(origin.url, 'v4.9.40', cache);
+      moveTag(origin, 'v4.9.40', origin.commits['v4.9.38']!);
+      const error = await mirroredSource(origin.url, cache, again).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RuntimeError);
+      expect(error).toMatchObject({ code: 'git-tag-moved' });
+      expect((error as Error).message).toMatch(/^v4\.9\.40 moved in file:\/\/.* while edgebuild ran \(planned at [0-9a-f]{12}, now [0-9a-f]{12}\)$/);
+    } finally {
+      origin.cleanup();
+    }
   });
 });
 
