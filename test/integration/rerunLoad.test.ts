@@ -3,7 +3,8 @@
  * to no Docker engine and runs no build, so it must not load dockerode or
  * execa (with them grpc-js, protobufjs, ssh2...: most of a rerun's time),
  * nor the code of the steps it skips; git is `ls-remote` and `cat-file`,
- * without simple-git, and no `git fetch`.
+ * without simple-git, and no `git fetch`; progress off a terminal is plain
+ * lines, without listr2.
  * The first build needs the test engine; the rerun runs with the load probe
  * (test/fixtures/loadProbe) and a DOCKER_HOST that does not exist.
  */
@@ -26,7 +27,7 @@ describeDocker('an up-to-date rerun of iso', () => {
   }, 120_000);
   afterAll(() => ws?.cleanup());
 
-  test('loads neither dockerode nor execa, nor the git wrapper or the build steps; fetches nothing', { timeout: 120_000 }, async () => {
+  test('loads neither dockerode nor execa, nor the git wrapper, listr2 or the build steps; fetches nothing', { timeout: 120_000 }, async () => {
     const args = isoArgs(ws, 'rerun', BUILD_TAGS.success, ['--json']);
     const first = await runCli(args, cliEnv(), ws.root);
     expect(first.code, first.stderr).toBe(0);
@@ -39,7 +40,7 @@ describeDocker('an up-to-date rerun of iso', () => {
     expect(statSync(fetchHead).mtimeMs).toBe(fetchedAt);
     // The probe does see packages: the rerun reads YAML and the config.
     expect(rerun.packages).toEqual(expect.arrayContaining(['commander', 'yaml']));
-    expect(rerun.packages.filter((p) => ['dockerode', 'docker-modem', 'execa', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'simple-git'].includes(p))).toEqual([]);
+    expect(rerun.packages.filter((p) => ['dockerode', 'docker-modem', 'execa', 'ssh2', '@grpc/grpc-js', 'protobufjs', 'simple-git', 'listr2'].includes(p))).toEqual([]);
     // Nor edgebuild's own code for the steps an up-to-date build skips.
     const skipped = ['pipeline/preflight.js', 'pipeline/apply.js', 'pipeline/build.js', 'pipeline/verify.js', 'pipeline/targetOutputs.js', 'adapters/docker.js', 'adapters/proc.js'];
     expect(readFileSync(join(ws.root, 'load.log'), 'utf8').split('\n').filter((url) => skipped.some((f) => url.endsWith(`/dist/${f}`)))).toEqual([]);
