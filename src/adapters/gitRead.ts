@@ -58,38 +58,50 @@ export async function remoteTags(mirror: string, url: string, signal?: AbortSign
   return [...tags].map(([name, t]) => ({ name, commit: t.peeled ?? t.object }));
 }
 
-/** A commit, or a revision name: never read as an option or a second object name. */
-const SAFE_REV = /^[0-9a-f]{40,64}$/;
+/** A commit id; a tag name that cannot end a batch line early or name another object. */
+const COMMIT_ID = /^[0-9a-f]{40,64}$/;
+const PLAIN_TAG = /^(?!.*\.\.)[\w+./-]+$/;
+
+export interface FilesAt {
+  commit: string;
+  /** Each path's text; undefined for one that does not exist at the commit. */
+  files: Map<string, string | undefined>;
+}
 
 /**
- * The text of each of `paths` at `commit` (undefined for one that does not
- * exist there) in one `git cat-file --batch`; undefined when the mirror does
- * not hold the commit. Rejects when git cannot read the mirror.
+ * `paths` at a commit, or at the commit a tag points to in the mirror, in one
+ * `git cat-file --batch`; undefined when the mirror has no such commit or tag
+ * (or the tag name is not a plain one). Rejects when git cannot read the mirror.
  */
-export async function readAt(mirror: string, commit: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, string | undefined> | undefined> {
-  if (!SAFE_REV.test(commit)) throw new Error(`not a commit id: ${commit}`);
-  const names = [commit, ...paths.map((p) => `${commit}:${p}`)];
+export async function readAt(mirror: string, at: { commit: string } | { tag: string }, paths: readonly string[], signal?: AbortSignal): Promise<FilesAt | undefined> {
+  if ('tag' in at ? !PLAIN_TAG.test(at.tag) : !COMMIT_ID.test(at.commit)) return undefined;
+  const rev = 'tag' in at ? `refs/tags/${at.tag}^{commit}` : at.commit;
+  const names = [rev, ...paths.map((p) => `${rev}:${p}`)];
   const out = await runGit(mirror, ['cat-file', '--batch'], { input: `${names.join('\n')}\n`, signal });
-  const objects: ({ type: string; body: Buffer } | undefined)[] = [];
-  let at = 0;
+  const objects: ({ id: string; type: string; body: Buffer } | undefined)[] = [];
+  let offset = 0;
   for (const name of names) {
-    const eol = out.indexOf(10, at);
-    const header = out.subarray(at, eol).toString('utf8');
-    at = eol + 1;
+    const eol = out.indexOf(10, offset);
+    const header = out.subarray(offset, eol).toString('utf8');
+    offset = eol + 1;
     if (header === `${name} missing` || header === `${name} ambiguous`) {
       objects.push(undefined);
       continue;
     }
-    const [, type = '', size = ''] = header.split(' ');
+    const [id = '', type = '', size = ''] = header.split(' ');
     if (eol < 0 || !/^\d+$/.test(size)) throw new Error(`git cat-file printed ${JSON.stringify(header)} for ${name}`);
-    objects.push({ type, body: out.subarray(at, at + Number(size)) });
-    at += Number(size) + 1; // the content, then a newline
+    objects.push({ id, type, body: out.subarray(offset, offset + Number(size)) });
+    offset += Number(size) + 1; // the content, then a newline
   }
-  if (objects[0]?.type !== 'commit') return undefined;
-  return new Map(paths.map((p, i) => {
-    const o = objects[i + 1];
-    return [p, o?.type === 'blob' ? o.body.toString('utf8') : undefined];
-  }));
+  const commit = objects[0];
+  if (commit?.type !== 'commit') return undefined;
+  const files = new Map(
+    paths.map((p, i) => {
+      const o = objects[i + 1];
+      return [p, o?.type === 'blob' ? o.body.toString('utf8') : undefined];
+    }),
+  );
+  return { commit: commit.id, files };
 }
 
 /** Lines matching `pattern` (extended regex) in `path` at each commit, in one `git grep`. */

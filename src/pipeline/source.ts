@@ -65,11 +65,16 @@ function sourceOf(mirror: string, tag: TagRef, files: TagFiles, fetched: boolean
  */
 export async function resolveSource(repo: string, wanted: string, cacheDir: string, options: GitOptions = {}): Promise<Source> {
   const cached = mirrorPath(resolve(cacheDir), repo);
-  const tags = await remoteTags(cached, repo, options.signal); // undefined without a mirror yet
+  const { signal } = options;
+  // While the remote is asked, the files at the tag as the mirror last fetched it: a rerun's tag has not moved.
+  const [tags, guess] = await Promise.all([
+    remoteTags(cached, repo, signal), // undefined without a mirror yet
+    wanted === 'latest' ? undefined : readAt(cached, { tag: wanted }, TAG_FILES, signal).catch(() => undefined),
+  ]);
   if (tags) {
     const tag = pickTag(repo, wanted, tags, false);
-    const files = await readAt(cached, tag.commit, TAG_FILES, options.signal).catch(() => undefined);
-    if (files) return sourceOf(cached, tag, files, false, []);
+    const read = guess?.commit === tag.commit && tag.name === wanted ? guess : await readAt(cached, { commit: tag.commit }, TAG_FILES, signal).catch(() => undefined);
+    if (read) return sourceOf(cached, tag, read.files, false, []);
   }
   const mirror = await ensureMirror(repo, cacheDir, options);
   const tag = pickTag(repo, wanted, await listTags(mirror.path), mirror.offline);
@@ -78,15 +83,15 @@ export async function resolveSource(repo: string, wanted: string, cacheDir: stri
 
 /** TAG_FILES from a mirror that must hold the commit: anything else is a damaged mirror (exit 1 with the fix). */
 async function filesIn(mirror: string, commit: string, signal?: AbortSignal): Promise<TagFiles> {
-  let files: TagFiles | undefined;
+  let read;
   try {
-    files = await readAt(mirror, commit, TAG_FILES, signal);
+    read = await readAt(mirror, { commit }, TAG_FILES, signal);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw damagedMirror(mirror, error);
   }
-  if (!files) throw damagedMirror(mirror, new Error(`the tag's commit ${commit} is missing`));
-  return files;
+  if (!read) throw damagedMirror(mirror, new Error(`the tag's commit ${commit} is missing`));
+  return read.files;
 }
 
 /**
