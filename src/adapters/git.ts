@@ -133,7 +133,7 @@ export function isTransient(gitError: string): boolean {
  * line and ends with generic advice ("...and the repository exists."), so the
  * first fatal/error line wins over the last line.
  */
-export function errorText(error: unknown, url?: string): string {
+function errorText(error: unknown, url?: string): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = (url ? text.split(url).join(displayUrl(url)) : text).trim().split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.find((l) => /^(fatal|error):/i.test(l)) ?? lines.at(-1) ?? text;
@@ -274,16 +274,6 @@ export async function listTags(mirror: string): Promise<TagRef[]> {
       const [name, object, peeled] = line.split(' ');
       return { name: name!, commit: peeled || object! };
     });
-}
-
-/** A file's content at a revision, or undefined when it does not exist there. */
-export async function showFile(mirror: string, rev: string, path: string): Promise<string | undefined> {
-  try {
-    return await (await git(bare(mirror))).show([`${rev}:${path}`]);
-  } catch (error) {
-    if (/does not exist in|exists on disk, but not in/.test(error instanceof Error ? error.message : '')) return undefined;
-    throw damagedMirror(mirror, error);
-  }
 }
 
 /**
