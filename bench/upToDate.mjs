@@ -60,9 +60,11 @@ try {
   };
   const mirror = execFileSync('sh', ['-c', `ls -d ${join(dir, 'cache', 'git')}/*.git | head -1`], { encoding: 'utf8' }).trim();
   const floor = fileURLToPath(new URL('./lib/upToDateFloor.mjs', import.meta.url));
+  const floorArgs = [mirror, pathToFileURL(repo).href, 'v4.9.38', join(dir, 'user-data.yaml'), join(dir, 'dist')];
   const variants = {
     'node -e 0': () => timed([process.execPath, '-e', '0']),
-    'floor: the same git, file reads and hashes in a bare Node.js script': () => timed([process.execPath, floor, mirror, pathToFileURL(repo).href, 'v4.9.38', join(dir, 'user-data.yaml'), join(dir, 'dist')]),
+    'floor: the same git, file reads and hashes in a bare Node.js script': () => timed([process.execPath, floor, ...floorArgs]),
+    'floor and the YAML parse of the user-data (yaml package)': () => timed([process.execPath, floor, ...floorArgs, '--yaml']),
   };
   for (const [label, main] of [['', cli], [' (before)', before]]) {
     if (!main) continue;
