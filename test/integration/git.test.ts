@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
 import { mirroredSource, resolveSource } from '../../src/pipeline/source.js';
+import { listCanvosTags } from '../../src/pipeline/tags.js';
 import { InputError, RuntimeError } from '../../src/errors.js';
 import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 
@@ -130,6 +131,37 @@ describe('a rerun resolves without fetching', () => {
       expect(error).toBeInstanceOf(RuntimeError);
       expect(error).toMatchObject({ code: 'git-tag-moved' });
       expect((error as Error).message).toMatch(/^v4\.9\.40 moved in file:\/\/.* while edgebuild ran \(planned at [0-9a-f]{12}, now [0-9a-f]{12}\)$/);
+    } finally {
+      origin.cleanup();
+    }
+  });
+});
+
+describe('tags on a cached mirror', () => {
+  const list = (origin: FixtureRepo, warnings: string[] = []) =>
+    listCanvosTags({ repo: origin.url, cacheDir: join(scratch, 'cache-tags'), cwd: scratch, env: {}, signal: new AbortController().signal, onRetry: () => undefined, onWarning: (w) => warnings.push(w) });
+  const byName = (report: Awaited<ReturnType<typeof list>>) => Object.fromEntries(report.tags.map((t) => [t.name, { commit: t.commit, peVersion: t.peVersion }]));
+
+  test('lists the remote now: a new tag (fetched for), a moved one (no fetch needed); offline, the cached tags with a warning', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39', peVersion: 'v4.9.40' }]);
+    try {
+      await list(origin);
+      const added = addTag(origin, { name: 'v4.9.41' });
+      git(origin.path, 'tag', '-f', '-a', 'v4.9.39', origin.commits['v4.9.38']!, '-m', 'moved');
+      const now = await list(origin);
+      expect(now.latest).toBe('v4.9.41');
+      expect(byName(now)).toEqual({
+        'v4.9.41': { commit: added, peVersion: 'v4.9.41' },
+        'v4.9.39': { commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' },
+        'v4.9.38': { commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' },
+      });
+
+      renameSync(origin.path, `${origin.path}.away`);
+      const warnings: string[] = [];
+      const offline = await list(origin, warnings);
+      expect(byName(offline)).toEqual(byName(now));
+      expect(warnings[0]).toMatch(/^could not fetch file:\/\/.*; using the cached mirror last updated /);
+      renameSync(`${origin.path}.away`, origin.path);
     } finally {
       origin.cleanup();
     }
