@@ -6,9 +6,10 @@
 // (content-hash cache in --cache-dir). The first builds need a Docker
 // engine (DOCKER_HOST); the reruns get DOCKER_HOST pointing nowhere, so a
 // rerun that touched Docker would fail instead of being timed. A rerun loads
-// the config and user-data, updates the cached mirror (`git fetch` from a
-// local path), resolves the tag, plans, hashes the inputs into the build key
-// and reads manifest.json and the artifacts' sizes.
+// the config and user-data, asks the remote (a local path) where the tag
+// points (`git ls-remote`), reads the tag's files from the cached mirror
+// (`git cat-file --batch`), plans, hashes the inputs into the build key and
+// reads manifest.json and the artifacts' sizes.
 //
 //   eval "$(test/setup/docker-engine.sh start)"; npm run build && node bench/upToDate.mjs [rounds=10] [--before <dir>]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { URL, fileURLToPath } from 'node:url';
+import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { makeCanvosRepo } from './lib/canvosRepo.mjs';
 import { alternate, beforeCli, printTable, timed } from './lib/measure.mjs';
 
@@ -59,9 +60,11 @@ try {
   };
   const mirror = execFileSync('sh', ['-c', `ls -d ${join(dir, 'cache', 'git')}/*.git | head -1`], { encoding: 'utf8' }).trim();
   const floor = fileURLToPath(new URL('./lib/upToDateFloor.mjs', import.meta.url));
+  const floorArgs = [mirror, pathToFileURL(repo).href, 'v4.9.38', join(dir, 'user-data.yaml'), join(dir, 'dist')];
   const variants = {
     'node -e 0': () => timed([process.execPath, '-e', '0']),
-    'floor: the same git, file reads and hashes in a bare Node.js script': () => timed([process.execPath, floor, mirror, join(dir, 'user-data.yaml'), join(dir, 'dist')]),
+    'floor: the same git, file reads and hashes in a bare Node.js script': () => timed([process.execPath, floor, ...floorArgs]),
+    'floor and the YAML parse of the user-data (yaml package)': () => timed([process.execPath, floor, ...floorArgs, '--yaml']),
   };
   for (const [label, main] of [['', cli], [' (before)', before]]) {
     if (!main) continue;

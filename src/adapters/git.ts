@@ -8,14 +8,14 @@ import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { InputError, RuntimeError } from '../errors.js';
 import { sha256 } from '../core/digest.js';
-import { maskUrlCredentials } from '../core/secrets.js';
+import { maskUrlCredentials } from '../core/urlCredentials.js';
 import { sweepLeftovers, withLock } from './files.js';
 import { ownerTag } from './processIdentity.js';
 
-const TIMEOUT_MS = 10 * 60_000; // a git call with no output for this long is hung
+export const GIT_TIMEOUT_MS = 10 * 60_000; // a git call with no output for this long is hung
 const CHECKOUT_MARKER = 'edgebuild-checkout';
 
 export const DEFAULT_REPO = 'https://github.com/spectrocloud/CanvOS.git';
@@ -77,29 +77,37 @@ function gitEnv(authorization?: string): Record<string, string> {
  * repository, so git never searches; GIT_CEILING_DIRECTORIES stops a search
  * at the repository's own folder should one happen anyway (clone).
  */
-interface Repo {
+export interface Repo {
   gitDir?: string;
   workTree?: string;
   /** Where git runs when no gitDir is named (clone): nothing above it is searched. */
   cwd?: string;
 }
 
-function git(repo: Repo, signal?: AbortSignal, authorization?: string): SimpleGit {
-  const home = resolve(repo.workTree ?? repo.gitDir ?? repo.cwd ?? '.');
+/** The environment of a git call on `repo`: what git needs of ours, and the one repository it may act on. */
+export function repoEnv(repo: Repo, authorization?: string): Record<string, string> {
   const env = gitEnv(authorization);
-  env.GIT_CEILING_DIRECTORIES = dirname(home);
+  env.GIT_CEILING_DIRECTORIES = dirname(repoHome(repo));
   if (repo.gitDir) env.GIT_DIR = resolve(repo.gitDir);
   if (repo.workTree) env.GIT_WORK_TREE = resolve(repo.workTree);
+  return env;
+}
+
+const repoHome = (repo: Repo): string => resolve(repo.workTree ?? repo.gitDir ?? repo.cwd ?? '.');
+
+/** simple-git is loaded on first use: an up-to-date rerun reads git through gitRead.ts and never needs it. */
+async function git(repo: Repo, signal?: AbortSignal, authorization?: string): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   return simpleGit({
-    baseDir: home,
-    timeout: { block: TIMEOUT_MS },
+    baseDir: repoHome(repo),
+    timeout: { block: GIT_TIMEOUT_MS },
     ...(signal ? { abort: signal } : {}),
     // Our own GIT_CONFIG_* (the one extraHeader above) only; the caller's environment is filtered.
     ...(authorization ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
-  }).env(env);
+  }).env(repoEnv(repo, authorization));
 }
 
-const bare = (gitDir: string): Repo => ({ gitDir });
+export const bare = (gitDir: string): Repo => ({ gitDir });
 
 /** An http(s) URL without its user-info, and that user-info as a Basic authorization value. */
 export function splitCredentials(url: string): { url: string; authorization?: string } {
@@ -135,7 +143,7 @@ async function fetchWithRetry(dir: string, url: string, options: GitOptions): Pr
   const delays = options.retryDelaysMs ?? [2_000, 5_000, 15_000];
   for (let attempt = 0; ; attempt++) {
     try {
-      await git(bare(dir), options.signal, splitCredentials(url).authorization).fetch(['--prune', '--prune-tags', '--force', 'origin']);
+      await (await git(bare(dir), options.signal, splitCredentials(url).authorization)).fetch(['--prune', '--prune-tags', '--force', 'origin']);
       return;
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -194,7 +202,7 @@ export async function ensureMirror(url: string, cacheDir: string, options: GitOp
     const temp = `${path}.tmp-${ownerTag()}-${randomBytes(4).toString('hex')}`;
     await mkdir(temp, { recursive: true });
     try {
-      const g = git(bare(temp), options.signal);
+      const g = await git(bare(temp), options.signal);
       await g.init(true);
       await g.addRemote('origin', splitCredentials(url).url);
       await g.raw(['config', 'remote.origin.fetch', '+refs/heads/*:refs/heads/*']);
@@ -227,19 +235,19 @@ async function mirrorDamage(path: string, url: string): Promise<string | undefin
   for (const part of ['HEAD', 'objects', 'config']) if (!existsSync(join(path, part))) return `it has no ${part}`;
   let facts: string[];
   try {
-    facts = (await git(bare(path)).raw(['rev-parse', '--is-bare-repository', '--absolute-git-dir'])).trim().split('\n');
+    facts = (await (await git(bare(path))).raw(['rev-parse', '--is-bare-repository', '--absolute-git-dir'])).trim().split('\n');
   } catch (error) {
     return `git cannot read it: ${errorText(error)}`;
   }
   if (facts[0] !== 'true') return 'it is not a bare repository';
   if (facts[1] !== (await realpath(path))) return `git reads it as ${facts[1]}`;
-  const origin = (await git(bare(path)).raw(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+  const origin = (await (await git(bare(path))).raw(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
   if (origin !== splitCredentials(url).url) return `its origin is ${origin ? displayUrl(origin) : 'not set'}`;
   return undefined;
 }
 
 /** Objects git cannot read (a truncated pack, a corrupted loose object): one line and the fix, exit 1. */
-function damagedMirror(mirror: string, error: unknown): RuntimeError {
+export function damagedMirror(mirror: string, error: unknown): RuntimeError {
   return new RuntimeError(`the cached CanvOS mirror ${mirror} is damaged: ${error instanceof FetchError ? error.message : errorText(error)}`, {
     code: 'git-mirror-damaged',
     fix: `remove ${mirror}, or run with a fresh --cache-dir`,
@@ -255,7 +263,7 @@ export interface TagRef {
 export async function listTags(mirror: string): Promise<TagRef[]> {
   let out: string;
   try {
-    out = await git(bare(mirror)).raw(['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)']);
+    out = await (await git(bare(mirror))).raw(['for-each-ref', 'refs/tags', '--format=%(refname:strip=2) %(objectname) %(*objectname)']);
   } catch (error) {
     throw damagedMirror(mirror, error);
   }
@@ -266,34 +274,6 @@ export async function listTags(mirror: string): Promise<TagRef[]> {
       const [name, object, peeled] = line.split(' ');
       return { name: name!, commit: peeled || object! };
     });
-}
-
-/** Lines matching `pattern` (extended regex) in `path` at each commit, in one git call. */
-export async function grepAt(mirror: string, commits: readonly string[], pattern: string, path: string): Promise<Map<string, string[]>> {
-  const found = new Map<string, string[]>();
-  if (commits.length === 0) return found;
-  let out = '';
-  try {
-    out = await git(bare(mirror)).raw(['grep', '-E', '-e', pattern, ...new Set(commits), '--', path]);
-  } catch (error) {
-    if (/^(fatal|error):/im.test(error instanceof Error ? error.message : '')) throw damagedMirror(mirror, error);
-    return found; // exit 1: no match anywhere
-  }
-  for (const line of out.split('\n')) {
-    const m = /^([0-9a-f]{40,64}):[^:]*:(.*)$/.exec(line);
-    if (m) found.set(m[1]!, [...(found.get(m[1]!) ?? []), m[2]!]);
-  }
-  return found;
-}
-
-/** A file's content at a revision, or undefined when it does not exist there. */
-export async function showFile(mirror: string, rev: string, path: string): Promise<string | undefined> {
-  try {
-    return await git(bare(mirror)).show([`${rev}:${path}`]);
-  } catch (error) {
-    if (/does not exist in|exists on disk, but not in/.test(error instanceof Error ? error.message : '')) return undefined;
-    throw damagedMirror(mirror, error);
-  }
 }
 
 /**
@@ -310,8 +290,8 @@ export async function checkoutTag(mirror: string, tag: string, dest: string, ori
   const temp = `${dest}.tmp-${ownerTag()}-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { recursive: true });
   try {
-    await git({ cwd: temp }, signal).clone(mirror, temp, ['--no-checkout', '--quiet']);
-    const g = git({ gitDir: join(temp, '.git'), workTree: temp }, signal);
+    await (await git({ cwd: temp }, signal)).clone(mirror, temp, ['--no-checkout', '--quiet']);
+    const g = await git({ gitDir: join(temp, '.git'), workTree: temp }, signal);
     await g.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `refs/tags/${tag}`]);
     await g.remote(['set-url', 'origin', splitCredentials(originUrl).url]);
     await writeFile(join(temp, '.git', CHECKOUT_MARKER), `${tag}\n`);
@@ -326,7 +306,7 @@ export async function checkoutTag(mirror: string, tag: string, dest: string, ori
 
 export async function gitVersion(): Promise<string | undefined> {
   try {
-    const v = await git({ cwd: tmpdir() }).version();
+    const v = await (await git({ cwd: tmpdir() })).version();
     return v.installed ? `${v.major}.${v.minor}.${typeof v.patch === 'number' ? v.patch : v.patch}` : undefined;
   } catch {
     return undefined;

@@ -4,7 +4,8 @@
  * secrets (values are redacted, URL credentials masked). Pure.
  */
 import { RuntimeError } from '../errors.js';
-import { cleanValue, maskUrlCredentials } from './secrets.js';
+import { cleanValue } from './secrets.js';
+import { maskUrlCredentials } from './urlCredentials.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_SCHEMA = 1;

@@ -4,7 +4,7 @@
 import { parseDocument } from 'yaml';
 import type { ArgValues } from './argFile.js';
 import { renderArgFile } from './argFile.js';
-import { urlCredentials } from './secrets.js';
+import { urlCredentials } from './urlCredentials.js';
 import type { PreparedUserData } from './userData/prepare.js';
 
 export const DEFAULT_TARGET = '+iso';

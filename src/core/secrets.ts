@@ -1,28 +1,10 @@
 /**
- * Secrets in values edgebuild shows: URL credentials (`scheme://user:pass@`)
+ * Secrets in values edgebuild shows: URL credentials (core/urlCredentials.ts)
  * and values that came from the environment, and every form in which such a
  * value can reach a log, a JSON document or a terminal. Pure.
  */
 import { stringify } from 'yaml';
-
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^@/\s]+@/gi;
-
-/** `https://user:pass@host` → `https://***@host`, anywhere in the text. */
-export function maskUrlCredentials(value: string): string {
-  return value.replace(URL_USERINFO, '$1***@');
-}
-
-/** The user-info parts of URLs in `value` (`user:pass`), and each password alone. */
-export function urlCredentials(value: string): string[] {
-  const found: string[] = [];
-  for (const m of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^@/\s]+)@/gi)) {
-    const userinfo = m[1]!;
-    found.push(userinfo);
-    const colon = userinfo.indexOf(':');
-    if (colon >= 0 && colon < userinfo.length - 1) found.push(userinfo.slice(colon + 1));
-  }
-  return found;
-}
+import { maskUrlCredentials } from './urlCredentials.js';
 
 /**
  * Lines of a multi-line secret shorter than this are not masked on their own:

@@ -13,6 +13,11 @@ export interface Check {
   message: string;
 }
 
+/** A UKI build (IS_UKI=true): its ISO holds the user-data at the root. */
+export function isUki(plan: { arg: Readonly<Record<string, string>> }): boolean {
+  return plan.arg.IS_UKI === 'true';
+}
+
 /** Where CanvOS puts the user-data inside the ISO. */
 export function userDataIsoPath(uki: boolean): string {
   return uki ? 'config.yaml' : 'files-iso/config.yaml';

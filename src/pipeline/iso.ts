@@ -112,7 +112,7 @@ export async function runIso({ options, stderr, onWarning }: IsoRun): Promise<Is
       return upToDateResult(found.upToDate, inputs.outDir, startedAt, warnings);
     }
     const preflight = await steps.run(TITLE.preflight, (task) => preflightStep(inputs, options, warn, task));
-    const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, workDir: inputs.workDir, mirror: source.mirror }, options, warn, task));
+    const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, dirs: inputs, source }, options, warn, task));
     try {
       if (!building) return plannedResult(plan, warnings, preflight.checks);
       const keyed = found ?? (await buildKeyOf(plan, signal, inputs.cacheDir));

@@ -10,22 +10,20 @@ import { parseSkipIds, preflightSettings } from '../core/preflight/checks.js';
 import { onlyUserDataDiffers } from '../core/remaster.js';
 import { cleanValue } from '../core/secrets.js';
 import { targetKind } from '../core/targets.js';
-import { userDataIsoPath } from '../core/verify.js';
+import { isUki, userDataIsoPath } from '../core/verify.js';
 import { acquireLock } from '../adapters/files.js';
 import { displayUrl } from '../adapters/git.js';
 import { version } from '../version.js';
-import { applyPlan } from './apply.js';
-import { logPathFor, runBuildStep, type BuildOutcome } from './build.js';
+import type { BuildOutcome } from './build.js';
 import { loadInputs, type Inputs } from './inputs.js';
-import { buildRecordPath, killGraceMs, sweepLeftoverBuild } from './leftovers.js';
 import type { IsoOptions } from './options.js';
 import { buildKeyOf } from './outcome.js';
-import { assertPreflight, runPreflight, summarize, type PreflightReport } from './preflight.js';
+import type { PreflightReport } from './preflight.js';
 import { findUpToDate, publish, publishSet, readManifestIn, type Published, type PublishSetInput } from './publish.js';
 import { StepProgress, type ProgressStream, type TaskReporter } from './renderer.js';
-import { resolveSource, type Source } from './source.js';
-import { verifyMaasImage, verifyUkiKeys, type VerifiedOutputs } from './targetOutputs.js';
-import { checkExit, isUki, verifyBuild, type VerifiedIso } from './verify.js';
+import { mirroredSource, resolveSource, type Source } from './source.js';
+import type { VerifiedOutputs } from './targetOutputs.js';
+import type { VerifiedIso } from './verify.js';
 
 export type Warn = (warning: string) => void;
 
@@ -60,11 +58,18 @@ export async function loadStep(options: IsoOptions, warn: Warn, userDataOptional
   return inputs;
 }
 
+/** A fetch retried with backoff says so under its task. */
+const retryOutput =
+  (task: TaskReporter) =>
+  (attempt: number, error: string): void => {
+    if (attempt === 1) task.output = `retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`;
+  };
+
 /** Step 2. */
 export async function resolveStep(inputs: Pick<Inputs, 'repo' | 'tag' | 'cacheDir'>, run: { signal?: AbortSignal | undefined; warn: Warn }, task: TaskReporter): Promise<Source> {
   const source = await resolveSource(inputs.repo, inputs.tag, inputs.cacheDir, {
     ...withSignal(run.signal),
-    onRetry: (attempt, error) => attempt === 1 && (task.output = `retrying the fetch with backoff (2 s, 5 s, 15 s): ${error}`),
+    onRetry: retryOutput(task),
     onWait: run.warn,
   });
   source.warnings.forEach(run.warn);
@@ -127,6 +132,7 @@ export async function preflightStep(
   warn: Warn,
   task: TaskReporter,
 ): Promise<PreflightReport> {
+  const { assertPreflight, runPreflight, summarize } = await import('./preflight.js');
   const report = await runPreflight({
     ...preflightSettings({ ...inputs.config, arg: inputs.arg }),
     workDir: inputs.workDir,
@@ -148,12 +154,16 @@ export async function preflightStep(
 
 /** Step 5, under the work dir's lock; returns the lock's release, for the end of the run. */
 export async function checkoutStep(
-  input: { plan: Plan; workDir: string; mirror: string },
+  input: { plan: Plan; dirs: Pick<Inputs, 'workDir' | 'cacheDir'>; source: Source },
   options: Pick<IsoOptions, 'wait' | 'env' | 'signal'>,
   warn: Warn,
   task: TaskReporter,
 ): Promise<() => Promise<void>> {
-  const { plan, workDir } = input;
+  const { plan, source } = input;
+  const { workDir } = input.dirs;
+  // A rerun resolved the tag without fetching: the clone needs the mirror's tags current.
+  const mirrorWarnings = await mirroredSource(plan.repo, input.dirs.cacheDir, source, { ...withSignal(options.signal), onRetry: retryOutput(task), onWait: warn });
+  mirrorWarnings.forEach(warn);
   // Two runs sharing a work dir would replace each other's checkout mid-build.
   const release = await acquireLock(join(workDir, '.lock'), `edgebuild iso ${plan.tag}`, {
     wait: options.wait !== false,
@@ -162,8 +172,9 @@ export async function checkoutStep(
   });
   try {
     // A build a killed edgebuild left running here must not go on beside ours, in a replaced checkout.
+    const [{ buildRecordPath, killGraceMs, sweepLeftoverBuild }, { applyPlan }] = await Promise.all([import('./leftovers.js'), import('./apply.js')]);
     await sweepLeftoverBuild({ recordPath: buildRecordPath(workDir), graceMs: killGraceMs(options.env), onWarning: warn });
-    await applyPlan(plan, input.mirror, options.signal);
+    await applyPlan(plan, source.mirror, options.signal);
   } catch (error) {
     await release();
     throw error;
@@ -185,6 +196,7 @@ export async function buildStep(
 ): Promise<{ build: FinishedBuild } | { upToDate: Manifest }> {
   const { plan, dirs } = input;
   const waited: { upToDate?: Manifest | undefined } = {};
+  const [{ logPathFor, runBuildStep }, { buildRecordPath, killGraceMs }, { checkExit }] = await Promise.all([import('./build.js'), import('./leftovers.js'), import('./verify.js')]);
   const build = await runBuildStep(
     {
       plan,
@@ -212,6 +224,7 @@ export async function buildStep(
 
 /** Step 7. */
 export async function verifyStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedIso> {
+  const { verifyBuild } = await import('./verify.js');
   const verified = await verifyBuild({ plan, run: build, logPath: build.logPath, ...withSignal(signal) });
   task.title = `Verified ${verified.path}: sha256 ${verified.sha256}, user-data embedded, webhook ${plan.userData.imageRedirectWebhook ? 'kept on' : 'off'}`;
   return verified;
@@ -262,6 +275,7 @@ export async function publishStep(input: PublishStepInput & { verified: Verified
 /** Steps 7 and 8 for +uki-genkey and +maas-image: their own outputs verified, then published like the ISO. */
 export async function verifyOutputsStep(plan: Plan, build: FinishedBuild, signal: AbortSignal | undefined, task: TaskReporter): Promise<VerifiedOutputs> {
   const run = { run: build, logPath: build.logPath, ...withSignal(signal) };
+  const { verifyMaasImage, verifyUkiKeys } = await import('./targetOutputs.js');
   const verified = targetKind(plan.target) === 'uki-genkey' ? await verifyUkiKeys(plan, run) : await verifyMaasImage(plan, run);
   task.title = `Verified ${verified.checks.filter((c) => c.ok && c.id !== 'exit-status').map((c) => c.message).join('; ')}`;
   return verified;

@@ -79,7 +79,7 @@ export async function providerMatrixOf(input: ProviderMatrixInput): Promise<{ in
     if (!entry) continue;
     const repo = normalizeRepo(config.canvos?.repo ?? DEFAULT_REPO, dirname(resolve(input.cwd, file)));
     const source = await resolveSource(repo, entry.tag, cacheDir, { signal: input.signal });
-    const rules = await readTagRules(source.mirror, source.tag, source.commit);
+    const rules = readTagRules(source);
     const arg = { ...DEFAULT_ARGS, ...config.arg };
     const choice = chooseVersions([], arg, rules);
     if ('error' in choice) throw inputErrorAt({ file }, choice.error, { code: 'matrix-k8s', fix: `set arg.K8S_VERSION in ${file}, or ${choice.fix}` });

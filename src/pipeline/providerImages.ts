@@ -106,7 +106,7 @@ export async function runProviderImages({ options, stderr, onWarning }: { option
       }
     }
     await steps.run(TITLE.preflight, (task) => preflightStep(inputs, options, warn, task));
-    const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, workDir: inputs.workDir, mirror: source.mirror }, options, warn, task));
+    const release = await steps.run(TITLE.checkout, (task) => checkoutStep({ plan, dirs: inputs, source }, options, warn, task));
     try {
       if (options.dryRun) return result('planned', selection.references, { record: null, osPack: null });
       // Anything on the engine under these names before this moment was not made by this build.

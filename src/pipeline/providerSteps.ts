@@ -12,7 +12,7 @@ import type { TagRules } from '../core/tagRules.js';
 import { connectDocker } from '../adapters/docker.js';
 import { imageEvents, inspectImage, pushImage, type ImageEvent, type PushAuth } from '../adapters/dockerImages.js';
 import { makeDir, readTextIfReadable, removeFile, renamePath, setMode } from '../adapters/files.js';
-import { displayUrl, showFile } from '../adapters/git.js';
+import { displayUrl } from '../adapters/git.js';
 import { manifestDigest } from '../adapters/registryApi.js';
 import { registryCredentials, type Credentials } from '../adapters/registryCredentials.js';
 import { fsyncDir, removeQuietly, removeStaleTemps, stageText, targetIn } from '../adapters/publishFiles.js';
@@ -37,14 +37,14 @@ export interface ProviderSelection extends VersionChoice {
 /** Versions from --k8s-version or the tag's k8s_version.json; references from the tag's Earthfile. Exit 2 on a bad version or name. */
 export async function selectStep(
   input: { arg: Plan['arg']; rules: TagRules; requested: readonly string[]; peVersion: string | undefined },
-  source: Pick<Source, 'mirror' | 'commit'>,
+  source: Pick<Source, 'files'>,
   warn: (w: string) => void,
   task: TaskReporter,
 ): Promise<ProviderSelection> {
   const choice = chooseVersions(input.requested, input.arg, input.rules);
   if ('error' in choice) throw new InputError(choice.error, { code: 'k8s-version', fix: choice.fix });
   if (!input.peVersion) throw new InputError(`CanvOS ${input.rules.tag} pins no PE_VERSION in its Earthfile: the provider images' names cannot be known`, { code: 'no-pe-version', fix: 'use a CanvOS release tag' });
-  const naming = imageNaming(await showFile(source.mirror, source.commit, 'Earthfile'), input.arg);
+  const naming = imageNaming(source.files.get('Earthfile'), input.arg);
   if (naming.warning) warn(naming.warning);
   const peVersion = input.peVersion;
   const references = choice.versions.map((k8sVersion) => ({ k8sVersion, reference: imageReference(naming.template, input.arg, peVersion, k8sVersion) }));

@@ -1,37 +1,16 @@
 /**
- * listr2 setup shared by every task list: progress always goes to stderr;
- * spinners only on a TTY, plain lines otherwise (CI, pipes).
+ * Progress of a command's steps, always on stderr: listr2's live spinners on
+ * a terminal; plain lines otherwise (CI, pipes, TERM=dumb), written here in
+ * listr2's simple-renderer form (`❯ started`, `› output`, `✔ done`,
+ * `✖ failed`) without loading listr2: an up-to-date rerun in CI or a script
+ * is over in a fraction of a second, and listr2 was a tenth of it.
  */
-import { Listr, ListrLogger, ListrLogLevels, ProcessOutput } from 'listr2';
-import type { ListrBaseClassOptions, LoggerFieldOptions } from 'listr2';
-
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
 }
 
-/** Says the error once: listr2 suffixes a failed step with it, and edgebuild prints it next as `error: … Fix: …`. */
-class OnceLogger extends ListrLogger {
-  override log(level: string, message: string | unknown[], options?: LoggerFieldOptions): void {
-    super.log(level, message, level === ListrLogLevels.FAILED ? { ...options, suffix: [] } : options);
-  }
-}
-
-export function listrOptions<Ctx>(stderr: ProgressStream, env: Record<string, string | undefined>): ListrBaseClassOptions<Ctx, 'default', 'simple'> {
-  const stream = stderr as unknown as NodeJS.WriteStream;
-  const logger = new OnceLogger({ processOutput: new ProcessOutput(stream, stream) });
-  return {
-    exitOnError: true,
-    registerSignalListeners: false, // main.ts owns SIGINT/SIGTERM
-    renderer: 'default',
-    fallbackRenderer: 'simple',
-    fallbackRendererCondition: !stderr.isTTY || env.CI === 'true' || env.TERM === 'dumb',
-    rendererOptions: { logger, collapseSubtasks: false, showErrorMessage: false },
-    fallbackRendererOptions: { logger },
-  };
-}
-
-/** What listr2 gives a task to report on. */
+/** What a step reports on: the line under it, and its title (retitled with what it found). */
 export interface TaskReporter {
   output: string | undefined;
   title: string;
@@ -49,13 +28,60 @@ export class StepProgress {
   ) {}
 
   async run<T>(title: string, step: (task: TaskReporter) => Promise<T> | T): Promise<T> {
-    const tasks = new Listr<{ value: T }>([{ title, task: async (ctx, task) => void (ctx.value = await step(task)) }], listrOptions<{ value: T }>(this.stderr, this.env));
-    return (await tasks.run()).value;
+    const { stderr, env } = this;
+    if (stderr.isTTY && env.CI !== 'true' && env.TERM !== 'dumb') return (await import('./listrProgress.js')).runListrStep(stderr, title, step);
+    const line = lineWriter(stderr, env);
+    line('started', title);
+    const task = new PlainTask(title, (text) => line('output', text));
+    try {
+      const value = await step(task);
+      line('completed', task.title);
+      return value;
+    } catch (error) {
+      line('failed', task.title); // the error itself is the CLI's `error: … Fix: …` line
+      throw error;
+    }
   }
 
   /** Shows steps that had nothing to do (the build is up to date): one line each (listr2 prints a skipped task as started, then as skipped). */
   skip(titles: readonly string[]): Promise<void> {
     this.stderr.write(titles.map((title) => `↓ ${title} (skipped)\n`).join(''));
     return Promise.resolve();
+  }
+}
+
+/** listr2's icons and their colors (none for output). */
+const ICON = { started: ['❯', 33], output: ['›', 0], completed: ['✔', 32], failed: ['✖', 31] } as const;
+
+/**
+ * Writes `icon text` for each line of the text. Icons are colored
+ * when listr2 (colorette) colors them without a terminal on stderr:
+ * FORCE_COLOR, or CI on GitHub Actions, GitLab or CircleCI; never with NO_COLOR.
+ */
+function lineWriter(stderr: ProgressStream, env: Record<string, string | undefined>): (kind: keyof typeof ICON, text: string) => void {
+  const ci = 'CI' in env && ('GITHUB_ACTIONS' in env || 'GITLAB_CI' in env || 'CIRCLECI' in env);
+  const color = !('NO_COLOR' in env) && ('FORCE_COLOR' in env || ci);
+  return (kind, text) => {
+    const [icon, code] = ICON[kind];
+    const shown = color && code ? `\x1b[${code}m${icon}\x1b[39m` : icon;
+    // As listr2's logger: lines of blanks dropped, empty lines kept bare.
+    const lines = text.split('\n').filter((l) => !l || l.trim() !== '');
+    if (lines.length > 0) stderr.write(lines.map((l) => (l ? `${shown} ${l}\n` : '\n')).join(''));
+  };
+}
+
+/** A step's reporter in plain mode: output is written as it is set; the title is read when the step ends. */
+class PlainTask implements TaskReporter {
+  constructor(
+    public title: string,
+    private readonly onOutput: (text: string) => void,
+  ) {}
+
+  set output(text: string | undefined) {
+    if (text) this.onOutput(text);
+  }
+
+  get output(): string | undefined {
+    return undefined;
   }
 }

@@ -8,14 +8,16 @@ import { InputError } from '../errors.js';
 import type { ArgValues } from '../core/argFile.js';
 import { FALLBACK_DISTRIBUTIONS, checkK8sArgs, checkUbuntuPro, handlesUbuntuProAttach, parseK8sVersions, ubuntuProSecrets, type TagRules } from '../core/tagRules.js';
 import { resolve } from 'node:path';
-import { DEFAULT_REPO, displayUrl, normalizeRepo, showFile } from '../adapters/git.js';
+import { DEFAULT_REPO, displayUrl, normalizeRepo } from '../adapters/git.js';
 import { defaultCacheDir } from '../adapters/cacheDir.js';
 import type { TagsInput } from './tags.js';
 import type { Inputs } from './inputs.js';
 import { resolveSource, type Source } from './source.js';
 
-export async function readTagRules(mirror: string, tag: string, commit: string): Promise<TagRules> {
-  const [versionsText, earthlySh] = await Promise.all([showFile(mirror, commit, 'k8s_version.json'), showFile(mirror, commit, 'earthly.sh')]);
+/** The rules from the tag's files, read when the source was resolved. */
+export function readTagRules({ tag, files }: Pick<Source, 'tag' | 'files'>): TagRules {
+  const versionsText = files.get('k8s_version.json');
+  const earthlySh = files.get('earthly.sh');
   const rules: TagRules = { tag, k8sVersions: undefined, ubuntuProFromEnv: handlesUbuntuProAttach(earthlySh) };
   if (versionsText === undefined) return { ...rules, k8sVersionsMissing: 'the tag has no k8s_version.json' };
   const parsed = parseK8sVersions(versionsText);
@@ -38,13 +40,13 @@ export function assertTagRules(arg: ArgValues, rules: TagRules, env: Record<stri
  * their warnings told; returns the values that are secrets, the Ubuntu Pro
  * token included wherever it comes from.
  */
-export async function tagRulesStep(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'mirror' | 'tag' | 'commit'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<string[]> {
+export async function tagRulesStep(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'tag' | 'files'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<string[]> {
   return (await checkedTagRules(inputs, source, env, warn)).argSecrets;
 }
 
 /** tagRulesStep, also returning the rules (provider images choose their versions from them). */
-export async function checkedTagRules(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'mirror' | 'tag' | 'commit'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<{ rules: TagRules; argSecrets: string[] }> {
-  const rules = await readTagRules(source.mirror, source.tag, source.commit);
+export async function checkedTagRules(inputs: Pick<Inputs, 'arg' | 'argSecrets' | 'argSource'>, source: Pick<Source, 'tag' | 'files'>, env: Record<string, string | undefined>, warn: (w: string) => void): Promise<{ rules: TagRules; argSecrets: string[] }> {
+  const rules = readTagRules(source);
   assertTagRules(inputs.arg, rules, env, inputs.argSource).forEach(warn);
   return { rules, argSecrets: [...inputs.argSecrets, ...ubuntuProSecrets(inputs.arg, env)] };
 }
@@ -65,7 +67,7 @@ export async function tagVersions(input: TagsInput & { tag: string }): Promise<V
   const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
   const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
   const source = await resolveSource(repo, input.tag, cacheDir, { signal: input.signal, onRetry: input.onRetry, onWait: input.onWarning });
-  const rules = await readTagRules(source.mirror, source.tag, source.commit);
+  const rules = readTagRules(source);
   return {
     repo: displayUrl(repo),
     tag: source.tag,

@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { PE_VERSION_PATTERN, latestStable, readPeVersion, sortTags, type TagKind } from '../core/tags.js';
-import { DEFAULT_REPO, displayUrl, ensureMirror, grepAt, listTags, normalizeRepo } from '../adapters/git.js';
+import { DEFAULT_REPO, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo, type TagRef } from '../adapters/git.js';
+import { grepAt, remoteTags } from '../adapters/gitRead.js';
 import { defaultCacheDir } from '../adapters/cacheDir.js';
 
 export interface TagsInput {
@@ -34,16 +35,31 @@ export interface TagsReport {
   tags: TagEntry[];
 }
 
-export async function listCanvosTags(input: TagsInput): Promise<TagsReport> {
-  const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
-  const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
+/**
+ * The tags and the PE_VERSION lines of their Earthfiles (on some tags it is
+ * not the tag's name). Two git processes when the cached mirror holds every
+ * tag's commit: the remote's tags now (`git ls-remote`), then one `git grep`
+ * by commit. Otherwise (no mirror yet, a commit it lacks, offline) the mirror
+ * is fetched first and its tags listed, as always.
+ */
+async function tagsWithPins(repo: string, cacheDir: string, input: TagsInput): Promise<{ refs: TagRef[]; pinned: Map<string, string[]> }> {
+  const cached = mirrorPath(cacheDir, repo);
+  const remote = await remoteTags(cached, repo, input.signal);
+  const pinnedIn = (mirror: string, refs: TagRef[]) => grepAt(mirror, refs.map((r) => r.commit), PE_VERSION_PATTERN, 'Earthfile');
+  const pinned = remote && (await pinnedIn(cached, remote).catch(() => undefined));
+  if (remote && pinned) return { refs: remote, pinned };
   const mirror = await ensureMirror(repo, cacheDir, { signal: input.signal, onRetry: (attempt, error) => input.onRetry(attempt, error), onWait: input.onWarning });
   mirror.warnings.forEach(input.onWarning);
   const refs = await listTags(mirror.path);
+  return { refs, pinned: await pinnedIn(mirror.path, refs) };
+}
+
+export async function listCanvosTags(input: TagsInput): Promise<TagsReport> {
+  const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);
+  const cacheDir = resolve(input.cwd, input.cacheDir ?? defaultCacheDir(input.env));
+  const { refs, pinned } = await tagsWithPins(repo, cacheDir, input);
   const commits = new Map(refs.map((r) => [r.name, r.commit]));
   const latest = latestStable(refs.map((r) => r.name)) ?? null;
-  // The agent version each tag's Earthfile pins; on some tags it is not the tag's name.
-  const pinned = await grepAt(mirror.path, [...commits.values()], PE_VERSION_PATTERN, 'Earthfile');
   const tags = sortTags(refs.map((r) => r.name)).map((t): TagEntry => {
     const commit = commits.get(t.name) ?? '';
     return {

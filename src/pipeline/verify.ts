@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from '../core/manifest.js';
 import type { Plan } from '../core/plan.js';
-import { checkIso, checkRun, failureSummary, userDataIsoPath, type Check, type RunFacts } from '../core/verify.js';
+import { checkIso, checkRun, failureSummary, isUki, userDataIsoPath, type Check, type RunFacts } from '../core/verify.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
 import { readTextIfReadable } from '../adapters/files.js';
 import { openIso } from '../adapters/iso9660Reader.js';
@@ -67,10 +67,6 @@ export interface VerifyBuildInput {
 
 export function isoPathOf(plan: Plan): string {
   return join(plan.canvosDir, 'build', `${plan.isoName}.iso`);
-}
-
-export function isUki(plan: Pick<Plan, 'arg'>): boolean {
-  return plan.arg.IS_UKI === 'true';
 }
 
 export function failure(prefix: string, checks: Check[], details: Record<string, unknown>, run?: RunFacts, fixes = FIXES): RuntimeError {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
-import { resolveSource } from '../../src/pipeline/source.js';
-import { InputError } from '../../src/errors.js';
+import { mirroredSource, resolveSource } from '../../src/pipeline/source.js';
+import { listCanvosTags } from '../../src/pipeline/tags.js';
+import { InputError, RuntimeError } from '../../src/errors.js';
 import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 
 let repo: FixtureRepo;
@@ -77,6 +78,93 @@ describe('resolveSource', () => {
     const error = (await resolveSource(repo.url, 'v4.5.0', join(scratch, 'cache-resolve')).catch((e: unknown) => e)) as InputError;
     expect(error).toBeInstanceOf(InputError);
     expect(error.details.suggestions).toEqual(['v4.5.3', 'v4.5.14', 'v4.5.15']);
+  });
+});
+
+describe('a rerun resolves without fetching', () => {
+  /** Points `name` upstream at `commit` (a tag moved by its maintainers). */
+  const moveTag = (origin: FixtureRepo, name: string, commit: string) => {
+    git(origin.path, 'tag', '-f', '-a', name, commit, '-m', `${name} moved`);
+    origin.commits[name] = commit;
+  };
+  const mirrorTags = async (mirror: string) => Object.fromEntries((await listTags(mirror)).map((t) => [t.name, t.commit]));
+
+  test('the remote says where the tag points; the mirror is fetched only when it lacks that commit', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39', files: { 'k8s_version.json': '{"k3s":["1.30.1"]}' } }]);
+    try {
+      const cache = join(scratch, 'cache-rerun');
+      const first = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(first).toMatchObject({ fetched: true, commit: origin.commits['v4.9.39'], peVersion: 'v4.9.39' });
+      const release = addTag(origin, { name: 'v4.9.40' });
+
+      const rerun = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(rerun).toMatchObject({ fetched: false, commit: origin.commits['v4.9.39'], peVersion: 'v4.9.39', warnings: [] });
+      expect(rerun.files.get('k8s_version.json')).toBe('{"k3s":["1.30.1"]}');
+      expect(rerun.files.get('earthly.sh')).toBeUndefined();
+      expect(Object.keys(await mirrorTags(rerun.mirror))).not.toContain('v4.9.40'); // no fetch ran
+
+      // `latest` is read from the remote too; its commit is not in the mirror yet: fetched.
+      const latest = await resolveSource(origin.url, 'latest', cache);
+      expect(latest).toMatchObject({ tag: 'v4.9.40', commit: release, fetched: true });
+      expect((await mirrorTags(latest.mirror))['v4.9.40']).toBe(release);
+    } finally {
+      origin.cleanup();
+    }
+  });
+
+  test('a moved tag is seen at once; the checkout fetches first, and refuses a tag that moved again', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39' }, { name: 'v4.9.40' }]);
+    try {
+      const cache = join(scratch, 'cache-moved');
+      await resolveSource(origin.url, 'v4.9.39', cache);
+      moveTag(origin, 'v4.9.39', origin.commits['v4.9.38']!); // a commit the mirror holds: no fetch needed to read it
+      const moved = await resolveSource(origin.url, 'v4.9.39', cache);
+      expect(moved).toMatchObject({ fetched: false, commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' });
+      expect((await mirrorTags(moved.mirror))['v4.9.39']).not.toBe(moved.commit); // the mirror still has the old tag
+
+      expect(await mirroredSource(origin.url, cache, moved)).toEqual([]);
+      expect((await mirrorTags(moved.mirror))['v4.9.39']).toBe(moved.commit);
+
+      const again = await resolveSource(origin.url, 'v4.9.40', cache);
+      moveTag(origin, 'v4.9.40', origin.commits['v4.9.38']!);
+      const error = await mirroredSource(origin.url, cache, again).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RuntimeError);
+      expect(error).toMatchObject({ code: 'git-tag-moved' });
+      expect((error as Error).message).toMatch(/^v4\.9\.40 moved in file:\/\/.* while edgebuild ran \(planned at [0-9a-f]{12}, now [0-9a-f]{12}\)$/);
+    } finally {
+      origin.cleanup();
+    }
+  });
+});
+
+describe('tags on a cached mirror', () => {
+  const list = (origin: FixtureRepo, warnings: string[] = []) =>
+    listCanvosTags({ repo: origin.url, cacheDir: join(scratch, 'cache-tags'), cwd: scratch, env: {}, signal: new AbortController().signal, onRetry: () => undefined, onWarning: (w) => warnings.push(w) });
+  const byName = (report: Awaited<ReturnType<typeof list>>) => Object.fromEntries(report.tags.map((t) => [t.name, { commit: t.commit, peVersion: t.peVersion }]));
+
+  test('lists the remote now: a new tag (fetched for), a moved one (no fetch needed); offline, the cached tags with a warning', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39', peVersion: 'v4.9.40' }]);
+    try {
+      await list(origin);
+      const added = addTag(origin, { name: 'v4.9.41' });
+      git(origin.path, 'tag', '-f', '-a', 'v4.9.39', origin.commits['v4.9.38']!, '-m', 'moved');
+      const now = await list(origin);
+      expect(now.latest).toBe('v4.9.41');
+      expect(byName(now)).toEqual({
+        'v4.9.41': { commit: added, peVersion: 'v4.9.41' },
+        'v4.9.39': { commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' },
+        'v4.9.38': { commit: origin.commits['v4.9.38'], peVersion: 'v4.9.38' },
+      });
+
+      renameSync(origin.path, `${origin.path}.away`);
+      const warnings: string[] = [];
+      const offline = await list(origin, warnings);
+      expect(byName(offline)).toEqual(byName(now));
+      expect(warnings[0]).toMatch(/^could not fetch file:\/\/.*; using the cached mirror last updated /);
+      renameSync(`${origin.path}.away`, origin.path);
+    } finally {
+      origin.cleanup();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { buildEnv } from '../../src/core/build/env.js';
-import { urlCredentials } from '../../src/core/secrets.js';
+import { urlCredentials } from '../../src/core/urlCredentials.js';
 import { startedByBuild } from '../../src/adapters/dockerBuild.js';
 
 test.each([

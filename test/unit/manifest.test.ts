@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { makeManifest, parseManifest, renderManifest, upToDate, type ManifestInput } from '../../src/core/manifest.js';
-import { maskUrlCredentials } from '../../src/core/secrets.js';
+import { maskUrlCredentials } from '../../src/core/urlCredentials.js';
 import { RuntimeError } from '../../src/errors.js';
 
 const input: ManifestInput = {

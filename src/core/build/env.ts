@@ -5,7 +5,7 @@
  * argv. Pure.
  */
 import type { ArgValues } from '../argFile.js';
-import { urlCredentials } from '../secrets.js';
+import { urlCredentials } from '../urlCredentials.js';
 
 const PROXY_KEYS = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'] as const;
 
