@@ -16,11 +16,11 @@ import { sha256 } from '../core/digest.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData/prepare.js';
 import { diffUserData, type MeaningDiff } from '../core/userData/diff.js';
 import { checkIso, type Check } from '../core/verify.js';
-import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { sha256FileOnWorker, sizeOf } from '../adapters/checksum.js';
 import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserFile, removeTree, sweepLeftovers } from '../adapters/files.js';
 import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso9660Reader.js';
-import { bootReport, replaceFile, treeListing } from '../adapters/xorriso.js';
+import { inspectImage, replaceFile } from '../adapters/xorriso.js';
 import { version } from '../version.js';
 import { loadConfig } from './inputs.js';
 import { publish, refuseForeignManifest, type Published } from './publish.js';
@@ -51,6 +51,8 @@ interface InputIso {
   volumeId: string;
   joliet: boolean;
   layout: BootLayout;
+  /** `lsdl` lines of every file and directory, sorted. */
+  files: string[];
 }
 
 export interface RemasterPlan {
@@ -109,11 +111,12 @@ async function readInput(path: string, trustInput: boolean, warn: (w: string) =>
         fix: 'pass an installer ISO built by CanvOS (edgebuild iso), which embeds the user-data',
       });
     }
-    const layout = parseBootReport(await bootReport(path, signal));
+    const inspected = await inspectImage(path, signal);
+    const layout = parseBootReport(inspected.boot);
     if (!hasBootEntry(layout)) {
       throw new InputError(`${path} has no El Torito boot entry: not a bootable installer ISO`, { code: 'remaster-not-bootable', fix: 'pass the installer ISO itself' });
     }
-    return { path, name: basename(path), manifest, embeddedPath, embedded, volumeId: image.volumeId, joliet: image.joliet, layout };
+    return { path, name: basename(path), manifest, embeddedPath, embedded, volumeId: image.volumeId, joliet: image.joliet, layout, files: inspected.files };
   } finally {
     await image.close();
   }
@@ -147,16 +150,18 @@ function refusal(input: InputIso, what: string): RuntimeError {
   });
 }
 
-async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
+/** `hashed`: the sha256 and size of the bytes written as `output`, taken as they were written. */
+async function checkOutput(input: InputIso, output: string, hashed: { sha256: string; size: number }, prepared: PreparedUserData, signal?: AbortSignal): Promise<Check[]> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
-  const layout = parseBootReport(await bootReport(output, signal));
+  const inspected = await inspectImage(output, signal);
+  const layout = parseBootReport(inspected.boot);
   const diff = diffLayouts(input.layout, layout);
   if (diff.lost.length || diff.added.length) {
     throw refuse([...diff.lost.map((l) => `would lose "${l}"`), ...diff.added.map((l) => `would add "${l}"`)].join(', '));
   }
   const changed = `/${input.embeddedPath}`;
   const others = (lines: string[]): string[] => lines.filter((l) => !l.endsWith(` '${changed}'`));
-  const [before, after] = await Promise.all([treeListing(input.path, signal), treeListing(output, signal)]);
+  const [before, after] = [input.files, inspected.files];
   const missing = others(before).filter((l) => !after.includes(l));
   if (missing.length) throw refuse(`${missing.length} other file(s) would differ, first: ${missing[0]}`);
   const image = await openIso(output);
@@ -169,7 +174,6 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
-  const hashed = await sha256File(output, signal);
   const checks: Check[] = [
     { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
@@ -188,7 +192,7 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
   ];
   const failed = checks.find((c) => !c.ok);
   if (failed) throw new RuntimeError(`the remastered ISO failed verification: ${failed.message}`, { code: failed.id, fix: 'report this: xorriso wrote another image than asked', details: { checks } });
-  return { checks, hashed };
+  return checks;
 }
 
 export async function runRemaster(options: RemasterOptions): Promise<RemasterPlan | RemasterResult> {
@@ -234,7 +238,9 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
       try {
-        return input.manifest ? await verifyPublished(inputPath, options.cwd, signal) : await sha256File(inputPath, signal);
+        // On a worker thread: this thread hashes the new image as xorriso writes it.
+        const hashed = await sha256FileOnWorker(inputPath, signal);
+        return input.manifest ? await verifyPublished(inputPath, options.cwd, signal, { hashed }) : hashed;
       } catch (error) {
         abort.abort(error);
         throw error;
@@ -252,8 +258,9 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
       throw error;
     }
     const verifiedInput = inputOutcome.value;
-    progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
-    const { checks, hashed } = await checkOutput(input, output, prepared, signal);
+    const hashed = writeOutcome.value;
+    progress('Checking the new ISO: boot layout, files, volume id, user-data');
+    const checks = await checkOutput(input, output, hashed, prepared, signal);
     const derivedFrom = {
       iso: input.name,
       sha256: verifiedInput.sha256,
