@@ -68,6 +68,11 @@ export class FileHashCache {
 
   /** The sha256 of the file at the absolute `path`: from the cache when the file is unchanged, else read. */
   async sha256(file: string, signal?: AbortSignal): Promise<string> {
+    return (await this.hash(file, signal)).sha256;
+  }
+
+  /** The sha256 and size of `file`, as sha256File gives them: from the cache when the file is unchanged, else read. */
+  async hash(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
     const path = resolve(file);
     const before = await stat(path, { bigint: true });
     const stamp = stampOf(before);
@@ -76,10 +81,10 @@ export class FileHashCache {
       // Most recently used last: trimming drops the oldest.
       this.entries.delete(path);
       this.entries.set(path, known);
-      return known.sha256;
+      return { sha256: known.sha256, size: Number(before.size) };
     }
     const startedNs = BigInt(Date.now()) * 1_000_000n;
-    const { sha256 } = await sha256File(path, signal);
+    const { sha256, size } = await sha256File(path, signal);
     this.hashed++;
     this.entries.delete(path);
     // The stamp taken before reading: a change while hashing makes the next stat differ.
@@ -88,7 +93,7 @@ export class FileHashCache {
       this.entries.set(path, { stamp, sha256 });
       this.changed = true;
     }
-    return sha256;
+    return { sha256, size };
   }
 
   /** Writes the cache back (atomically) when it learnt something; a failure only costs the next run a re-hash. */

@@ -185,6 +185,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-o, --out <dir>', 'where the new ISO, its .sha256 and manifest.json are published (default: remastered/ beside the input)')
     .option('--trust-input', 'accept an ISO without manifest.json (any CanvOS installer ISO), unchecked')
     .option('-n, --dry-run', 'print the plan and the user-data changes (key paths); write nothing')
+    .option('--cache-dir <dir>', 'where the sha256 of an input read here is remembered, so an unchanged ISO is not read again (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)')
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('remaster'));
 

@@ -16,7 +16,9 @@ import { sha256 } from '../core/digest.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData/prepare.js';
 import { diffUserData, type MeaningDiff } from '../core/userData/diff.js';
 import { checkIso, type Check } from '../core/verify.js';
-import { sha256FileOnWorker, sizeOf } from '../adapters/checksum.js';
+import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
+import { FileHashCache } from '../adapters/hashCache.js';
 import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserFile, removeTree, sweepLeftovers } from '../adapters/files.js';
 import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso9660Reader.js';
@@ -34,6 +36,8 @@ export interface RemasterOptions {
   out?: string;
   dryRun?: boolean;
   trustInput?: boolean;
+  /** Where the sha256 of the input is remembered (by path, size, mtime, ctime, inode, device), so an unchanged input is not read again. */
+  cacheDir?: string;
   cwd: string;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
@@ -150,8 +154,7 @@ function refusal(input: InputIso, what: string): RuntimeError {
   });
 }
 
-/** `hashed`: the sha256 and size of the bytes written as `output`, taken as they were written. */
-async function checkOutput(input: InputIso, output: string, hashed: { sha256: string; size: number }, prepared: PreparedUserData, signal?: AbortSignal): Promise<Check[]> {
+async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
   const inspected = await inspectImage(output, signal);
   const layout = parseBootReport(inspected.boot);
@@ -161,7 +164,8 @@ async function checkOutput(input: InputIso, output: string, hashed: { sha256: st
   }
   const changed = `/${input.embeddedPath}`;
   const others = (lines: string[]): string[] => lines.filter((l) => !l.endsWith(` '${changed}'`));
-  const [before, after] = [input.files, inspected.files];
+  const before = input.files;
+  const after = inspected.files;
   const missing = others(before).filter((l) => !after.includes(l));
   if (missing.length) throw refuse(`${missing.length} other file(s) would differ, first: ${missing[0]}`);
   const image = await openIso(output);
@@ -174,6 +178,7 @@ async function checkOutput(input: InputIso, output: string, hashed: { sha256: st
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
+  const hashed = await sha256File(output, signal);
   const checks: Check[] = [
     { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
@@ -192,7 +197,7 @@ async function checkOutput(input: InputIso, output: string, hashed: { sha256: st
   ];
   const failed = checks.find((c) => !c.ok);
   if (failed) throw new RuntimeError(`the remastered ISO failed verification: ${failed.message}`, { code: failed.id, fix: 'report this: xorriso wrote another image than asked', details: { checks } });
-  return checks;
+  return { checks, hashed };
 }
 
 export async function runRemaster(options: RemasterOptions): Promise<RemasterPlan | RemasterResult> {
@@ -228,6 +233,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   // A private directory beside the final names: the user-data (maybe with secrets) and the new image are never readable by others, and the final rename is atomic.
   const temp = join(outDir, `${TEMP_PREFIX}${ownerTag()}-${randomBytes(4).toString('hex')}`);
   await makePrivateDir(temp);
+  const cache = await FileHashCache.load(resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env)));
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   try {
@@ -238,9 +244,12 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
       try {
-        // On a worker thread: this thread hashes the new image as xorriso writes it.
-        const hashed = await sha256FileOnWorker(inputPath, signal);
-        return input.manifest ? await verifyPublished(inputPath, options.cwd, signal, { hashed }) : hashed;
+        // Read in full unless this machine hashed exactly this file before (FileHashCache); checked against its .sha256 and manifest either way.
+        const hashed = await cache.hash(inputPath, signal);
+        if (cache.hashed === 0) progress(`${input.name}: sha256 remembered from an earlier read here (same inode, size, mtime and ctime), not read again`);
+        const verified = input.manifest ? await verifyPublished(inputPath, options.cwd, signal, { hashed }) : hashed;
+        await cache.save();
+        return verified;
       } catch (error) {
         abort.abort(error);
         throw error;
@@ -258,9 +267,8 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
       throw error;
     }
     const verifiedInput = inputOutcome.value;
-    const hashed = writeOutcome.value;
-    progress('Checking the new ISO: boot layout, files, volume id, user-data');
-    const checks = await checkOutput(input, output, hashed, prepared, signal);
+    progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
+    const { checks, hashed } = await checkOutput(input, output, prepared, signal);
     const derivedFrom = {
       iso: input.name,
       sha256: verifiedInput.sha256,
