@@ -46,6 +46,10 @@ async function xorriso(args: string[], timeoutMs: number, what: string, signal?:
   if (result.timedOut) {
     throw new RuntimeError(`xorriso did not ${what} within ${Math.round(timeoutMs / 1000)} s`, { code: 'xorriso-timeout', fix: 'check the disk holding the ISO and --out, then run again' });
   }
+  // Killed from outside (the OOM killer, an admin): not a complaint about the image.
+  if (result.signal) {
+    throw new RuntimeError(`xorriso was stopped by ${result.signal} before it could ${what}`, { code: 'xorriso-killed', fix: 'run edgebuild again; if it happens again, look for the out-of-memory killer in dmesg' });
+  }
   if (result.exitCode !== 0) {
     throw new RuntimeError(`xorriso could not ${what}: ${xorrisoComplaint(stderr) || `exit status ${String(result.exitCode)}`}`, { code: 'xorriso-failed', fix: 'see the message from xorriso' });
   }
