@@ -29,6 +29,9 @@ interface Entry {
   sha256: string;
 }
 
+/** The clock the settle rule compares mtimes with, in nanoseconds. */
+export const hashClockNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
 const stampOf = (s: BigIntStats): string => `${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.ino} ${s.dev}`;
 
 function parseEntries(text: string): Map<string, Entry> {
@@ -83,17 +86,32 @@ export class FileHashCache {
       this.entries.set(path, known);
       return { sha256: known.sha256, size: Number(before.size) };
     }
-    const startedNs = BigInt(Date.now()) * 1_000_000n;
+    const startedNs = hashClockNs();
     const { sha256, size } = await sha256File(path, signal);
     this.hashed++;
-    this.entries.delete(path);
     // The stamp taken before reading: a change while hashing makes the next stat differ.
+    this.remember(path, before, sha256, startedNs);
+    return { sha256, size };
+  }
+
+  /**
+   * Remembers the sha256 a caller computed itself from the bytes of `file`,
+   * read from `startedNs` (hashClockNs()) on: `edgebuild verify` read the
+   * whole file anyway. The stamp is taken now; a file changed after the read
+   * began has a newer mtime than that and is not remembered.
+   */
+  async record(file: string, sha256: string, startedNs: bigint): Promise<void> {
+    const path = resolve(file);
+    this.remember(path, await stat(path, { bigint: true }), sha256, startedNs);
+  }
+
+  private remember(path: string, stats: BigIntStats, sha256: string, startedNs: bigint): void {
+    this.entries.delete(path);
     // A later write changes the mtime to "now", which differs from an mtime this old.
-    if (before.mtimeNs < startedNs - SETTLED_NS) {
-      this.entries.set(path, { stamp, sha256 });
+    if (stats.mtimeNs < startedNs - SETTLED_NS) {
+      this.entries.set(path, { stamp: stampOf(stats), sha256 });
       this.changed = true;
     }
-    return { sha256, size };
   }
 
   /** Writes the cache back (atomically) when it learnt something; a failure only costs the next run a re-hash. */

@@ -73,6 +73,15 @@ describe("the input's sha256 from the hash cache", () => {
     expect(JSON.parse(warm.stdout).derivedFrom.sha256).toBe(JSON.parse(cold.stdout).derivedFrom.sha256);
   });
 
+  test('an ISO that edgebuild verify read here is not read again by remaster', async () => {
+    const iso = await published('verified');
+    const verify = await runCli(['verify', iso, '--cache-dir', 'verify-cache'], { cwd: work });
+    expect(verify.code, verify.stderr).toBe(0);
+    const r = await runCli(['remaster', iso, '--user-data', 'new.yaml', '--out', 'verified-out', '--cache-dir', 'verify-cache', '--json'], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`installer.iso: ${REMEMBERED}`);
+  });
+
   test('a file changed since (same size, other bytes, its mtime set back) is read again and refused against its .sha256', async () => {
     const iso = await published('changed');
     const first = await remaster(iso, 'changed-out1');
