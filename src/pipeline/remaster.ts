@@ -156,7 +156,12 @@ function refusal(input: InputIso, what: string): RuntimeError {
 
 async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
-  const inspected = await inspectImage(output, signal);
+  // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree.
+  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), sha256File(output, signal)]);
+  if (inspecting.status === 'rejected') throw inspecting.reason;
+  if (hashing.status === 'rejected') throw hashing.reason;
+  const inspected = inspecting.value;
+  const hashed = hashing.value;
   const layout = parseBootReport(inspected.boot);
   const diff = diffLayouts(input.layout, layout);
   if (diff.lost.length || diff.added.length) {
@@ -178,7 +183,6 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
-  const hashed = await sha256File(output, signal);
   const checks: Check[] = [
     { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
