@@ -3,10 +3,9 @@
  * reused buffer: a 4 GB ISO costs 1 MiB of memory and runs at the speed of
  * the hash (openssl dgst's own).
  */
-import { closeSync, constants, openSync, readSync, writevSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { sha256Hasher } from '../core/digest.js';
 
@@ -54,76 +53,6 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<{ 
   const hash = sha256Hasher();
   const size = await eachBlock(path, (block) => void hash.update(block), signal);
   return { sha256: hash.digest('hex'), size };
-}
-
-/** Pieces of the pipe (64 KiB each) gathered into one write. */
-const WRITE_BYTES = 1024 * 1024;
-
-/**
- * Stores a stream (the image xorriso writes into a pipe) as the new file
- * `path` (0600; it must not exist), hashing it on the way: the bytes on disk
- * are the bytes hashed, and the file is never read back. A truncated stream
- * gives a truncated file and its hash; the caller checks the writer's exit. Synchronous
- * writes of 1 MiB, as eachBlock reads: measured less CPU than writes on the
- * thread pool, which matters on a busy 2-CPU machine; and while a write
- * runs the pipe is not read, so a slow disk holds up xorriso and memory
- * stays at about a MiB.
- */
-export async function writeHashed(image: Readable, path: string): Promise<{ sha256: string; size: number }> {
-  const hash = sha256Hasher();
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  let size = 0;
-  let batch: Buffer[] = [];
-  let batched = 0;
-  const flush = (): void => {
-    writeAllSync(fd, batch);
-    batch = [];
-    batched = 0;
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        image.destroy();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      };
-      image.on('data', (chunk: Buffer) => {
-        try {
-          hash.update(chunk);
-          batch.push(chunk);
-          batched += chunk.length;
-          size += chunk.length;
-          if (batched >= WRITE_BYTES) flush();
-        } catch (error) {
-          fail(error);
-        }
-      });
-      image.once('error', fail);
-      // Destroyed without an end (never by xorriso exiting: that is an end): do not wait forever.
-      image.once('close', () => fail(new Error('the image pipe closed before its end')));
-      image.once('end', () => {
-        try {
-          flush();
-          resolve();
-        } catch (error) {
-          fail(error);
-        }
-      });
-    });
-  } finally {
-    closeSync(fd);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-/** writev until all of `buffers` is written (a regular file takes all at once, or fails). */
-function writeAllSync(fd: number, buffers: Buffer[]): void {
-  const rest = buffers;
-  while (rest.length) {
-    let written = writevSync(fd, rest);
-    if (written === 0) throw new Error('no progress writing the image');
-    while (rest.length && written >= rest[0]!.length) written -= rest.shift()!.length;
-    if (written) rest[0] = rest[0]!.subarray(written);
-  }
 }
 
 /**

@@ -69,13 +69,6 @@ export class FileHashCache {
     return new FileHashCache(file, parseEntries(text));
   }
 
-  /** True when hash() of `file` would come from the cache (the file is unchanged since it was hashed). */
-  async remembers(file: string): Promise<boolean> {
-    const path = resolve(file);
-    const known = this.entries.get(path);
-    return known !== undefined && known.stamp === stampOf(await stat(path, { bigint: true }));
-  }
-
   /** The sha256 of the file at the absolute `path`: from the cache when the file is unchanged, else read. */
   async sha256(file: string, signal?: AbortSignal): Promise<string> {
     return (await this.hash(file, signal)).sha256;

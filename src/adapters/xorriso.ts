@@ -4,9 +4,7 @@
  * on the abort signal; arguments never carry secrets (files do).
  */
 import { execa } from 'execa';
-import type { Readable } from 'node:stream';
-import { InternalError, RuntimeError } from '../errors.js';
-import { writeHashed } from './checksum.js';
+import { RuntimeError } from '../errors.js';
 
 /** Reports read directories and boot records only: seconds even for a multi-GB image. */
 const REPORT_TIMEOUT_MS = 60_000;
@@ -25,37 +23,17 @@ export function xorrisoComplaint(stderr: string): string {
   return (bad.length ? bad : lines.slice(-1)).map((l) => l.replace(/^(xorriso|libisofs|libburn|libisoburn)\s*:\s*(FAILURE|SORRY|FATAL|MISHAP)\s*:\s*/, '')).join('; ');
 }
 
-/** Takes the image xorriso writes to its fd 3; settles when the pipe has ended and all of it is stored. */
-type ImageSink = (image: Readable) => Promise<void>;
-
-async function xorriso(args: string[], timeoutMs: number, what: string, signal?: AbortSignal, sink?: ImageSink): Promise<Run> {
+async function xorriso(args: string[], timeoutMs: number, what: string, signal?: AbortSignal): Promise<Run> {
   let result;
-  let sinkFailure: { error: unknown } | undefined;
   try {
-    const child = execa('xorriso', args, {
+    result = await execa('xorriso', args, {
       timeout: timeoutMs,
       ...(signal ? { cancelSignal: signal } : {}),
-      // The image goes to fd 3 (sink): xorriso's messages stay on stdout and stderr, never in the image.
-      stdio: sink ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-      buffer: sink ? { stdout: true, stderr: true, fd3: false } : true,
+      stdin: 'ignore',
       reject: false,
       // Only the reports come back through memory; they are kilobytes.
       maxBuffer: 16 * 1024 * 1024,
     });
-    const image = child.stdio[3] as Readable | undefined;
-    // A sink that fails (disk full) stops xorriso at once: nobody would read the rest of its image.
-    const sinking =
-      sink && image
-        ? sink(image).then(
-            () => undefined,
-            (error: unknown) => {
-              image.destroy();
-              child.kill('SIGKILL');
-              return { error };
-            },
-          )
-        : undefined;
-    [result, sinkFailure] = await Promise.all([child, sinking]);
   } catch (error) {
     throw new RuntimeError(`cannot run xorriso to ${what}: ${(error as Error).message}`, { code: 'xorriso', fix: 'install xorriso (apt-get install xorriso)' });
   }
@@ -65,8 +43,6 @@ async function xorriso(args: string[], timeoutMs: number, what: string, signal?:
   if ((result as { code?: string }).code === 'ENOENT') {
     throw new RuntimeError(`xorriso is not installed (needed to ${what})`, { code: 'xorriso-missing', fix: 'install it: apt-get install xorriso' });
   }
-  // The sink's own failure is the cause; xorriso's end (killed) is only its consequence.
-  if (sinkFailure) throw sinkFailure.error;
   if (result.timedOut) {
     throw new RuntimeError(`xorriso did not ${what} within ${Math.round(timeoutMs / 1000)} s`, { code: 'xorriso-timeout', fix: 'check the disk holding the ISO and --out, then run again' });
   }
@@ -107,7 +83,7 @@ export async function inspectImage(iso: string, signal?: AbortSignal): Promise<{
 
 export interface ReplaceOptions {
   input: string;
-  /** Must not exist: xorriso would treat an existing image as media to append to; replaceFileHashed creates it. */
+  /** Must not exist: xorriso would treat an existing image as media to append to. */
   output: string;
   /** The file whose content replaces `isoPath`. */
   file: string;
@@ -118,43 +94,30 @@ export interface ReplaceOptions {
   signal?: AbortSignal;
 }
 
-const replaceArgs = (options: ReplaceOptions, outdev: string): string[] => [
-  '-abort_on', 'FAILURE',
-  // No fsync per 16 MiB (xorriso's default; a 1 GB image on a busy disk took twice as long): the
-  // image is renamed into place like a built one (pipeline/publish.ts). Irrelevant for a pipe.
-  '-stdio_sync', 'off',
-  '-indev', options.input,
-  '-outdev', outdev,
-  '-boot_image', 'any', 'replay',
-  ...(options.joliet ? ['-joliet', 'on'] : []),
-  '-update', options.file, options.isoPath,
-  '-commit',
-];
-const writing = (options: ReplaceOptions): string => `write a copy of ${options.input} with a new ${options.isoPath}`;
-
 /**
  * A new image with one file replaced and the boot setup replayed from the
  * input's own boot records (El Torito entries, MBR/GPT/APM, the GRUB MBR
  * patch, appended partitions, volume id and the modification date GRUB
- * uses as the image's UUID), written by xorriso to `output`; the caller
- * hashes it after. The least CPU of the two ways (BENCHMARKS.md, remaster).
+ * uses as the image's UUID).
  */
 export async function replaceFile(options: ReplaceOptions): Promise<void> {
-  await xorriso(replaceArgs(options, options.output), WRITE_TIMEOUT_MS, writing(options), options.signal);
-}
-
-/**
- * replaceFile, but xorriso writes the image into a pipe (its fd 3) and
- * edgebuild stores it as `output` (0600, must not exist), hashing it on the
- * way: the hash overlaps xorriso's copy instead of following it, and the
- * file is never read back. One copy more than replaceFile (0.6 s more CPU
- * per GiB), for less wall time when the CPU it needs is free: remaster
- * uses it when it need not hash its input meanwhile. On a pipe xorriso lays
- * the image out as mkisofs did, without the 48 blocks it reserves in a file.
- */
-export async function replaceFileHashed(options: ReplaceOptions): Promise<{ sha256: string; size: number }> {
-  let hashed: { sha256: string; size: number } | undefined;
-  await xorriso(replaceArgs(options, 'stdio:/dev/fd/3'), WRITE_TIMEOUT_MS, writing(options), options.signal, async (image) => void (hashed = await writeHashed(image, options.output)));
-  if (!hashed) throw new InternalError('xorriso exited 0 but its image was not stored');
-  return hashed;
+  await xorriso(
+    [
+      '-abort_on', 'FAILURE',
+      // No fsync per 16 MiB (xorriso's default; a 1 GB image on a busy disk took twice as long): the
+      // image is renamed into place like a built one (pipeline/publish.ts). Written to a file and hashed
+      // after, not streamed through a pipe into edgebuild: that is one copy more (xorriso → pipe →
+      // edgebuild → file) and measured 1.1 s more CPU for 1 GiB (BENCHMARKS.md, remaster).
+      '-stdio_sync', 'off',
+      '-indev', options.input,
+      '-outdev', options.output,
+      '-boot_image', 'any', 'replay',
+      ...(options.joliet ? ['-joliet', 'on'] : []),
+      '-update', options.file, options.isoPath,
+      '-commit',
+    ],
+    WRITE_TIMEOUT_MS,
+    `write a copy of ${options.input} with a new ${options.isoPath}`,
+    options.signal,
+  );
 }

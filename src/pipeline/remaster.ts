@@ -22,7 +22,7 @@ import { FileHashCache } from '../adapters/hashCache.js';
 import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserFile, removeTree, sweepLeftovers } from '../adapters/files.js';
 import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso9660Reader.js';
-import { inspectImage, replaceFile, replaceFileHashed } from '../adapters/xorriso.js';
+import { inspectImage, replaceFile } from '../adapters/xorriso.js';
 import { version } from '../version.js';
 import { loadConfig } from './inputs.js';
 import { publish, refuseForeignManifest, type Published } from './publish.js';
@@ -82,8 +82,6 @@ export interface RemasterResult extends Omit<RemasterPlan, 'status'> {
 }
 
 const TEMP_PREFIX = '.remaster-tmp-';
-
-type Hashed = { sha256: string; size: number };
 
 async function readInput(path: string, trustInput: boolean, warn: (w: string) => void, signal?: AbortSignal): Promise<InputIso> {
   if ((await sizeOf(path)) === undefined) {
@@ -156,11 +154,10 @@ function refusal(input: InputIso, what: string): RuntimeError {
   });
 }
 
-/** `written`: the sha256 and size of the image taken as it was written (replaceFileHashed); else it is read here once. */
-async function checkOutput(input: InputIso, output: string, written: Hashed | undefined, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: Hashed }> {
+async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
   // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree.
-  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), written ?? sha256File(output, signal)]);
+  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), sha256File(output, signal)]);
   if (inspecting.status === 'rejected') throw inspecting.reason;
   if (hashing.status === 'rejected') throw hashing.reason;
   const inspected = inspecting.value;
@@ -248,8 +245,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     await atomicWriteFile(userDataFile, prepared.text, 0o600);
     const output = join(temp, input.name);
     progress(`Writing ${input.name} with the new ${input.embeddedPath} (xorriso, boot setup replayed from the input)`);
-    const warm = await cache.remembers(inputPath);
-    // The input's own checks (a full read for its sha256 unless warm) run while xorriso copies it: both read the same pages.
+    // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
       try {
         // Read in full unless this machine hashed exactly this file before (FileHashCache); checked against its .sha256 and manifest either way.
@@ -263,11 +259,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
         throw error;
       }
     })();
-    const writeOptions = { input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal };
-    // With the input's sha256 remembered, nothing else needs the CPU while xorriso copies: the new
-    // image is hashed on its way out of xorriso (a pipe) rather than read back after. Otherwise the
-    // input's hash runs during the copy, and the pipe's extra copy would cost more than it saves.
-    const write: Promise<Hashed | undefined> = warm ? replaceFileHashed(writeOptions) : replaceFile(writeOptions).then(() => undefined);
+    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal });
     // Both settle before anything is cleaned up: xorriso must be gone before its work directory is.
     const [inputOutcome, writeOutcome] = await Promise.allSettled([checkInput, write]);
     // A failed input check is the error to show, not the xorriso run it interrupted.
@@ -280,7 +272,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     }
     const verifiedInput = inputOutcome.value;
     progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
-    const { checks, hashed } = await checkOutput(input, output, writeOutcome.value, prepared, signal);
+    const { checks, hashed } = await checkOutput(input, output, prepared, signal);
     const derivedFrom = {
       iso: input.name,
       sha256: verifiedInput.sha256,
