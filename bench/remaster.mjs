@@ -1,23 +1,31 @@
 #!/usr/bin/env node
 // `edgebuild remaster` of a published 1 GiB hybrid installer ISO against
-// `cp` of the same file, side by side in alternating rounds. The ISO has a
-// GRUB hybrid boot setup (El Torito BIOS + UEFI, GRUB's MBR, the ESP as an
-// appended partition) and a padding file made sparse on disk (the image
-// itself is written in full, as a real one is). remaster does more than
-// copy: it hashes the input against its .sha256 (at the same time as
-// xorriso copies it), checks the new image's boot records and file tree,
-// and hashes the result once. Peak RSS is the largest process (node or
-// xorriso), from /usr/bin/time.
+// `cp` of the same file, side by side in alternating rounds (the order
+// reverses every other round). The ISO has a GRUB hybrid boot setup (El
+// Torito BIOS + UEFI, GRUB's MBR, the ESP as an appended partition) and a
+// padding file made sparse on disk (the image itself is written in full, as
+// a real one is). remaster does more than copy: it hashes the input against
+// its .sha256 (while xorriso copies it), checks the new image's boot records
+// and file tree, and hashes the new image once. Cold: the hash cache is
+// empty, the input is read in full; warm: this machine hashed exactly this
+// file before (--cache-dir), so only the new image is hashed. The floor of
+// that work is measured in the same rounds: one `openssl dgst -sha256` pass
+// (remaster needs two cold, one warm) and xorriso alone, writing the new
+// image to a file (as remaster runs it) and into a pipe that `cat` stores.
+// Peak RSS is the largest process (node or xorriso); CPU is user + system
+// of the whole tree, steadier than wall time on a shared machine.
 //
-//   npm run build && node bench/remaster.mjs [rounds] [MiB]
+//   npm run build && node bench/remaster.mjs [rounds] [MiB] [--before <dir>]
 import { execFileSync } from 'node:child_process';
 import console from 'node:console';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { cli, median, publishIso, timed } from './helpers.mjs';
+import { cli, publishIso } from './helpers.mjs';
+import { alternate, beforeCli, median, summary, timed } from './lib/measure.mjs';
 
+const before = beforeCli();
 const rounds = Number(process.argv[2] ?? 5);
 const mib = Number(process.argv[3] ?? 1024);
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-bench-remaster-'));
@@ -45,44 +53,73 @@ function makeIso(name, sizeMiB) {
   return publishIso(built, join(dir, `dist-${name}`), 'installer', USER_DATA);
 }
 
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
 try {
   const iso = await makeIso('big', mib);
   const small = await makeIso('small', mib / 4);
+  // Published an hour ago: the hash cache keeps no hash of a file written moments before it was read.
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (const f of [iso, small]) utimesSync(f, anHourAgo, anHourAgo);
   const userData = join(dir, 'new.yaml');
   writeFileSync(userData, NEW_USER_DATA);
   const out = join(dir, 'out');
   const copy = join(dir, 'copy.iso');
-  const remaster = (input = iso) => {
+  const cache = join(dir, 'cache');
+  // `hashes`: 'cold' empties the hash cache first, 'warm' keeps it; none for main, which has no cache.
+  const remaster = (main, input, hashes) => () => {
     rmSync(out, { recursive: true, force: true });
-    return timed(dir, process.execPath, [cli, 'remaster', input, '--user-data', userData, '--out', out, '--json']);
+    if (hashes === 'cold') rmSync(cache, { recursive: true, force: true });
+    return timed([process.execPath, main, 'remaster', input, '--user-data', userData, '--out', out, '--json', ...(hashes ? ['--cache-dir', cache] : [])]);
   };
   const cp = () => {
     rmSync(copy, { force: true });
-    return timed(dir, 'cp', [iso, copy]);
+    return timed(['cp', iso, copy]);
   };
-  remaster();
-  cp(); // warm the page cache for both alike
-  const ours = [];
-  const theirs = [];
-  for (let i = 0; i < rounds; i++) {
-    theirs.push(cp());
-    ours.push(remaster());
+  // What xorriso alone costs, as remaster runs it (the image written to a file), and into a pipe that cat stores.
+  const xorrisoArgs = (outdev) => ['-abort_on', 'FAILURE', '-stdio_sync', 'off', '-indev', iso, '-outdev', outdev, '-boot_image', 'any', 'replay', '-joliet', 'on', '-update', userData, '/files-iso/config.yaml', '-commit'];
+  const xorrisoFile = () => {
+    rmSync(copy, { force: true });
+    return timed(['xorriso', ...xorrisoArgs(copy)]);
+  };
+  const xorrisoPipe = () => {
+    rmSync(copy, { force: true });
+    return timed(['sh', '-c', 'xorriso "$@" 3>&1 >/dev/null 2>&1 | cat > "$0"', copy, ...xorrisoArgs('stdio:/dev/fd/3')]);
+  };
+  const variants = {
+    cp,
+    remaster: remaster(cli, iso, 'cold'),
+    warm: remaster(cli, iso, 'warm'),
+    ...(before ? { before: remaster(before, iso) } : {}),
+    openssl: () => timed(['openssl', 'dgst', '-sha256', iso]),
+    xorriso: xorrisoFile,
+    xorrisoPipe,
+  };
+  const labels = {
+    cp: '`cp`',
+    remaster: '`edgebuild remaster --json`, cold (input read in full)',
+    warm: '`edgebuild remaster --json`, warm (input hashed here before)',
+    before: '`edgebuild remaster --json` (before: main)',
+    openssl: '`openssl dgst -sha256` (one hash pass)',
+    xorriso: '`xorriso … -outdev new.iso` (the copy alone, as remaster runs it)',
+    xorrisoPipe: '`xorriso … -outdev stdio:/dev/fd/3 \\| cat > new.iso`',
+  };
+  for (const run of Object.values(variants)) run(); // warm the page cache and the code for all alike
+  const loadBefore = load();
+  const samples = alternate(rounds, variants);
+  const loadAfter = load();
+  const smallSamples = alternate(Math.max(1, Math.ceil(rounds / 2)), { remaster: remaster(cli, small, 'cold'), warm: remaster(cli, small, 'warm'), ...(before ? { before: remaster(before, small) } : {}) });
+  const ref = summary(samples.cp).seconds;
+  console.log(`Node.js ${process.version}, ${process.platform}/${process.arch}, ${mib} MiB hybrid ISO (BIOS + UEFI) in the page cache, ${rounds} alternating rounds; load average ${loadBefore} before, ${loadAfter} after\n`);
+  console.log('| command | median wall | ratio to `cp` | median CPU (user + sys) | peak RSS |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  const row = (label, s, cpu) => console.log(`| ${label} | ${s.seconds.toFixed(2)} s | ${(s.seconds / ref).toFixed(2)}x | ${cpu.toFixed(2)} s | ${s.rssMiB.toFixed(1)} MiB |`);
+  for (const [name, list] of Object.entries(samples)) row(labels[name], summary(list), median(list.map((x) => x.cpuSeconds)));
+  for (const [name, list] of Object.entries(smallSamples)) row(`${labels[name]}, ${mib / 4} MiB image`, summary(list), median(list.map((x) => x.cpuSeconds)));
+  for (const name of ['remaster', 'warm']) {
+    const ratios = samples[name].map((r, i) => r.seconds / samples.cp[i].seconds);
+    console.log(`\n${name === 'warm' ? 'warm' : 'cold'} remaster / cp: ${(summary(samples[name]).seconds / ref).toFixed(2)}x (goal <= 3x); median of per-round ratios ${median(ratios).toFixed(2)}x`);
   }
-  const smallOurs = remaster(small);
-  // One SHA-256 pass over the image: remaster needs two (the input against its .sha256, the output once).
-  // (openssl uses the CPU's SHA instructions, as Node's crypto does; coreutils' sha256sum does not.)
-  const hashPass = median([0, 1, 2].map(() => timed(dir, 'openssl', ['dgst', '-sha256', iso]).wall));
-  const wo = median(ours.map((r) => r.wall));
-  const wt = median(theirs.map((r) => r.wall));
-  const ratios = ours.map((r, i) => r.wall / Math.max(theirs[i].wall, 0.01));
-  console.log(`Node.js ${process.version}, ${process.platform}/${process.arch}, ${mib} MiB hybrid ISO (BIOS + UEFI) in the page cache, ${rounds} alternating rounds\n`);
-  console.log('| command | median wall | peak RSS |');
-  console.log('| --- | ---: | ---: |');
-  console.log(`| \`cp\` | ${wt.toFixed(2)} s | ${(median(theirs.map((r) => r.rssKiB)) / 1024).toFixed(1)} MiB |`);
-  console.log(`| \`edgebuild remaster --json\` | ${wo.toFixed(2)} s | ${(median(ours.map((r) => r.rssKiB)) / 1024).toFixed(1)} MiB |`);
-  console.log(`| \`openssl dgst -sha256\` (one hash pass, for scale) | ${hashPass.toFixed(2)} s | |`);
-  console.log(`| \`edgebuild remaster --json\`, ${mib / 4} MiB image | ${smallOurs.wall.toFixed(2)} s | ${(smallOurs.rssKiB / 1024).toFixed(1)} MiB |`);
-  console.log(`\nratio of medians (remaster / cp): ${(wo / wt).toFixed(2)}x (goal <= 3x); median of per-round ratios ${median(ratios).toFixed(2)}x; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

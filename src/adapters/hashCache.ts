@@ -29,6 +29,9 @@ interface Entry {
   sha256: string;
 }
 
+/** The clock the settle rule compares mtimes with, in nanoseconds. */
+export const hashClockNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
 const stampOf = (s: BigIntStats): string => `${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.ino} ${s.dev}`;
 
 function parseEntries(text: string): Map<string, Entry> {
@@ -68,6 +71,11 @@ export class FileHashCache {
 
   /** The sha256 of the file at the absolute `path`: from the cache when the file is unchanged, else read. */
   async sha256(file: string, signal?: AbortSignal): Promise<string> {
+    return (await this.hash(file, signal)).sha256;
+  }
+
+  /** The sha256 and size of `file`, as sha256File gives them: from the cache when the file is unchanged, else read. */
+  async hash(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
     const path = resolve(file);
     const before = await stat(path, { bigint: true });
     const stamp = stampOf(before);
@@ -76,19 +84,34 @@ export class FileHashCache {
       // Most recently used last: trimming drops the oldest.
       this.entries.delete(path);
       this.entries.set(path, known);
-      return known.sha256;
+      return { sha256: known.sha256, size: Number(before.size) };
     }
-    const startedNs = BigInt(Date.now()) * 1_000_000n;
-    const { sha256 } = await sha256File(path, signal);
+    const startedNs = hashClockNs();
+    const { sha256, size } = await sha256File(path, signal);
     this.hashed++;
-    this.entries.delete(path);
     // The stamp taken before reading: a change while hashing makes the next stat differ.
+    this.remember(path, before, sha256, startedNs);
+    return { sha256, size };
+  }
+
+  /**
+   * Remembers the sha256 a caller computed itself from the bytes of `file`,
+   * read from `startedNs` (hashClockNs()) on: `edgebuild verify` read the
+   * whole file anyway. The stamp is taken now; a file changed after the read
+   * began has a newer mtime than that and is not remembered.
+   */
+  async record(file: string, sha256: string, startedNs: bigint): Promise<void> {
+    const path = resolve(file);
+    this.remember(path, await stat(path, { bigint: true }), sha256, startedNs);
+  }
+
+  private remember(path: string, stats: BigIntStats, sha256: string, startedNs: bigint): void {
+    this.entries.delete(path);
     // A later write changes the mtime to "now", which differs from an mtime this old.
-    if (before.mtimeNs < startedNs - SETTLED_NS) {
-      this.entries.set(path, { stamp, sha256 });
+    if (stats.mtimeNs < startedNs - SETTLED_NS) {
+      this.entries.set(path, { stamp: stampOf(stats), sha256 });
       this.changed = true;
     }
-    return sha256;
   }
 
   /** Writes the cache back (atomically) when it learnt something; a failure only costs the next run a re-hash. */

@@ -46,11 +46,20 @@ async function xorriso(args: string[], timeoutMs: number, what: string, signal?:
   if (result.timedOut) {
     throw new RuntimeError(`xorriso did not ${what} within ${Math.round(timeoutMs / 1000)} s`, { code: 'xorriso-timeout', fix: 'check the disk holding the ISO and --out, then run again' });
   }
+  // Killed from outside (the OOM killer, an admin): not a complaint about the image.
+  if (result.signal) {
+    throw new RuntimeError(`xorriso was stopped by ${result.signal} before it could ${what}`, { code: 'xorriso-killed', fix: 'run edgebuild again; if it happens again, look for the out-of-memory killer in dmesg' });
+  }
   if (result.exitCode !== 0) {
     throw new RuntimeError(`xorriso could not ${what}: ${xorrisoComplaint(stderr) || `exit status ${String(result.exitCode)}`}`, { code: 'xorriso-failed', fix: 'see the message from xorriso' });
   }
   return { stdout, stderr };
 }
+
+/** The El Torito and system area reports, plain form, and the primary volume descriptor. */
+const BOOT_REPORT = ['-report_el_torito', 'plain', '-report_system_area', 'plain', '-pvd_info'];
+/** A line of `lsdl`: mode, links, owner, size, time, path. */
+const LISTED = /^[-dlcbps][-rwxsStT]{9}/;
 
 /**
  * The El Torito and system area reports of an image, plain form, and its
@@ -58,14 +67,18 @@ async function xorriso(args: string[], timeoutMs: number, what: string, signal?:
  * GRUB's `search --fs-uuid` looks for). See core/iso9660/bootLayout.ts.
  */
 export async function bootReport(iso: string, signal?: AbortSignal): Promise<string> {
-  const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain', '-pvd_info'], REPORT_TIMEOUT_MS, `read the boot records of ${iso}`, signal);
+  const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, ...BOOT_REPORT], REPORT_TIMEOUT_MS, `read the boot records of ${iso}`, signal);
   return stdout;
 }
 
-/** One `lsdl` line per file and directory, sorted: mode, links, owner, size, time, path. */
-export async function treeListing(iso: string, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, '-find', '/', '-exec', 'lsdl'], REPORT_TIMEOUT_MS, `list the files of ${iso}`, signal);
-  return stdout.split('\n').filter((l) => /^[-dlcbps][-rwxsStT]{9}/.test(l)).sort();
+/**
+ * What a remaster compares, in one xorriso run: the boot report (as
+ * bootReport) and one `lsdl` line per file and directory, sorted.
+ */
+export async function inspectImage(iso: string, signal?: AbortSignal): Promise<{ boot: string; files: string[] }> {
+  const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, ...BOOT_REPORT, '-find', '/', '-exec', 'lsdl'], REPORT_TIMEOUT_MS, `read the boot records and files of ${iso}`, signal);
+  const lines = stdout.split('\n');
+  return { boot: lines.filter((l) => !LISTED.test(l)).join('\n'), files: lines.filter((l) => LISTED.test(l)).sort() };
 }
 
 export interface ReplaceOptions {
@@ -93,7 +106,8 @@ export async function replaceFile(options: ReplaceOptions): Promise<void> {
       '-abort_on', 'FAILURE',
       // No fsync per 16 MiB (xorriso's default; a 1 GB image on a busy disk took twice as long): the
       // image is renamed into place like a built one (pipeline/publish.ts). Written to a file and hashed
-      // after, not streamed through edgebuild's stdout pipe: measured faster (one copy less).
+      // after, not streamed through a pipe into edgebuild: that is one copy more (xorriso → pipe →
+      // edgebuild → file) and measured 1.1 s more CPU for 1 GiB (BENCHMARKS.md, remaster).
       '-stdio_sync', 'off',
       '-indev', options.input,
       '-outdev', options.output,

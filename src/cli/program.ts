@@ -56,6 +56,8 @@ function buildOptions(command: Command, text: { out: string; force: string; dryR
     .option('--json', 'print one JSON document on stdout; progress goes to stderr');
 }
 
+/** verify and remaster: FileHashCache. */
+const REMEMBER_HELP = 'where the sha256 of an ISO read here is remembered, so remaster need not read it again while it is unchanged (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)';
 const CACHE_DIR_HELP = 'where the bare CanvOS mirror is cached (default: $XDG_CACHE_HOME/edgebuild or ~/.cache/edgebuild)';
 
 export function buildProgram(io: Io, onResult: (code: number) => void): Command {
@@ -153,6 +155,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-m, --manifest <file>', 'the manifest published with the ISO (default: manifest.json beside it)')
     .option('--ref <ref>', 'also check a pushed artifact (registry/repo:tag or @sha256:…) against the local manifest; downloads only its manifest')
     .addOption(plainHttp())
+    .option('--cache-dir <dir>', REMEMBER_HELP)
     .option('--json', 'print one JSON document on stdout')
     .action(action('verify'));
 
@@ -185,6 +188,7 @@ export function buildProgram(io: Io, onResult: (code: number) => void): Command 
     .option('-o, --out <dir>', 'where the new ISO, its .sha256 and manifest.json are published (default: remastered/ beside the input)')
     .option('--trust-input', 'accept an ISO without manifest.json (any CanvOS installer ISO), unchecked')
     .option('-n, --dry-run', 'print the plan and the user-data changes (key paths); write nothing')
+    .option('--cache-dir <dir>', REMEMBER_HELP)
     .option('--json', 'print one JSON document on stdout; progress goes to stderr')
     .action(action('remaster'));
 

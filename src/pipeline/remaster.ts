@@ -17,10 +17,12 @@ import { prepareUserData, type PreparedUserData } from '../core/userData/prepare
 import { diffUserData, type MeaningDiff } from '../core/userData/diff.js';
 import { checkIso, type Check } from '../core/verify.js';
 import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
+import { FileHashCache } from '../adapters/hashCache.js';
 import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserFile, removeTree, sweepLeftovers } from '../adapters/files.js';
 import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso9660Reader.js';
-import { bootReport, replaceFile, treeListing } from '../adapters/xorriso.js';
+import { inspectImage, replaceFile } from '../adapters/xorriso.js';
 import { version } from '../version.js';
 import { loadConfig } from './inputs.js';
 import { publish, refuseForeignManifest, type Published } from './publish.js';
@@ -34,6 +36,8 @@ export interface RemasterOptions {
   out?: string;
   dryRun?: boolean;
   trustInput?: boolean;
+  /** Where the sha256 of the input is remembered (by path, size, mtime, ctime, inode, device), so an unchanged input is not read again. */
+  cacheDir?: string;
   cwd: string;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
@@ -51,6 +55,8 @@ interface InputIso {
   volumeId: string;
   joliet: boolean;
   layout: BootLayout;
+  /** `lsdl` lines of every file and directory, sorted. */
+  files: string[];
 }
 
 export interface RemasterPlan {
@@ -109,11 +115,12 @@ async function readInput(path: string, trustInput: boolean, warn: (w: string) =>
         fix: 'pass an installer ISO built by CanvOS (edgebuild iso), which embeds the user-data',
       });
     }
-    const layout = parseBootReport(await bootReport(path, signal));
+    const inspected = await inspectImage(path, signal);
+    const layout = parseBootReport(inspected.boot);
     if (!hasBootEntry(layout)) {
       throw new InputError(`${path} has no El Torito boot entry: not a bootable installer ISO`, { code: 'remaster-not-bootable', fix: 'pass the installer ISO itself' });
     }
-    return { path, name: basename(path), manifest, embeddedPath, embedded, volumeId: image.volumeId, joliet: image.joliet, layout };
+    return { path, name: basename(path), manifest, embeddedPath, embedded, volumeId: image.volumeId, joliet: image.joliet, layout, files: inspected.files };
   } finally {
     await image.close();
   }
@@ -149,14 +156,21 @@ function refusal(input: InputIso, what: string): RuntimeError {
 
 async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
-  const layout = parseBootReport(await bootReport(output, signal));
+  // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree.
+  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), sha256File(output, signal)]);
+  if (inspecting.status === 'rejected') throw inspecting.reason;
+  if (hashing.status === 'rejected') throw hashing.reason;
+  const inspected = inspecting.value;
+  const hashed = hashing.value;
+  const layout = parseBootReport(inspected.boot);
   const diff = diffLayouts(input.layout, layout);
   if (diff.lost.length || diff.added.length) {
     throw refuse([...diff.lost.map((l) => `would lose "${l}"`), ...diff.added.map((l) => `would add "${l}"`)].join(', '));
   }
   const changed = `/${input.embeddedPath}`;
   const others = (lines: string[]): string[] => lines.filter((l) => !l.endsWith(` '${changed}'`));
-  const [before, after] = await Promise.all([treeListing(input.path, signal), treeListing(output, signal)]);
+  const before = input.files;
+  const after = inspected.files;
   const missing = others(before).filter((l) => !after.includes(l));
   if (missing.length) throw refuse(`${missing.length} other file(s) would differ, first: ${missing[0]}`);
   const image = await openIso(output);
@@ -169,7 +183,6 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
-  const hashed = await sha256File(output, signal);
   const checks: Check[] = [
     { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
@@ -224,6 +237,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   // A private directory beside the final names: the user-data (maybe with secrets) and the new image are never readable by others, and the final rename is atomic.
   const temp = join(outDir, `${TEMP_PREFIX}${ownerTag()}-${randomBytes(4).toString('hex')}`);
   await makePrivateDir(temp);
+  const cache = await FileHashCache.load(resolve(options.cwd, options.cacheDir ?? defaultCacheDir(options.env)));
   const abort = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   try {
@@ -234,7 +248,12 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
       try {
-        return input.manifest ? await verifyPublished(inputPath, options.cwd, signal) : await sha256File(inputPath, signal);
+        // Read in full unless this machine hashed exactly this file before (FileHashCache); checked against its .sha256 and manifest either way.
+        const hashed = await cache.hash(inputPath, signal);
+        if (cache.hashed === 0) progress(`${input.name}: sha256 remembered from an earlier read here (same inode, size, mtime and ctime), not read again`);
+        const verified = input.manifest ? await verifyPublished(inputPath, options.cwd, signal, { hashed }) : hashed;
+        await cache.save();
+        return verified;
       } catch (error) {
         abort.abort(error);
         throw error;

@@ -13,6 +13,7 @@ import { checkIso, checkRun, failureSummary, isUki, userDataIsoPath, type Check,
 import { sha256File, sizeOf } from '../adapters/checksum.js';
 import { readTextIfReadable } from '../adapters/files.js';
 import { openIso } from '../adapters/iso9660Reader.js';
+import { FileHashCache, hashClockNs } from '../adapters/hashCache.js';
 
 const FIXES: Record<string, string> = {
   'exit-status': 'read the end of the build log for the failing Earthly step',
@@ -136,6 +137,12 @@ export interface VerifyPublishedOptions {
    * (pull, into a private staging dir), so the ISO is not read a second time.
    */
   hashed?: { sha256: string; size: number } | undefined;
+  /**
+   * The hash cache (FileHashCache) to remember the sha256 this verification read in, when
+   * the ISO passes: a later `remaster` of the same, unchanged file need not read it again.
+   * The verification itself always reads the file.
+   */
+  cacheDir?: string | undefined;
 }
 
 /** `edgebuild verify <iso> [--manifest <file>]`: a published ISO against its .sha256, manifest and embedded user-data. */
@@ -158,6 +165,7 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   } else {
     manifest = parseManifest(manifestText, manifestPath);
   }
+  const startedNs = hashClockNs();
   const hashed = options.hashed ?? (await sha256File(isoPath, signal));
   const isoName = name.replace(/\.iso$/i, '');
   const artifact = manifest && manifestEntry(manifest, name);
@@ -185,5 +193,10 @@ export async function verifyPublished(isoArg: string, cwd: string, signal?: Abor
   const shown = manifest ? checks : checks.filter((c) => c.id !== 'user-data-differs');
   // No manifest is a failed check (manifest-missing) too.
   if (!manifest || shown.some((c) => !c.ok)) throw failure(`${isoPath}: `, shown, { iso: isoPath, manifest: manifestPath }, undefined, PUBLISHED_FIXES);
+  if (options.cacheDir && !options.hashed) {
+    const cache = await FileHashCache.load(options.cacheDir);
+    await cache.record(isoPath, hashed.sha256, startedNs);
+    await cache.save();
+  }
   return { status: 'verified', path: isoPath, ...hashed, checks: shown, manifest: manifestPath, buildKey: manifest.buildKey };
 }

@@ -9,6 +9,7 @@ interface Flags {
   keepWebhook?: boolean;
   out?: string;
   trustInput?: boolean;
+  cacheDir?: string;
   dryRun?: boolean;
   json?: boolean;
 }

@@ -1,5 +1,7 @@
 import type { CommandContext } from '../context.js';
 import { InputError } from '../../errors.js';
+import { resolve } from 'node:path';
+import { defaultCacheDir } from '../../adapters/cacheDir.js';
 import { verifyPublished } from '../../pipeline/verify.js';
 
 interface Flags {
@@ -7,6 +9,7 @@ interface Flags {
   plainHttp?: boolean;
   json?: boolean;
   manifest?: string;
+  cacheDir?: string;
 }
 
 export async function verifyCommand({ options, io, out }: CommandContext<Flags>, args: string[]): Promise<number> {
@@ -20,7 +23,7 @@ export async function verifyCommand({ options, io, out }: CommandContext<Flags>,
     result = checked;
     head = `Verified ${checked.path} and ${checked.ref} (${checked.digest})`;
   } else {
-    result = await verifyPublished(iso, io.cwd, io.signal, { manifest: options.manifest });
+    result = await verifyPublished(iso, io.cwd, io.signal, { manifest: options.manifest, cacheDir: resolve(io.cwd, options.cacheDir ?? defaultCacheDir(io.env)) });
     head = `Verified ${result.path}`;
   }
   const human = [`${head}: ${result.size} bytes, sha256 ${result.sha256}`, ...result.checks.map((c) => `  ok  ${c.message}`)].join('\n');
