@@ -5,11 +5,11 @@
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
-import { sha256Hasher } from '../core/digest.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
@@ -89,28 +89,57 @@ export async function writeStaged(staging: string, name: string, data: string | 
   }
 }
 
-const ZEROS = Buffer.alloc(64 * 1024);
-
 /**
- * Writes `head` and extends the file with zeros to `size` (a hole where the
- * file system supports it); returns the sha256 of all `size` bytes.
- * Synchronous on purpose: a site ISO is a few dozen KiB written to the page
- * cache, and five awaited calls per file left the process idle half the time
- * (the caller yields to the event loop every few dozen sites, so Ctrl-C is
- * still seen).
+ * Writes site ISOs into the staging directory on a worker thread, in the order given,
+ * and hashes them there: the main thread renders the next sites meanwhile.
  */
-export function writeStagedImage(staging: string, name: string, head: Uint8Array, size: number, mode: number): string {
-  const hash = sha256Hasher().update(head);
-  for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
-  const fd = openSync(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    for (let written = 0; written < head.length; ) written += writeSync(fd, head, written);
-    ftruncateSync(fd, size);
-    fchmodSync(fd, mode); // the umask may have narrowed `mode` at open()
-  } finally {
-    closeSync(fd);
+export class ImageWriter {
+  // A small young generation: the worker's garbage is one message per image, and its heap is RSS.
+  private readonly worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  private readonly waiting = new Map<number, { resolve(sha256: string): void; reject(error: Error): void }>();
+  private next = 0;
+  private failure: Error | undefined;
+
+  constructor(private readonly staging: string) {
+    this.worker.on('message', ({ id, sha256, error }: { id: number; sha256?: string; error?: { message: string; code?: string } }) => {
+      const job = this.waiting.get(id)!;
+      this.waiting.delete(id);
+      if (error) job.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}));
+      else job.resolve(sha256!);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', () => this.fail(new Error('the site image writer stopped')));
   }
-  return hash.digest('hex');
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const job of this.waiting.values()) job.reject(this.failure);
+    this.waiting.clear();
+  }
+
+  /** Queues `head` then zeros up to `size` as the file `name`; resolves with the sha256 of its bytes once written. */
+  write(name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.next++;
+    // A copy of its own: the worker gets it without another copy, and never a pooled buffer's neighbours.
+    const bytes = new Uint8Array(head);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, path: join(this.staging, name), head: bytes, size, mode }, [bytes.buffer]);
+    });
+  }
+
+  private closed: Promise<void> | undefined;
+
+  /** Stops the worker (again: a no-op); a write under way finishes first, queued ones are dropped. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.worker.removeAllListeners('exit');
+      await this.worker.terminate();
+      this.fail(new Error('the site image writer was closed'));
+    })();
+    return this.closed;
+  }
 }
 
 /** Makes the staging directory --out: rename into place, swapping out a previous run. */

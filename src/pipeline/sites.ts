@@ -1,7 +1,8 @@
 /**
  * `edgebuild sites`: one small cidata ISO per edge site.
  * load → check --out → render + validate + write each site into staging → publish.
- * One pass and one site in memory at a time; staging makes it all or nothing.
+ * Rows are read one at a time, and a bounded number of ISOs is being written (on a
+ * worker thread) at a time; staging makes it all or nothing.
  */
 import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -9,17 +10,19 @@ import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/iso9660/writer.js';
 import { compileTemplate, renderSite } from '../core/sites/template.js';
-import { parseSitesFile, type SiteRow } from '../core/sites/table.js';
+import { openSitesFile } from '../core/sites/table.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+import { ImageWriter, MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'out/sites';
 /** Errors reported in one run: enough to fix a batch, short enough to read. */
 const MAX_ERRORS = 20;
-/** Sites written between two turns of the event loop: the writes are synchronous, and Ctrl-C is only seen between turns. */
+/** Sites rendered between two turns of the event loop: rendering is synchronous, and Ctrl-C is only seen between turns. */
 const SITES_PER_TURN = 32;
+/** Site ISOs handed to the image writer and not yet written: enough to keep it busy, few enough to bound memory. */
+const IMAGES_IN_FLIGHT = 16;
 
 export interface SitesOptions {
   sites: string;
@@ -79,7 +82,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
   const date = imageDate(options.env);
 
-  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
+  const table = openSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
   const template = compileTemplate(await readUserFile(templatePath, 'user-data template', options.template), options.template);
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
@@ -90,15 +93,16 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const staging = await createStaging(out);
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
+  const writer = new ImageWriter(staging);
+  // Written in order by the writer; a failed write is thrown at the next site.
+  const inFlight: Promise<void>[] = [];
+  let writeError: unknown;
   try {
-    // Each row is let go once its site is written: only the short result stays, so memory does not grow with the table.
-    const rows: (SiteRow | undefined)[] = table.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      rows[i] = undefined;
-      if (row === undefined) continue;
+    // Rows are made one at a time from the sites file: only the short results stay.
+    for (const row of table.rows()) {
       if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
+      if (writeError !== undefined) throw writeError;
       try {
         const rendered = renderSite(template, {
           name: row.name,
@@ -116,19 +120,32 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
           ],
           date,
         });
-        const file = `${row.fileName}.iso`;
+        const site: SiteResult = { name: row.name, row: row.row, line: row.line, file: `${row.fileName}.iso`, size: iso.size, sha256: '' };
+        sites.push(site);
         // 0600: site user-data usually carries a registration token.
-        const sha256 = writeStagedImage(staging, file, iso.head, iso.size, 0o600);
-        sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
-        hooks.onProgress?.(sites.length, table.rows.length);
+        inFlight.push(
+          writer.write(site.file, iso.head, iso.size, 0o600).then(
+            (sha256) => {
+              site.sha256 = sha256;
+            },
+            (error: unknown) => {
+              writeError ??= error;
+            },
+          ),
+        );
+        if (inFlight.length >= IMAGES_IN_FLIGHT) await inFlight.shift();
+        hooks.onProgress?.(sites.length, table.count);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         errors.push(error);
         if (errors.length >= MAX_ERRORS) break;
       }
     }
+    await Promise.all(inFlight);
+    await writer.close();
+    if (writeError !== undefined) throw writeError;
     const [firstError] = errors;
-    if (firstError) throw aggregate(firstError, errors, table.rows.length);
+    if (firstError) throw aggregate(firstError, errors, table.count);
     const manifest = { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 })) };
     await writeStaged(staging, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
     try {
@@ -137,6 +154,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
       throw new RuntimeError(`cannot move the site ISOs into ${out}: ${(error as Error).message}`, { code: 'sites-publish', fix: 'check that --out is writable and not in use', cause: error });
     }
   } catch (error) {
+    await writer.close(); // no write may land in the staging directory once it is being removed
     await discardStaging(staging);
     throw error;
   }
