@@ -31,6 +31,8 @@ export interface SitesTable {
 export interface SitesSource {
   columns: string[];
   count: number;
+  /** Bytes of a CSV file looked at to number its rows' lines: one pass, at most its size, however many rows (observable by tests). */
+  lineBytesScanned: number;
   rows(): Iterable<SiteRow>;
 }
 
@@ -125,7 +127,7 @@ function valuesOf(record: string[], columns: readonly string[]): Map<string, str
  * Reads the CSV once, handing each data record to `onRow` with its line and the byte
  * offset where it starts (after the previous record), and keeping none of them.
  */
-function csvScan(bytes: Buffer, text: string, file: string, onRow: (raw: RawRow, start: number) => void): string[] {
+function csvScan(bytes: Buffer, text: string, file: string, onRow: (raw: RawRow, start: number) => void): { columns: string[]; lineBytesScanned: number } {
   // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
   const lines = lineCursor(bytes);
   let columns: string[] | undefined;
@@ -156,7 +158,7 @@ function csvScan(bytes: Buffer, text: string, file: string, onRow: (raw: RawRow,
     throw error;
   }
   if (!columns) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
-  return columns;
+  return { columns, lineBytesScanned: lines.scanned };
 }
 
 /** A plain `007` is the int 7 to a YAML parser; a site value is the text the user typed. */
@@ -280,13 +282,13 @@ export function openSitesFile(text: string, file: string): SitesSource {
     const { rows: raw, columns } = yamlRows(text, file);
     checkColumns(columns, raw.length, file);
     const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r, i + 1, file, byFile), values: r.values }));
-    return { columns, count: rows.length, rows: () => rows };
+    return { columns, count: rows.length, lineBytesScanned: 0, rows: () => rows };
   }
   const bytes = Buffer.from(text, 'utf8');
   const starts: number[] = [];
   const lines: number[] = [];
   let nameError: unknown;
-  const columns = csvScan(bytes, text, file, (raw, start) => {
+  const { columns, lineBytesScanned } = csvScan(bytes, text, file, (raw, start) => {
     starts.push(start);
     lines.push(raw.line);
     // Kept for after the scan: a CSV syntax error anywhere, or a missing name column, is reported first.
@@ -314,7 +316,7 @@ export function openSitesFile(text: string, file: string): SitesSource {
       }
     }
   }
-  return { columns, count: starts.length, rows };
+  return { columns, count: starts.length, lineBytesScanned, rows };
 }
 
 /** Parses a sites file and checks names: present, file-safe, unique. */
