@@ -5,16 +5,18 @@
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
+import { listJson, type ListJson } from '../core/prettyJson.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
 
 export const MANIFEST = 'sites.json';
+const MANIFEST_MODE = 0o644;
 
 export type OutState = 'absent' | 'empty' | 'previous';
 
@@ -79,13 +81,49 @@ export async function createStaging(out: string): Promise<string> {
   return staging;
 }
 
-export async function writeStaged(staging: string, name: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    await handle.writeFile(data);
-    await handle.chmod(mode);
-  } finally {
-    await handle.close();
+/**
+ * sites.json, written into the staging directory entry by entry as the sites are
+ * written: the same text as `JSON.stringify(document, null, 2)` with every entry in
+ * `sites`, without holding it. Synchronous: a few KiB at a time, to the page cache.
+ */
+export class ManifestWriter {
+  private readonly fd: number;
+  private readonly json: ListJson;
+  private count = 0;
+  private pending: string;
+
+  constructor(staging: string, document: Record<string, unknown> & { sites: unknown[] }) {
+    this.fd = openSync(join(staging, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, MANIFEST_MODE);
+    this.json = listJson(document, 'sites');
+    this.pending = this.json.before;
+  }
+
+  add(entry: object): void {
+    this.pending += this.json.item(entry, this.count++);
+    if (this.pending.length >= 64 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    const bytes = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+  }
+
+  private open = true;
+
+  /** Ends the document and closes the file; with `complete` false (a failed run), only closes it. */
+  finish(complete = true): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      if (complete) {
+        this.pending += `${this.json.after(this.count)}\n`;
+        this.flush();
+        fchmodSync(this.fd, MANIFEST_MODE); // the umask may have narrowed the mode at open()
+      }
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { compileTemplate, renderSite } from '../core/sites/template.js';
 import { openSitesFile } from '../core/sites/table.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
-import { ImageWriter, MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged } from '../adapters/siteOutput.js';
+import { ImageWriter, MANIFEST, ManifestWriter, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'out/sites';
@@ -94,17 +94,26 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const sites: SiteResult[] = [];
   const errors: EdgebuildError[] = [];
   const writer = new ImageWriter(staging);
-  // Written in order by the writer; a failed write is thrown at the next site.
-  const inFlight: Promise<void>[] = [];
-  let writeError: unknown;
+  const manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
+  // ISOs handed to the writer, oldest first: each site's result is kept, and its sites.json
+  // entry written, once its ISO is written, so both stay in row order.
+  const inFlight: { site: SiteResult; sha256: Promise<string> }[] = [];
+  const settle = async (): Promise<void> => {
+    const next = inFlight.shift();
+    if (!next) return;
+    const { site, sha256 } = next;
+    site.sha256 = await sha256;
+    sites.push(site);
+    manifest.add({ name: site.name, file: site.file, size: site.size, sha256: site.sha256 });
+  };
+  let rendered = 0;
   try {
     // Rows are made one at a time from the sites file: only the short results stay.
     for (const row of table.rows()) {
       if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
-      if (writeError !== undefined) throw writeError;
       try {
-        const rendered = renderSite(template, {
+        const { text } = renderSite(template, {
           name: row.name,
           row: row.row,
           place: { file: options.sites, line: row.line },
@@ -115,39 +124,29 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         const iso = buildIsoParts({
           volumeId: SITE_VOLUME_ID,
           files: [
-            { name: 'user-data', data: Buffer.from(rendered.text, 'utf8') },
+            { name: 'user-data', data: Buffer.from(text, 'utf8') },
             { name: 'meta-data', data: Buffer.alloc(0) },
           ],
           date,
         });
         const site: SiteResult = { name: row.name, row: row.row, line: row.line, file: `${row.fileName}.iso`, size: iso.size, sha256: '' };
-        sites.push(site);
         // 0600: site user-data usually carries a registration token.
-        inFlight.push(
-          writer.write(site.file, iso.head, iso.size, 0o600).then(
-            (sha256) => {
-              site.sha256 = sha256;
-            },
-            (error: unknown) => {
-              writeError ??= error;
-            },
-          ),
-        );
-        if (inFlight.length >= IMAGES_IN_FLIGHT) await inFlight.shift();
-        hooks.onProgress?.(sites.length, table.count);
+        const sha256 = writer.write(site.file, iso.head, iso.size, 0o600);
+        sha256.catch(() => undefined); // a failed write is thrown when its turn comes in settle()
+        inFlight.push({ site, sha256 });
+        if (inFlight.length >= IMAGES_IN_FLIGHT) await settle();
+        hooks.onProgress?.(++rendered, table.count);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         errors.push(error);
         if (errors.length >= MAX_ERRORS) break;
       }
     }
-    await Promise.all(inFlight);
-    await writer.close();
-    if (writeError !== undefined) throw writeError;
     const [firstError] = errors;
     if (firstError) throw aggregate(firstError, errors, table.count);
-    const manifest = { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 })) };
-    await writeStaged(staging, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+    while (inFlight.length > 0) await settle();
+    await writer.close();
+    manifest.finish();
     try {
       await publishStaging(staging, out, state);
     } catch (error) {
@@ -155,6 +154,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
     }
   } catch (error) {
     await writer.close(); // no write may land in the staging directory once it is being removed
+    manifest.finish(false);
     await discardStaging(staging);
     throw error;
   }
