@@ -7,11 +7,11 @@ import { closeSync, constants, fchmodSync, ftruncateSync, openSync, writeSync } 
 import type { Hash } from 'node:crypto';
 import { sha256Hasher } from '../core/digest.js';
 
+/** An image of `size` bytes: `head`, then zeros; `head` starts with `lead` zero bytes. */
 export interface ImageJob {
   path: string;
-  /** The image's bytes up to the zeros that end it. */
   head: Uint8Array;
-  /** The image's size: `head`, then zeros. */
+  lead: number;
   size: number;
   mode: number;
 }
@@ -21,27 +21,26 @@ const ZEROS = Buffer.alloc(64 * 1024);
 /** sha256 states after n zero bytes: a site ISO starts with its 32 KiB system area of zeros. */
 const afterZeros = new Map<number, Hash>();
 
-/** The whole blocks of zeros that start `head` (at most 64 KiB), in bytes. */
-function zeroLead(head: Uint8Array): number {
+/** The whole blocks of zeros that start `head` (at most 64 KiB), in bytes: left as a hole, and their hash state reused. */
+export function zeroLead(head: Uint8Array): number {
   let lead = 0;
   while (lead + BLOCK <= Math.min(head.length, ZEROS.length) && Buffer.compare(head.subarray(lead, lead + BLOCK), ZEROS.subarray(0, BLOCK)) === 0) lead += BLOCK;
   return lead;
 }
 
-function hasherAfterZeros(lead: number): Hash {
-  let state = afterZeros.get(lead);
-  if (!state) afterZeros.set(lead, (state = sha256Hasher().update(ZEROS.subarray(0, lead))));
+function hashAfterZeros(count: number): Hash {
+  let state = afterZeros.get(count);
+  if (!state) afterZeros.set(count, (state = sha256Hasher().update(ZEROS.subarray(0, count))));
   return state.copy();
 }
 
 /**
- * Writes `head` and extends the file with zeros to `size`; returns the sha256 of all
- * `size` bytes. Leading and trailing zeros are not written: they are holes where the file
- * system supports them, and read as the same zeros either way.
+ * Writes the image (the zeros around `bytes` are holes where the file system supports
+ * them, and read as the same zeros either way); returns the sha256 of all its bytes.
  */
-export function writeImage({ path, head, size, mode }: ImageJob): string {
-  const lead = zeroLead(head);
-  const hash = hasherAfterZeros(lead).update(head.subarray(lead));
+export function writeImage({ path, head, lead, size, mode }: ImageJob): string {
+  if (lead % BLOCK !== 0 || lead > ZEROS.length) throw new Error(`internal: a lead of ${lead} zero bytes`);
+  const hash = hashAfterZeros(lead).update(head.subarray(lead));
   for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {

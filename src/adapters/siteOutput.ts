@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { listJson, type ListJson } from '../core/prettyJson.js';
+import { zeroLead, type ImageJob } from './siteImage.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
@@ -155,15 +156,20 @@ export class ImageWriter {
     this.waiting.clear();
   }
 
-  /** Queues `head` then zeros up to `size` as the file `name`; resolves with the sha256 of its bytes once written. */
+  /**
+   * Queues `head` then zeros up to `size` as the file `name`; resolves with the sha256 of
+   * its bytes once written. Takes `head` over: its memory moves to the worker (and is
+   * freed there) when it is the only view of its buffer, so the caller must not use it again.
+   */
   write(name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
-    // A copy of its own: the worker gets it without another copy, and never a pooled buffer's neighbours.
-    const bytes = new Uint8Array(head);
+    // A view of a pooled buffer is copied: moving the buffer would take its neighbours too.
+    const own = head.byteOffset === 0 && head.byteLength === head.buffer.byteLength ? head : new Uint8Array(head);
+    const job: ImageJob & { id: number } = { id, path: join(this.staging, name), head: own, lead: zeroLead(own), size, mode };
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, path: join(this.staging, name), head: bytes, size, mode }, [bytes.buffer]);
+      this.worker.postMessage(job, [own.buffer as ArrayBuffer]);
     });
   }
 

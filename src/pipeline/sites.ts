@@ -11,6 +11,7 @@ import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/iso9660/writer.js';
 import { compileTemplate, renderSite } from '../core/sites/template.js';
 import { openSitesFile } from '../core/sites/table.js';
+import { SiteResults, type SiteResult } from '../core/sites/results.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
 import { ImageWriter, MANIFEST, ManifestWriter, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging } from '../adapters/siteOutput.js';
@@ -33,14 +34,7 @@ export interface SitesOptions {
   signal?: AbortSignal;
 }
 
-export interface SiteResult {
-  name: string;
-  row: number;
-  line: number;
-  file: string;
-  size: number;
-  sha256: string;
-}
+export type { SiteResult } from '../core/sites/results.js';
 
 export interface SitesResult {
   status: 'written';
@@ -49,7 +43,7 @@ export interface SitesResult {
   volumeId: string;
   createdAt: string;
   count: number;
-  sites: SiteResult[];
+  sites: SiteResults;
   warnings: string[];
 }
 
@@ -91,7 +85,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const state = await inspectOut(out);
   await sweepStaging(out);
   const staging = await createStaging(out);
-  const sites: SiteResult[] = [];
+  const sites = new SiteResults();
   const errors: EdgebuildError[] = [];
   const writer = new ImageWriter(staging);
   const manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
