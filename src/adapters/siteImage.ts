@@ -1,19 +1,18 @@
 /**
- * Writes one site ISO and returns its sha256: run on the image writer's worker thread
- * (siteImageWorker.ts), so hashing uses the second CPU while the main thread renders the
- * next site. Synchronous calls: a site ISO is a few dozen KiB written to the page cache.
+ * A site ISO on disk and its sha256. The file is written on the main thread (a few
+ * synchronous calls to the page cache); the hash, most of the CPU a site costs, runs on
+ * the image writer's worker thread (siteImageWorker.ts), so the second CPU hashes while
+ * the main thread renders the next sites.
  */
 import { closeSync, constants, fchmodSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { sha256Hasher } from '../core/digest.js';
 
-/** An image of `size` bytes: `head`, then zeros; `head` starts with `lead` zero bytes. */
-export interface ImageJob {
-  path: string;
-  head: Uint8Array;
+/** An image of `size` bytes: `lead` zero bytes, `rest`, then zeros. */
+export interface Image {
   lead: number;
+  rest: Uint8Array;
   size: number;
-  mode: number;
 }
 
 const BLOCK = 4096;
@@ -34,21 +33,25 @@ function hashAfterZeros(count: number): Hash {
   return state.copy();
 }
 
-/**
- * Writes the image (the zeros around `bytes` are holes where the file system supports
- * them, and read as the same zeros either way); returns the sha256 of all its bytes.
- */
-export function writeImage({ path, head, lead, size, mode }: ImageJob): string {
+/** The sha256 of all the image's bytes. */
+export function hashImage({ lead, rest, size }: Image): string {
   if (lead % BLOCK !== 0 || lead > ZEROS.length) throw new Error(`internal: a lead of ${lead} zero bytes`);
-  const hash = hashAfterZeros(lead).update(head.subarray(lead));
-  for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
+  const hash = hashAfterZeros(lead).update(rest);
+  for (let left = size - lead - rest.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
+  return hash.digest('hex');
+}
+
+/**
+ * Writes the image as a new file: the zeros before and after the rest of `head` are
+ * holes where the file system supports them, and read as the same zeros either way.
+ */
+export function writeImageFile(path: string, { lead, rest, size }: Image, mode: number): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
-    for (let at = lead; at < head.length; ) at += writeSync(fd, head, at, head.length - at, at);
+    for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at, rest.length - at, lead + at);
     ftruncateSync(fd, size);
     fchmodSync(fd, mode); // the umask may have narrowed `mode` at open()
   } finally {
     closeSync(fd);
   }
-  return hash.digest('hex');
 }

@@ -11,7 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { listJson, type ListJson } from '../core/prettyJson.js';
-import { zeroLead, type ImageJob } from './siteImage.js';
+import { writeImageFile, zeroLead } from './siteImage.js';
+import type { ImageMessage } from './siteImageWorker.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
@@ -128,23 +129,33 @@ export class ManifestWriter {
   }
 }
 
+/** Images whose bytes wait in the shared buffer for their hash, and the room for each. */
+const SLOTS = 32;
+const SLOT_BYTES = 64 * 1024;
+
 /**
- * Writes site ISOs into the staging directory on a worker thread, in the order given,
- * and hashes them there: the main thread renders the next sites meanwhile.
+ * Writes site ISOs into the staging directory and hashes them on a worker thread, in the
+ * order given: the main thread renders the next sites meanwhile. Images go to the worker
+ * in batches (those written in one turn of the event loop) and their hashes come back so;
+ * their bytes go through a fixed shared buffer, so memory does not grow with their number.
  */
 export class ImageWriter {
-  // A small young generation: the worker's garbage is one message per image, and its heap is RSS.
-  private readonly worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 2 } });
-  private readonly waiting = new Map<number, { resolve(sha256: string): void; reject(error: Error): void }>();
+  /** Hashes in flight beyond which images are copied into their message instead. */
+  static readonly capacity = SLOTS;
+  private readonly shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
+  private readonly slots = new Uint8Array(this.shared);
+  // A small young generation: the worker's garbage is a message per batch, and its heap is RSS.
+  private readonly worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { workerData: this.shared, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  /** Hashes asked for, oldest first. */
+  private readonly waiting: { resolve(sha256: string): void; reject(error: Error): void }[] = [];
   private next = 0;
+  private batch: ImageMessage[] = [];
   private failure: Error | undefined;
+  private closed: Promise<void> | undefined;
 
   constructor(private readonly staging: string) {
-    this.worker.on('message', ({ id, sha256, error }: { id: number; sha256?: string; error?: { message: string; code?: string } }) => {
-      const job = this.waiting.get(id)!;
-      this.waiting.delete(id);
-      if (error) job.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}));
-      else job.resolve(sha256!);
+    this.worker.on('message', (hashes: string[]) => {
+      for (const sha256 of hashes) this.waiting.shift()?.resolve(sha256);
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', () => this.fail(new Error('the site image writer stopped')));
@@ -152,30 +163,34 @@ export class ImageWriter {
 
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const job of this.waiting.values()) job.reject(this.failure);
-    this.waiting.clear();
+    for (const job of this.waiting.splice(0)) job.reject(this.failure);
   }
 
   /**
-   * Queues `head` then zeros up to `size` as the file `name`; resolves with the sha256 of
-   * its bytes once written. Takes `head` over: its memory moves to the worker (and is
-   * freed there) when it is the only view of its buffer, so the caller must not use it again.
+   * Writes `head` then zeros up to `size` as the new file `name` (a file system error is
+   * thrown here); resolves with the sha256 of its bytes.
    */
   write(name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.next++;
-    // A view of a pooled buffer is copied: moving the buffer would take its neighbours too.
-    const own = head.byteOffset === 0 && head.byteLength === head.buffer.byteLength ? head : new Uint8Array(head);
-    const job: ImageJob & { id: number } = { id, path: join(this.staging, name), head: own, lead: zeroLead(own), size, mode };
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage(job, [own.buffer as ArrayBuffer]);
-    });
+    const lead = zeroLead(head);
+    const rest = head.subarray(lead);
+    writeImageFile(join(this.staging, name), { lead, rest, size }, mode);
+    // Hashes resolve in order: with fewer than SLOTS waiting, this slot's last image is hashed.
+    const offset = (this.next++ % SLOTS) * SLOT_BYTES;
+    const fits = this.waiting.length < SLOTS && rest.length <= SLOT_BYTES;
+    if (fits) this.slots.set(rest, offset);
+    if (this.batch.length === 0) queueMicrotask(() => this.send());
+    this.batch.push({ lead, size, rest: fits ? { offset, length: rest.length } : rest.slice() });
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  private closed: Promise<void> | undefined;
+  private send(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (!this.closed) this.worker.postMessage(batch);
+  }
 
-  /** Stops the worker (again: a no-op); a write under way finishes first, queued ones are dropped. */
+  /** Stops the worker (again: a no-op); hashes not yet computed are dropped. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.worker.removeAllListeners('exit');

@@ -22,8 +22,12 @@ export const DEFAULT_SITES_OUT = 'out/sites';
 const MAX_ERRORS = 20;
 /** Sites rendered between two turns of the event loop: rendering is synchronous, and Ctrl-C is only seen between turns. */
 const SITES_PER_TURN = 32;
-/** Site ISOs handed to the image writer and not yet written: enough to keep it busy, few enough to bound memory. */
-const IMAGES_IN_FLIGHT = 16;
+/**
+ * Site ISOs written and not yet hashed: enough to keep the writer's worker busy, few
+ * enough to bound memory. Half are awaited at a time, so the other half goes to the
+ * worker as one batch.
+ */
+const IMAGES_IN_FLIGHT = ImageWriter.capacity;
 
 export interface SitesOptions {
   sites: string;
@@ -89,8 +93,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const errors: EdgebuildError[] = [];
   const writer = new ImageWriter(staging);
   const manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
-  // ISOs handed to the writer, oldest first: each site's result is kept, and its sites.json
-  // entry written, once its ISO is written, so both stay in row order.
+  // ISOs not yet hashed, oldest first: each site's result is kept, and its sites.json
+  // entry written, once its hash is known, so both stay in row order.
   const inFlight: { site: SiteResult; sha256: Promise<string> }[] = [];
   const settle = async (): Promise<void> => {
     const next = inFlight.shift();
@@ -126,9 +130,9 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         const site: SiteResult = { name: row.name, row: row.row, line: row.line, file: `${row.fileName}.iso`, size: iso.size, sha256: '' };
         // 0600: site user-data usually carries a registration token.
         const sha256 = writer.write(site.file, iso.head, iso.size, 0o600);
-        sha256.catch(() => undefined); // a failed write is thrown when its turn comes in settle()
+        sha256.catch(() => undefined); // a failure is thrown when its turn comes in settle()
         inFlight.push({ site, sha256 });
-        if (inFlight.length >= IMAGES_IN_FLIGHT) await settle();
+        if (inFlight.length >= IMAGES_IN_FLIGHT) while (inFlight.length > IMAGES_IN_FLIGHT / 2) await settle();
         hooks.onProgress?.(++rendered, table.count);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;

@@ -124,10 +124,10 @@ function valuesOf(record: string[], columns: readonly string[]): Map<string, str
 }
 
 /**
- * Reads the CSV once, handing each data record to `onRow` with its line and the byte
- * offset where it starts (after the previous record), and keeping none of them.
+ * Reads the CSV once, handing each data record to `onRow` with its line, the byte offset
+ * where it starts (after the previous record) and the header, and keeping none of them.
  */
-function csvScan(bytes: Buffer, text: string, file: string, onRow: (raw: RawRow, start: number) => void): { columns: string[]; lineBytesScanned: number } {
+function csvScan(bytes: Buffer, text: string, file: string, onRow: (record: string[], line: number, start: number, columns: readonly string[]) => void): { columns: string[]; lineBytesScanned: number } {
   // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
   const lines = lineCursor(bytes);
   let columns: string[] | undefined;
@@ -143,7 +143,7 @@ function csvScan(bytes: Buffer, text: string, file: string, onRow: (raw: RawRow,
           columns = csvHeader(record, file);
           return null;
         }
-        onRow({ line: lines.lineAt(start), values: valuesOf(record, columns) }, start);
+        onRow(record, lines.lineAt(start), start, columns);
         return null;
       },
     });
@@ -248,9 +248,8 @@ interface Named {
 }
 
 /** The site's name and file name; throws when it has none or shares its file with an earlier site in `byFile`. */
-function siteName(raw: RawRow, row: number, file: string, byFile?: Map<string, Named>): { name: string; fileName: string } {
-  const name = raw.values.get(NAME_COLUMN);
-  const place = { file, line: raw.line };
+function siteName(name: string | undefined, line: number, row: number, file: string, byFile?: Map<string, Named>): { name: string; fileName: string } {
+  const place = { file, line };
   const details = { row, field: NAME_COLUMN };
   if (name === undefined) throw inputErrorAt(place, `site in row ${row} has no ${NAME_COLUMN}`, { code: 'sites-name', fix: 'give every site a name', details });
   const fileName = safeFileName(name);
@@ -265,7 +264,7 @@ function siteName(raw: RawRow, row: number, file: string, byFile?: Map<string, N
         details: { ...details, site: name, other: { site: clash.name, row: clash.row, line: clash.line } },
       });
     }
-    byFile.set(key, { name, row, line: raw.line });
+    byFile.set(key, { name, row, line });
   }
   return { name, fileName };
 }
@@ -281,20 +280,22 @@ export function openSitesFile(text: string, file: string): SitesSource {
   if (sitesFormat(file) === 'yaml') {
     const { rows: raw, columns } = yamlRows(text, file);
     checkColumns(columns, raw.length, file);
-    const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r, i + 1, file, byFile), values: r.values }));
+    const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r.values.get(NAME_COLUMN), r.line, i + 1, file, byFile), values: r.values }));
     return { columns, count: rows.length, lineBytesScanned: 0, rows: () => rows };
   }
   const bytes = Buffer.from(text, 'utf8');
   const starts: number[] = [];
   const lines: number[] = [];
   let nameError: unknown;
-  const { columns, lineBytesScanned } = csvScan(bytes, text, file, (raw, start) => {
+  const { columns, lineBytesScanned } = csvScan(bytes, text, file, (record, line, start, header) => {
     starts.push(start);
-    lines.push(raw.line);
+    lines.push(line);
     // Kept for after the scan: a CSV syntax error anywhere, or a missing name column, is reported first.
     if (nameError === undefined) {
       try {
-        siteName(raw, starts.length, file, byFile);
+        // Only the name: no map of values is made for a row here.
+        const name = record[header.indexOf(NAME_COLUMN)];
+        siteName(name === '' ? undefined : name, line, starts.length, file, byFile);
       } catch (error) {
         nameError = error;
       }
@@ -311,8 +312,9 @@ export function openSitesFile(text: string, file: string): SitesSource {
       const records = parseCsv(bytes.subarray(starts[first], end), options) as string[][];
       if (records.length !== Math.min(CSV_BATCH, starts.length - first)) throw new Error(`internal: ${file} read differently from row ${first + 1}`);
       for (let i = 0; i < records.length; i++) {
-        const raw = { line: lines[first + i]!, values: valuesOf(records[i]!, header) };
-        yield { row: first + i + 1, line: raw.line, ...siteName(raw, first + i + 1, file), values: raw.values };
+        const values = valuesOf(records[i]!, header);
+        const line = lines[first + i]!;
+        yield { row: first + i + 1, line, ...siteName(values.get(NAME_COLUMN), line, first + i + 1, file), values };
       }
     }
   }
