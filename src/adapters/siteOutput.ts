@@ -180,7 +180,8 @@ export class ImageWriter {
     const fits = this.waiting.length < SLOTS && rest.length <= SLOT_BYTES;
     if (fits) this.slots.set(rest, offset);
     if (this.batch.length === 0) queueMicrotask(() => this.send());
-    this.batch.push({ lead, size, rest: fits ? { offset, length: rest.length } : rest.slice() });
+    // Else a copy: `head` may be a scratch buffer its caller fills again once this returns.
+    this.batch.push({ lead, size, rest: fits ? { offset, length: rest.length } : new Uint8Array(rest) });
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 

@@ -28,6 +28,8 @@ const SITES_PER_TURN = 32;
  * worker as one batch.
  */
 const IMAGES_IN_FLIGHT = ImageWriter.capacity;
+/** Room for an ISO's head: 26 sectors of descriptors and directories, and user-data up to 74 KiB. */
+const SCRATCH_BYTES = 128 * 1024;
 
 export interface SitesOptions {
   sites: string;
@@ -105,6 +107,8 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
     manifest.add({ name: site.name, file: site.file, size: site.size, sha256: site.sha256 });
   };
   let rendered = 0;
+  // The image writer copies each head before write() returns: one buffer serves every site.
+  const scratch = Buffer.alloc(SCRATCH_BYTES);
   try {
     // Rows are made one at a time from the sites file: only the short results stay.
     for (const row of table.rows()) {
@@ -126,7 +130,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
             { name: 'meta-data', data: Buffer.alloc(0) },
           ],
           date,
-        });
+        }, scratch);
         const site: SiteResult = { name: row.name, row: row.row, line: row.line, file: `${row.fileName}.iso`, size: iso.size, sha256: '' };
         // 0600: site user-data usually carries a registration token.
         const sha256 = writer.write(site.file, iso.head, iso.size, 0o600);

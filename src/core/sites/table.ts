@@ -228,7 +228,7 @@ function yamlRows(text: string, file: string): { rows: RawRow[]; columns: string
 }
 
 /** Records parsed again per batch of rows: the table is never held whole, and csv-parse is set up once per batch. */
-const CSV_BATCH = 256;
+const CSV_BATCH = 32;
 
 function checkColumns(columns: string[], count: number, file: string): void {
   if (count === 0) throw new InputError(`${file}: the sites file holds no sites`, { code: 'sites-empty', fix: 'add one row per site' });
