@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { listJson, type ListJson } from '../core/prettyJson.js';
-import { writeImageFile, zeroLead } from './siteImage.js';
+import { hashImage, writeImageFile, zeroLead } from './siteImage.js';
 import type { ImageMessage } from './siteImageWorker.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
@@ -144,8 +144,8 @@ export class ImageWriter {
   static readonly capacity = SLOTS;
   private readonly shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   private readonly slots = new Uint8Array(this.shared);
-  // A small young generation: the worker's garbage is a message per batch, and its heap is RSS.
-  private readonly worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { workerData: this.shared, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  /** None for a few images: starting a thread (~30 ms, ~10 MiB) costs more than hashing them here. */
+  private readonly worker: Worker | undefined;
   /** Hashes asked for, oldest first. */
   private readonly waiting: { resolve(sha256: string): void; reject(error: Error): void }[] = [];
   private next = 0;
@@ -153,7 +153,14 @@ export class ImageWriter {
   private failure: Error | undefined;
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly staging: string) {
+  /** `images`: how many are to come (a worker thread only for many). */
+  constructor(
+    private readonly staging: string,
+    images: number,
+  ) {
+    if (images < 2 * SLOTS) return;
+    // A small young generation: the worker's garbage is a message per batch, and its heap is RSS.
+    this.worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { workerData: this.shared, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.worker.on('message', (hashes: string[]) => {
       for (const sha256 of hashes) this.waiting.shift()?.resolve(sha256);
     });
@@ -175,6 +182,7 @@ export class ImageWriter {
     const lead = zeroLead(head);
     const rest = head.subarray(lead);
     writeImageFile(join(this.staging, name), { lead, rest, size }, mode);
+    if (!this.worker) return Promise.resolve(hashImage({ lead, rest, size }));
     // Hashes resolve in order: with fewer than SLOTS waiting, this slot's last image is hashed.
     const offset = (this.next++ % SLOTS) * SLOT_BYTES;
     const fits = this.waiting.length < SLOTS && rest.length <= SLOT_BYTES;
@@ -188,14 +196,14 @@ export class ImageWriter {
   private send(): void {
     const batch = this.batch;
     this.batch = [];
-    if (!this.closed) this.worker.postMessage(batch);
+    if (!this.closed) this.worker?.postMessage(batch);
   }
 
   /** Stops the worker (again: a no-op); hashes not yet computed are dropped. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      this.worker.removeAllListeners('exit');
-      await this.worker.terminate();
+      this.worker?.removeAllListeners('exit');
+      await this.worker?.terminate();
       this.fail(new Error('the site image writer was closed'));
     })();
     return this.closed;

@@ -93,7 +93,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const staging = await createStaging(out);
   const sites = new SiteResults();
   const errors: EdgebuildError[] = [];
-  const writer = new ImageWriter(staging);
+  const writer = new ImageWriter(staging, table.count);
   const manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
   // ISOs not yet hashed, oldest first: each site's result is kept, and its sites.json
   // entry written, once its hash is known, so both stay in row order.

@@ -18,7 +18,7 @@ const spec = (text: string): IsoSpec => ({ volumeId: 'cidata', files: [{ name: '
 
 describe('ImageWriter', () => {
   test('writes each image as its bytes (leading and trailing zeros left as holes) and returns their sha256', async () => {
-    const writer = new ImageWriter(dir);
+    const writer = new ImageWriter(dir, 1000);
     try {
       const texts = Array.from({ length: 40 }, (_, i) => `#cloud-config\nname: site-${i}\n${'x'.repeat(i * 300)}\n`);
       const hashes = await Promise.all(texts.map((t, i) => { const { head, size } = buildIsoParts(spec(t)); return writer.write(`s${i}.iso`, head, size, 0o600); }));
@@ -35,7 +35,7 @@ describe('ImageWriter', () => {
   });
 
   test('more images than fit the shared buffer at once, and one too large for a slot, all built in one scratch buffer, hash right', async () => {
-    const writer = new ImageWriter(dir);
+    const writer = new ImageWriter(dir, 1000);
     const scratch = Buffer.alloc(256 * 1024);
     try {
       const texts = Array.from({ length: 3 * ImageWriter.capacity }, (_, i) => `#cloud-config\nn: ${i}\n${i === 5 || i === 70 ? 'y'.repeat(100_000) : ''}\n`);
@@ -46,8 +46,20 @@ describe('ImageWriter', () => {
     }
   });
 
+  test('a few images are hashed without a worker thread, the same', async () => {
+    const writer = new ImageWriter(dir, 3);
+    try {
+      const texts = ['#cloud-config\na: 1\n', '#cloud-config\nb: 2\n'];
+      const hashes = await Promise.all(texts.map((t, i) => { const { head, size } = buildIsoParts(spec(t)); return writer.write(`few${i}.iso`, head, size, 0o600); }));
+      expect(hashes).toEqual(texts.map((t) => createHash('sha256').update(buildIso(spec(t))).digest('hex')));
+      expect(readFileSync(join(dir, 'few1.iso')).equals(buildIso(spec(texts[1]!)))).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  });
+
   test('a failed write is thrown with its error code, and a closed writer refuses more', async () => {
-    const writer = new ImageWriter(dir);
+    const writer = new ImageWriter(dir, 1000);
     const { head, size } = buildIsoParts(spec('#cloud-config\n'));
     await writer.write('twice.iso', head, size, 0o600);
     expect(() => writer.write('twice.iso', head, size, 0o600)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
