@@ -93,6 +93,7 @@ export class ManifestWriter {
   private readonly json: ListJson;
   private count = 0;
   private pending: string;
+  private open = true;
 
   constructor(staging: string, document: Record<string, unknown> & { sites: unknown[] }) {
     this.fd = openSync(join(staging, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, MANIFEST_MODE);
@@ -110,8 +111,6 @@ export class ManifestWriter {
     this.pending = '';
     for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
   }
-
-  private open = true;
 
   /** Ends the document and closes the file; with `complete` false (a failed run), only closes it. */
   finish(complete = true): void {

@@ -1,8 +1,8 @@
 /**
  * `edgebuild sites`: one small cidata ISO per edge site.
  * load → check --out → render + validate + write each site into staging → publish.
- * Rows are read one at a time, and a bounded number of ISOs is being written (on a
- * worker thread) at a time; staging makes it all or nothing.
+ * Rows are read one at a time, and a bounded number of written ISOs wait for their
+ * hash (computed on a worker thread); staging makes it all or nothing.
  */
 import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -93,8 +93,14 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const staging = await createStaging(out);
   const sites = new SiteResults();
   const errors: EdgebuildError[] = [];
+  let manifest: ManifestWriter;
+  try {
+    manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
+  } catch (error) {
+    await discardStaging(staging);
+    throw error;
+  }
   const writer = new ImageWriter(staging, table.count);
-  const manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
   // ISOs not yet hashed, oldest first: each site's result is kept, and its sites.json
   // entry written, once its hash is known, so both stay in row order.
   const inFlight: { site: SiteResult; sha256: Promise<string> }[] = [];
