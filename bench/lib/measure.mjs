@@ -8,16 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 
-/** Runs argv under /usr/bin/time -v; wall seconds, peak RSS in MiB and CPU seconds. Throws on a non-zero exit. */
+/** Runs argv under /usr/bin/time -v; wall seconds, CPU seconds (user + system, the whole tree) and peak RSS in MiB. Throws on a non-zero exit. */
 export function timed(argv, options = {}) {
   const start = performance.now();
   const r = spawnSync('/usr/bin/time', ['-v', ...argv], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const kib = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
-  // User + system CPU of the process and its children: steadier than wall time on a shared machine.
-  const cpu = ['User', 'System'].reduce((sum, k) => sum + Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN), 0);
-  return { seconds, rssMiB: kib / 1024, cpuSeconds: cpu, stdout: r.stdout };
+  const cpu = (name) => Number(new RegExp(`${name} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1]);
+  return { seconds, cpuSeconds: cpu('User') + cpu('System'), rssMiB: kib / 1024, stdout: r.stdout };
 }
 
 export const median = (xs) => {
@@ -36,9 +35,9 @@ export function alternate(rounds, variants) {
   return samples;
 }
 
-/** Median seconds and the largest peak RSS of a variant's samples. */
+/** Median seconds (wall and CPU) and the largest peak RSS of a variant's samples. */
 export function summary(samples) {
-  return { seconds: median(samples.map((s) => s.seconds)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
+  return { seconds: median(samples.map((s) => s.seconds)), cpuSeconds: median(samples.map((s) => s.cpuSeconds)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
 }
 
 /**

@@ -5,16 +5,20 @@
  * mixes ISOs of two runs, and is never a directory edgebuild did not make.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
-import { sha256Hasher } from '../core/digest.js';
+import { listJson, type ListJson } from '../core/prettyJson.js';
+import { hashImage, writeImageFile, zeroLead } from './siteImage.js';
+import type { ImageMessage } from './siteImageWorker.js';
 import { readOwnManifest } from './ownManifest.js';
 import { sweepLeftovers } from './files.js';
 import { ownerTag } from './processIdentity.js';
 
 export const MANIFEST = 'sites.json';
+const MANIFEST_MODE = 0o644;
 
 export type OutState = 'absent' | 'empty' | 'previous';
 
@@ -79,38 +83,130 @@ export async function createStaging(out: string): Promise<string> {
   return staging;
 }
 
-export async function writeStaged(staging: string, name: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const handle = await open(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    await handle.writeFile(data);
-    await handle.chmod(mode);
-  } finally {
-    await handle.close();
+/**
+ * sites.json, written into the staging directory entry by entry as the sites are
+ * written: the same text as `JSON.stringify(document, null, 2)` with every entry in
+ * `sites`, without holding it. Synchronous: a few KiB at a time, to the page cache.
+ */
+export class ManifestWriter {
+  private readonly fd: number;
+  private readonly json: ListJson;
+  private count = 0;
+  private pending: string;
+  private open = true;
+
+  constructor(staging: string, document: Record<string, unknown> & { sites: unknown[] }) {
+    this.fd = openSync(join(staging, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, MANIFEST_MODE);
+    this.json = listJson(document, 'sites');
+    this.pending = this.json.before;
+  }
+
+  add(entry: object): void {
+    this.pending += this.json.item(entry, this.count++);
+    if (this.pending.length >= 64 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    const bytes = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+  }
+
+  /** Ends the document and closes the file; with `complete` false (a failed run), only closes it. */
+  finish(complete = true): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      if (complete) {
+        this.pending += `${this.json.after(this.count)}\n`;
+        this.flush();
+        fchmodSync(this.fd, MANIFEST_MODE); // the umask may have narrowed the mode at open()
+      }
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 
-const ZEROS = Buffer.alloc(64 * 1024);
+/** Images whose bytes wait in the shared buffer for their hash, and the room for each. */
+const SLOTS = 32;
+const SLOT_BYTES = 64 * 1024;
 
 /**
- * Writes `head` and extends the file with zeros to `size` (a hole where the
- * file system supports it); returns the sha256 of all `size` bytes.
- * Synchronous on purpose: a site ISO is a few dozen KiB written to the page
- * cache, and five awaited calls per file left the process idle half the time
- * (the caller yields to the event loop every few dozen sites, so Ctrl-C is
- * still seen).
+ * Writes site ISOs into the staging directory and hashes them on a worker thread, in the
+ * order given: the main thread renders the next sites meanwhile. Images go to the worker
+ * in batches (those written in one turn of the event loop) and their hashes come back so;
+ * their bytes go through a fixed shared buffer, so memory does not grow with their number.
  */
-export function writeStagedImage(staging: string, name: string, head: Uint8Array, size: number, mode: number): string {
-  const hash = sha256Hasher().update(head);
-  for (let left = size - head.length; left > 0; left -= ZEROS.length) hash.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left));
-  const fd = openSync(join(staging, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    for (let written = 0; written < head.length; ) written += writeSync(fd, head, written);
-    ftruncateSync(fd, size);
-    fchmodSync(fd, mode); // the umask may have narrowed `mode` at open()
-  } finally {
-    closeSync(fd);
+export class ImageWriter {
+  /** Hashes in flight beyond which images are copied into their message instead. */
+  static readonly capacity = SLOTS;
+  private readonly shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
+  private readonly slots = new Uint8Array(this.shared);
+  /** None for a few images: starting a thread (~30 ms, ~10 MiB) costs more than hashing them here. */
+  private readonly worker: Worker | undefined;
+  /** Hashes asked for, oldest first. */
+  private readonly waiting: { resolve(sha256: string): void; reject(error: Error): void }[] = [];
+  private next = 0;
+  private batch: ImageMessage[] = [];
+  private failure: Error | undefined;
+  private closed: Promise<void> | undefined;
+
+  /** `images`: how many are to come (a worker thread only for many). */
+  constructor(
+    private readonly staging: string,
+    images: number,
+  ) {
+    if (images < 2 * SLOTS) return;
+    // A small young generation: the worker's garbage is a message per batch, and its heap is RSS.
+    this.worker = new Worker(new URL('./siteImageWorker.js', import.meta.url), { workerData: this.shared, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    this.worker.on('message', (hashes: string[]) => {
+      for (const sha256 of hashes) this.waiting.shift()?.resolve(sha256);
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', () => this.fail(new Error('the site image writer stopped')));
   }
-  return hash.digest('hex');
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const job of this.waiting.splice(0)) job.reject(this.failure);
+  }
+
+  /**
+   * Writes `head` then zeros up to `size` as the new file `name` (a file system error is
+   * thrown here); resolves with the sha256 of its bytes.
+   */
+  write(name: string, head: Uint8Array, size: number, mode: number): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const lead = zeroLead(head);
+    const rest = head.subarray(lead);
+    writeImageFile(join(this.staging, name), { lead, rest, size }, mode);
+    if (!this.worker) return Promise.resolve(hashImage({ lead, rest, size }));
+    // Hashes resolve in order: with fewer than SLOTS waiting, this slot's last image is hashed.
+    const offset = (this.next++ % SLOTS) * SLOT_BYTES;
+    const fits = this.waiting.length < SLOTS && rest.length <= SLOT_BYTES;
+    if (fits) this.slots.set(rest, offset);
+    if (this.batch.length === 0) queueMicrotask(() => this.send());
+    // Else a copy: `head` may be a scratch buffer its caller fills again once this returns.
+    this.batch.push({ lead, size, rest: fits ? { offset, length: rest.length } : new Uint8Array(rest) });
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private send(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (!this.closed) this.worker?.postMessage(batch);
+  }
+
+  /** Stops the worker (again: a no-op); hashes not yet computed are dropped. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.worker?.removeAllListeners('exit');
+      await this.worker?.terminate();
+      this.fail(new Error('the site image writer was closed'));
+    })();
+    return this.closed;
+  }
 }
 
 /** Makes the staging directory --out: rename into place, swapping out a previous run. */

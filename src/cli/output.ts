@@ -1,6 +1,7 @@
 import type { Io } from './io.js';
 import { isEdgebuildError } from '../errors.js';
 import { commandFreeJson } from '../core/github/workflowCommands.js';
+import { listJson } from '../core/prettyJson.js';
 
 /**
  * The only way commands print. With `--json`, stdout carries exactly one JSON
@@ -28,6 +29,25 @@ export class Output {
   result(document: object, human: string): void {
     if (this.json) this.writeJson(document);
     else if (human) this.io.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+  }
+
+  /**
+   * `result` for a document with one long list (`document[key]`, e.g. 50,000 sites): the
+   * same JSON text, written a batch of items at a time rather than built whole.
+   */
+  resultWithList(document: object, key: string, items: Iterable<unknown>, human: string): void {
+    if (!this.json) return this.result(document, human);
+    const json = listJson(document, key);
+    let text = json.before;
+    let count = 0;
+    for (const item of items) {
+      text += json.item(item, count++);
+      if (text.length < 64 * 1024) continue;
+      // Pieces end between items, never inside a string, so each is made command-free on its own.
+      this.io.stdout.write(commandFreeJson(text));
+      text = '';
+    }
+    this.io.stdout.write(`${commandFreeJson(text + json.after(count))}\n`);
   }
 
   /** The one JSON document; it may carry build output, which must not reach a CI runner as a command. */

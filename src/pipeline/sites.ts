@@ -1,7 +1,8 @@
 /**
  * `edgebuild sites`: one small cidata ISO per edge site.
  * load → check --out → render + validate + write each site into staging → publish.
- * One pass and one site in memory at a time; staging makes it all or nothing.
+ * Rows are read one at a time, and a bounded number of written ISOs wait for their
+ * hash (computed on a worker thread); staging makes it all or nothing.
  */
 import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -9,17 +10,26 @@ import { InputError, InterruptedError, RuntimeError } from '../errors.js';
 import type { EdgebuildError } from '../errors.js';
 import { buildIsoParts } from '../core/iso9660/writer.js';
 import { compileTemplate, renderSite } from '../core/sites/template.js';
-import { parseSitesFile, type SiteRow } from '../core/sites/table.js';
+import { openSitesFile } from '../core/sites/table.js';
+import { SiteResults, type SiteResult } from '../core/sites/results.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
-import { MANIFEST, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging, writeStaged, writeStagedImage } from '../adapters/siteOutput.js';
+import { ImageWriter, MANIFEST, ManifestWriter, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
 export const DEFAULT_SITES_OUT = 'out/sites';
 /** Errors reported in one run: enough to fix a batch, short enough to read. */
 const MAX_ERRORS = 20;
-/** Sites written between two turns of the event loop: the writes are synchronous, and Ctrl-C is only seen between turns. */
+/** Sites rendered between two turns of the event loop: rendering is synchronous, and Ctrl-C is only seen between turns. */
 const SITES_PER_TURN = 32;
+/**
+ * Site ISOs written and not yet hashed: enough to keep the writer's worker busy, few
+ * enough to bound memory. Half are awaited at a time, so the other half goes to the
+ * worker as one batch.
+ */
+const IMAGES_IN_FLIGHT = ImageWriter.capacity;
+/** Room for an ISO's head: 26 sectors of descriptors and directories, and user-data up to 74 KiB. */
+const SCRATCH_BYTES = 128 * 1024;
 
 export interface SitesOptions {
   sites: string;
@@ -30,14 +40,7 @@ export interface SitesOptions {
   signal?: AbortSignal;
 }
 
-export interface SiteResult {
-  name: string;
-  row: number;
-  line: number;
-  file: string;
-  size: number;
-  sha256: string;
-}
+export type { SiteResult } from '../core/sites/results.js';
 
 export interface SitesResult {
   status: 'written';
@@ -46,7 +49,7 @@ export interface SitesResult {
   volumeId: string;
   createdAt: string;
   count: number;
-  sites: SiteResult[];
+  sites: SiteResults;
   warnings: string[];
 }
 
@@ -79,7 +82,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
   const date = imageDate(options.env);
 
-  const table = parseSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
+  const table = openSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
   const template = compileTemplate(await readUserFile(templatePath, 'user-data template', options.template), options.template);
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
@@ -88,19 +91,37 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const state = await inspectOut(out);
   await sweepStaging(out);
   const staging = await createStaging(out);
-  const sites: SiteResult[] = [];
+  const sites = new SiteResults();
   const errors: EdgebuildError[] = [];
+  let manifest: ManifestWriter;
   try {
-    // Each row is let go once its site is written: only the short result stays, so memory does not grow with the table.
-    const rows: (SiteRow | undefined)[] = table.rows;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      rows[i] = undefined;
-      if (row === undefined) continue;
+    manifest = new ManifestWriter(staging, { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: [] });
+  } catch (error) {
+    await discardStaging(staging);
+    throw error;
+  }
+  const writer = new ImageWriter(staging, table.count);
+  // ISOs not yet hashed, oldest first: each site's result is kept, and its sites.json
+  // entry written, once its hash is known, so both stay in row order.
+  const inFlight: { site: SiteResult; sha256: Promise<string> }[] = [];
+  const settle = async (): Promise<void> => {
+    const next = inFlight.shift();
+    if (!next) return;
+    const { site, sha256 } = next;
+    site.sha256 = await sha256;
+    sites.push(site);
+    manifest.add({ name: site.name, file: site.file, size: site.size, sha256: site.sha256 });
+  };
+  let rendered = 0;
+  // The image writer copies each head before write() returns: one buffer serves every site.
+  const scratch = Buffer.alloc(SCRATCH_BYTES);
+  try {
+    // Rows are made one at a time from the sites file: only the short results stay.
+    for (const row of table.rows()) {
       if (row.row % SITES_PER_TURN === 0) await setImmediate();
       if (options.signal?.aborted) throw new InterruptedError();
       try {
-        const rendered = renderSite(template, {
+        const { text } = renderSite(template, {
           name: row.name,
           row: row.row,
           place: { file: options.sites, line: row.line },
@@ -111,16 +132,18 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
         const iso = buildIsoParts({
           volumeId: SITE_VOLUME_ID,
           files: [
-            { name: 'user-data', data: Buffer.from(rendered.text, 'utf8') },
+            { name: 'user-data', data: Buffer.from(text, 'utf8') },
             { name: 'meta-data', data: Buffer.alloc(0) },
           ],
           date,
-        });
-        const file = `${row.fileName}.iso`;
+        }, scratch);
+        const site: SiteResult = { name: row.name, row: row.row, line: row.line, file: `${row.fileName}.iso`, size: iso.size, sha256: '' };
         // 0600: site user-data usually carries a registration token.
-        const sha256 = writeStagedImage(staging, file, iso.head, iso.size, 0o600);
-        sites.push({ name: row.name, row: row.row, line: row.line, file, size: iso.size, sha256 });
-        hooks.onProgress?.(sites.length, table.rows.length);
+        const sha256 = writer.write(site.file, iso.head, iso.size, 0o600);
+        sha256.catch(() => undefined); // a failure is thrown when its turn comes in settle()
+        inFlight.push({ site, sha256 });
+        if (inFlight.length >= IMAGES_IN_FLIGHT) while (inFlight.length > IMAGES_IN_FLIGHT / 2) await settle();
+        hooks.onProgress?.(++rendered, table.count);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         errors.push(error);
@@ -128,15 +151,18 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
       }
     }
     const [firstError] = errors;
-    if (firstError) throw aggregate(firstError, errors, table.rows.length);
-    const manifest = { volumeId: SITE_VOLUME_ID, createdAt: date.toISOString(), sites: sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 })) };
-    await writeStaged(staging, MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+    if (firstError) throw aggregate(firstError, errors, table.count);
+    while (inFlight.length > 0) await settle();
+    await writer.close();
+    manifest.finish();
     try {
       await publishStaging(staging, out, state);
     } catch (error) {
       throw new RuntimeError(`cannot move the site ISOs into ${out}: ${(error as Error).message}`, { code: 'sites-publish', fix: 'check that --out is writable and not in use', cause: error });
     }
   } catch (error) {
+    await writer.close(); // no write may land in the staging directory once it is being removed
+    manifest.finish(false);
     await discardStaging(staging);
     throw error;
   }

@@ -221,6 +221,27 @@ describe('edgebuild sites: failures write nothing', () => {
     expect(readdirSync(join(work, 'mine'))).toEqual(['notes.txt']);
   });
 
+  test('600 sites (several CSV batches, more than the ISOs in flight): sites.json and --json list them in row order with their real sha256, as JSON.stringify writes them', () => {
+    const names = Array.from({ length: 600 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+    writeFileSync(join(work, 'six.csv'), `name,city,zip,ip\n${names.map((n, i) => `${n},"c${i}, ""x""",${i},10.0.${i >> 8}.${i & 255}/24\n${i % 100 === 0 ? '\n' : ''}`).join('')}`);
+    const r = cli(['sites', '-s', 'six.csv', '-t', 'template.yaml', '-o', 'six-out', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(join(work, 'six-out', 'sites.json'), 'utf8');
+    const manifest = JSON.parse(text) as { sites: { name: string; file: string; size: number; sha256: string }[] };
+    expect(text).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+    const doc = JSON.parse(r.stdout) as { count: number; sites: { name: string; row: number; line: number; file: string; size: number; sha256: string }[] };
+    expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+    expect(doc.count).toBe(600);
+    expect(manifest.sites.map((s) => s.name)).toEqual(names);
+    expect(doc.sites.map(({ name, file, size, sha256 }) => ({ name, file, size, sha256 }))).toEqual(manifest.sites);
+    expect(doc.sites.map((s) => s.row)).toEqual(names.map((_, i) => i + 1));
+    expect(doc.sites[599]!.line).toBe(2 + 599 + 6); // a blank line after rows 1, 101, ..., 501
+    for (const s of manifest.sites.filter((_, i) => i % 37 === 0 || i === 599)) {
+      const bytes = readFileSync(join(work, 'six-out', s.file));
+      expect([bytes.length, createHash('sha256').update(bytes).digest('hex')]).toEqual([s.size, s.sha256]);
+    }
+  });
+
   test('Ctrl-C part way: exit 130, no --out, no staging left', async () => {
     const rows = ['name,city,zip,ip', ...Array.from({ length: 5000 }, (_, i) => `s${i},c,${i},ip`)];
     writeFileSync(join(work, 'many.csv'), `${rows.join('\n')}\n`);

@@ -34,3 +34,24 @@ describe('buildIso', () => {
     expect(() => buildIso({ volumeId: 'cidata', files, date: DATE })).toThrow(message);
   });
 });
+
+describe('buildIsoParts with a scratch buffer', () => {
+  const spec = (text: string) => ({ volumeId: 'cidata', files: [{ name: 'user-data', data: Buffer.from(text) }, { name: 'meta-data', data: Buffer.alloc(0) }], date: new Date(1767225600000) });
+
+  test('builds the same head in it, whatever an earlier image left there', () => {
+    const scratch = Buffer.alloc(128 * 1024);
+    buildIsoParts(spec(`#cloud-config\n${'x'.repeat(20000)}\n`), scratch);
+    const small = spec('#cloud-config\na: 1\n');
+    const parts = buildIsoParts(small, scratch);
+    expect(parts.head.buffer).toBe(scratch.buffer);
+    expect(Buffer.compare(parts.head, buildIsoParts(small).head)).toBe(0);
+    expect(parts.size).toBe(buildIsoParts(small).size);
+  });
+
+  test('one too small is not used', () => {
+    const scratch = Buffer.alloc(4096);
+    const parts = buildIsoParts(spec('#cloud-config\n'), scratch);
+    expect(parts.head.buffer).not.toBe(scratch.buffer);
+    expect(Buffer.compare(parts.head, buildIsoParts(spec('#cloud-config\n')).head)).toBe(0);
+  });
+});

@@ -80,6 +80,44 @@ describe('renderSite', () => {
     );
   });
 
+  // Positions where the substituted scalars alone are read back (the template's document is known good).
+  const QUICK = ['#cloud-config', 'stylus:', '  plain: ${site:v}', '  multi: x', '    ${site:v} y', "  single: 'a ${site:v}'", '  double: "${site:v}" # c', '  list:', '    - ${site:v}', '  flow: [ "${site:v}", {k: "${site:v}"} ]', '  many: ${site:v}${site:w}', ''].join('\n');
+  // Positions where a value can break or change the document: keys, tags, anchors, blocks.
+  const WHOLE = [
+    '#cloud-config\n${site:v}: 1\nx: 2\n',
+    '#cloud-config\n["${site:v}"]: 1\n',
+    '#cloud-config\nvlan: !!int ${site:v}\n',
+    '#cloud-config\na: &n ${site:v}\nm:\n  *n : 1\n  x: 2\n',
+    '#cloud-config\na: &l ["${site:v}"]\nb: *l\n',
+    '#cloud-config\nb: >\n  ${site:v}\n',
+  ];
+
+  test('values in flow scalars are read back alone; keys, tags, anchors and blocks read the whole document', () => {
+    expect(renderSite(compileTemplate(QUICK, 'tpl.yaml'), site({ v: 'x', w: 'y' })).check).toBe('scalars');
+    expect(renderSite(compileTemplate(TEMPLATE, 'tpl.yaml'), site({ name: 'b', city: 'c' }, { TOKEN: 't' })).check).toBe('scalars');
+    for (const template of WHOLE) expect(renderSite(compileTemplate(template, 'tpl.yaml'), site({ v: '1' })).check).toBe('document');
+  });
+
+  test('property: whenever the scalars alone are read back, the whole document reads as the template says', () => {
+    const templates = [QUICK, ...WHOLE];
+    fc.assert(
+      fc.property(fc.constantFrom(...templates), fc.oneof(fc.constantFrom(...AWKWARD), fc.string({ unit: 'binary', maxLength: 30 })), fc.string({ maxLength: 5 }), (template, v, w) => {
+        fc.pre(!/[\ud800-\udfff]/.test(v));
+        let rendered;
+        try {
+          rendered = renderSite(compileTemplate(template, 'tpl.yaml'), site({ v, w }));
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError); // only a key, tag or anchor position may fail
+          expect(template).not.toBe(QUICK);
+          return;
+        }
+        if (rendered.check !== 'scalars') return;
+        expect(parse(rendered.text, { uniqueKeys: true })).toEqual({ stylus: { plain: v, multi: `x ${v} y`, single: `a ${v}`, double: v, list: [v], flow: [v, { k: v }], many: `${v}${w}` } });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('a | block stays a readable block when its values allow', () => {
     const template = '#cloud-config\nstages:\n  boot:\n    - commands:\n        - |\n          hostnamectl set-hostname ${site:name}\n          echo "${site:city}: ok" # kept\n';
     const text = render(template, { name: 'berlin-01', city: 'Berlin "Mitte"' });

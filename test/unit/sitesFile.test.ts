@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { csvDelimiter, lineCursor, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sites/table.js';
+import { csvDelimiter, lineCursor, openSitesFile, parseSitesFile, safeFileName, sitesFormat } from '../../src/core/sites/table.js';
 import { InputError } from '../../src/errors.js';
 
 function failure(text: string, file: string): InputError {
@@ -128,6 +128,15 @@ describe('line numbers in one pass', () => {
     expect(rows[1000]!.line).toBe(1002);
     expect(rows[1001]!.line).toBe(1005);
     expect(rows[2999]!.line).toBe(3003);
+  });
+
+  test('parsing a CSV file numbers its lines in one pass: bytes looked at stay within its size, for 20,000 rows', () => {
+    const text = `name,a\n${Array.from({ length: 20000 }, (_, i) => `s${i},"x\ny"\n`).join('')}`;
+    const source = openSitesFile(text, 'sites.csv');
+    expect(source.count).toBe(20000);
+    expect(source.lineBytesScanned).toBeGreaterThan(0);
+    expect(source.lineBytesScanned).toBeLessThanOrEqual(Buffer.byteLength(text));
+    expect([...source.rows()].at(-1)!.line).toBe(40000);
   });
 
   test('offsets asked for out of order are a programming error, not a silent wrong line', () => {

@@ -29,9 +29,10 @@ export async function sitesCommand({ options, io, out }: CommandContext<Flags>):
       },
     },
   );
-  const width = Math.max(...result.sites.slice(0, SHOWN).map((s) => s.file.length));
-  const lines = result.sites.slice(0, SHOWN).map((s) => `  ${s.file.padEnd(width)}  ${String(s.size).padStart(8)}  ${s.sha256}`);
+  const shown = result.sites.first(SHOWN);
+  const width = Math.max(...shown.map((s) => s.file.length));
+  const lines = shown.map((s) => `  ${s.file.padEnd(width)}  ${String(s.size).padStart(8)}  ${s.sha256}`);
   if (result.sites.length > SHOWN) lines.push(`  ... and ${result.sites.length - SHOWN} more (see sites.json)`);
-  out.result(result, [`Wrote ${result.count} site ISO${result.count === 1 ? '' : 's'} (volume id ${result.volumeId}) to ${result.out}`, ...lines, `  manifest  ${result.manifest}`].join('\n'));
+  out.resultWithList(result, 'sites', result.sites, [`Wrote ${result.count} site ISO${result.count === 1 ? '' : 's'} (volume id ${result.volumeId}) to ${result.out}`, ...lines, `  manifest  ${result.manifest}`].join('\n'));
   return 0;
 }

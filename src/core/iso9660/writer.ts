@@ -205,7 +205,12 @@ export function buildIso(spec: IsoSpec): Buffer {
   return Buffer.concat([head, Buffer.alloc(size - head.length)]);
 }
 
-export function buildIsoParts(spec: IsoSpec): IsoParts {
+/**
+ * With `scratch`, the head is built in it when it is large enough (and is a view of it,
+ * valid until the next call with the same scratch): thousands of site ISOs need no
+ * buffer of their own each.
+ */
+export function buildIsoParts(spec: IsoSpec, scratch?: Buffer): IsoParts {
   const files = [...spec.files];
   if (new Set(files.map((f) => f.name)).size !== files.length) throw new Error('duplicate file names');
   for (const f of files) {
@@ -258,7 +263,7 @@ export function buildIsoParts(spec: IsoSpec): IsoParts {
   terminator.write('CD001', 1, 'latin1');
   terminator[6] = 1;
 
-  const image = Buffer.alloc(next * SECTOR);
+  const image = scratch && scratch.length >= next * SECTOR ? scratch.subarray(0, next * SECTOR).fill(0) : Buffer.alloc(next * SECTOR);
   volumeDescriptor(spec, layout, false).copy(image, 16 * SECTOR);
   volumeDescriptor(spec, layout, true).copy(image, 17 * SECTOR);
   terminator.copy(image, 18 * SECTOR);

@@ -27,6 +27,15 @@ export interface SitesTable {
   columns: string[];
 }
 
+/** A checked sites file whose rows are made one at a time, in order, when iterated. */
+export interface SitesSource {
+  columns: string[];
+  count: number;
+  /** Bytes of a CSV file looked at to number its rows' lines: one pass, at most its size, however many rows (observable by tests). */
+  lineBytesScanned: number;
+  rows(): Iterable<SiteRow>;
+}
+
 const NAME_COLUMN = 'name';
 
 export function sitesFormat(file: string): 'csv' | 'yaml' {
@@ -102,35 +111,39 @@ function csvHeader(record: string[], file: string): string[] {
   return columns;
 }
 
-function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[] } {
-  const bytes = Buffer.from(text, 'utf8');
+function csvOptions(text: string) {
+  return { bom: true, trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) };
+}
+
+function valuesOf(record: string[], columns: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  record.forEach((v, i) => {
+    if (v !== '') values.set(columns[i]!, v);
+  });
+  return values;
+}
+
+/**
+ * Reads the CSV once, handing each data record to `onRow` with its line, the byte offset
+ * where it starts (after the previous record) and the header, and keeping none of them.
+ */
+function csvScan(bytes: Buffer, text: string, file: string, onRow: (record: string[], line: number, start: number, columns: readonly string[]) => void): { columns: string[]; lineBytesScanned: number } {
   // csv-parse's own line counter is off by one on CRLF files; count from byte offsets.
   const lines = lineCursor(bytes);
   let columns: string[] | undefined;
   let previousEnd = 0;
-  const rows: RawRow[] = [];
   try {
-    // Each record becomes a row as it is parsed (on_record keeps none for
-    // csv-parse to return): no array of records and per-record info objects
-    // is ever held beside the rows.
+    // on_record returns null: csv-parse keeps no record (nor its info object) to return.
     parseCsv(bytes, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      delimiter: csvDelimiter(text),
+      ...csvOptions(text),
       on_record: (record, context) => {
+        const start = previousEnd;
+        previousEnd = context.bytes;
         if (!columns) {
           columns = csvHeader(record, file);
-          previousEnd = context.bytes;
           return null;
         }
-        const line = lines.lineAt(previousEnd);
-        previousEnd = context.bytes;
-        const values = new Map<string, string>();
-        record.forEach((v, i) => {
-          if (v !== '') values.set(columns![i]!, v);
-        });
-        rows.push({ line, values });
+        onRow(record, lines.lineAt(start), start, columns);
         return null;
       },
     });
@@ -145,7 +158,7 @@ function csvRows(text: string, file: string): { rows: RawRow[]; columns: string[
     throw error;
   }
   if (!columns) throw new InputError(`${file}: the sites file is empty`, { code: 'sites-empty', fix: `add a header row with a ${NAME_COLUMN} column and one row per site` });
-  return { rows, columns };
+  return { columns, lineBytesScanned: lines.scanned };
 }
 
 /** A plain `007` is the int 7 to a YAML parser; a site value is the text the user typed. */
@@ -214,10 +227,11 @@ function yamlRows(text: string, file: string): { rows: RawRow[]; columns: string
   return { rows, columns };
 }
 
-/** Parses a sites file and checks names: present, file-safe, unique. */
-export function parseSitesFile(text: string, file: string): SitesTable {
-  const { rows: raw, columns } = sitesFormat(file) === 'csv' ? csvRows(text, file) : yamlRows(text, file);
-  if (raw.length === 0) throw new InputError(`${file}: the sites file holds no sites`, { code: 'sites-empty', fix: 'add one row per site' });
+/** Records parsed again per batch of rows: the table is never held whole, and csv-parse is set up once per batch. */
+const CSV_BATCH = 32;
+
+function checkColumns(columns: string[], count: number, file: string): void {
+  if (count === 0) throw new InputError(`${file}: the sites file holds no sites`, { code: 'sites-empty', fix: 'add one row per site' });
   if (!columns.includes(NAME_COLUMN)) {
     const near = columns.find((c) => c.trim().toLowerCase() === NAME_COLUMN);
     throw inputErrorAt({ file, line: 1 }, `there is no "${NAME_COLUMN}" column`, {
@@ -225,26 +239,90 @@ export function parseSitesFile(text: string, file: string): SitesTable {
       fix: near ? `rename column "${near}" to "${NAME_COLUMN}" (column names are case-sensitive)` : `add a "${NAME_COLUMN}" column: it names each site and its ISO file`,
     });
   }
-  const byFile = new Map<string, SiteRow>();
-  const rows = raw.map((r, i): SiteRow => {
-    const name = r.values.get(NAME_COLUMN);
-    const place = { file, line: r.line };
-    const details = { row: i + 1, field: NAME_COLUMN };
-    if (name === undefined) throw inputErrorAt(place, `site in row ${i + 1} has no ${NAME_COLUMN}`, { code: 'sites-name', fix: 'give every site a name', details });
-    const fileName = safeFileName(name);
-    if (fileName === '') throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${i + 1}) has no letters or digits to make a file name of`, { code: 'sites-name', fix: 'use letters, digits, "-", "_" or "." in site names', details: { ...details, site: name } });
-    const row: SiteRow = { row: i + 1, line: r.line, name, fileName, values: r.values };
+}
+
+interface Named {
+  name: string;
+  row: number;
+  line: number;
+}
+
+/** The site's name and file name; throws when it has none or shares its file with an earlier site in `byFile`. */
+function siteName(name: string | undefined, line: number, row: number, file: string, byFile?: Map<string, Named>): { name: string; fileName: string } {
+  const place = { file, line };
+  const details = { row, field: NAME_COLUMN };
+  if (name === undefined) throw inputErrorAt(place, `site in row ${row} has no ${NAME_COLUMN}`, { code: 'sites-name', fix: 'give every site a name', details });
+  const fileName = safeFileName(name);
+  if (fileName === '') throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${row}) has no letters or digits to make a file name of`, { code: 'sites-name', fix: 'use letters, digits, "-", "_" or "." in site names', details: { ...details, site: name } });
+  if (byFile) {
     const key = fileName.toLowerCase(); // case-insensitive file systems would merge them
     const clash = byFile.get(key);
     if (clash) {
-      throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${i + 1}) would be written to ${fileName}.iso, like site ${JSON.stringify(clash.name)} (row ${clash.row}, line ${clash.line})`, {
+      throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${row}) would be written to ${fileName}.iso, like site ${JSON.stringify(clash.name)} (row ${clash.row}, line ${clash.line})`, {
         code: 'sites-duplicate',
         fix: 'give every site a distinct name',
         details: { ...details, site: name, other: { site: clash.name, row: clash.row, line: clash.line } },
       });
     }
-    byFile.set(key, row);
-    return row;
+    byFile.set(key, { name, row, line });
+  }
+  return { name, fileName };
+}
+
+/**
+ * Parses and checks a sites file (names present, file-safe, unique) without holding its
+ * rows: a CSV file is read once to check it, keeping only each row's offset, line and
+ * name, and its rows are parsed again a batch at a time as they are iterated. Every
+ * input error is thrown here, before the first row is handed out.
+ */
+export function openSitesFile(text: string, file: string): SitesSource {
+  const byFile = new Map<string, Named>();
+  if (sitesFormat(file) === 'yaml') {
+    const { rows: raw, columns } = yamlRows(text, file);
+    checkColumns(columns, raw.length, file);
+    const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r.values.get(NAME_COLUMN), r.line, i + 1, file, byFile), values: r.values }));
+    return { columns, count: rows.length, lineBytesScanned: 0, rows: () => rows };
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  const starts: number[] = [];
+  const lines: number[] = [];
+  let nameError: unknown;
+  const { columns, lineBytesScanned } = csvScan(bytes, text, file, (record, line, start, header) => {
+    starts.push(start);
+    lines.push(line);
+    // Kept for after the scan: a CSV syntax error anywhere, or a missing name column, is reported first.
+    if (nameError === undefined) {
+      try {
+        // Only the name: no map of values is made for a row here.
+        const name = record[header.indexOf(NAME_COLUMN)];
+        siteName(name === '' ? undefined : name, line, starts.length, file, byFile);
+      } catch (error) {
+        nameError = error;
+      }
+    }
   });
-  return { rows, columns };
+  checkColumns(columns, starts.length, file);
+  if (nameError !== undefined) throw nameError;
+  byFile.clear();
+  const options = { trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) };
+  const header = columns;
+  function* rows(): Generator<SiteRow> {
+    for (let first = 0; first < starts.length; first += CSV_BATCH) {
+      const end = first + CSV_BATCH < starts.length ? starts[first + CSV_BATCH]! : bytes.length;
+      const records = parseCsv(bytes.subarray(starts[first], end), options) as string[][];
+      if (records.length !== Math.min(CSV_BATCH, starts.length - first)) throw new Error(`internal: ${file} read differently from row ${first + 1}`);
+      for (let i = 0; i < records.length; i++) {
+        const values = valuesOf(records[i]!, header);
+        const line = lines[first + i]!;
+        yield { row: first + i + 1, line, ...siteName(values.get(NAME_COLUMN), line, first + i + 1, file), values };
+      }
+    }
+  }
+  return { columns, count: starts.length, lineBytesScanned, rows };
+}
+
+/** Parses a sites file and checks names: present, file-safe, unique. */
+export function parseSitesFile(text: string, file: string): SitesTable {
+  const source = openSitesFile(text, file);
+  return { rows: [...source.rows()], columns: source.columns };
 }

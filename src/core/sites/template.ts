@@ -9,8 +9,8 @@
  * while everything else in the template (comments, order, style) is kept byte
  * for byte. Placeholders in comments are left alone. Pure.
  */
-import { isScalar, visit } from 'yaml';
-import type { Scalar } from 'yaml';
+import { CST, Parser, isPair, isScalar, visit } from 'yaml';
+import type { Node, Scalar } from 'yaml';
 import { InputError, inputErrorAt } from '../../errors.js';
 import type { Place } from '../../errors.js';
 import { MissingValueError, UnknownPlaceholderError, expand, hasPlaceholder, redact } from '../placeholders.js';
@@ -29,6 +29,12 @@ interface Target {
   tagged: boolean;
   /** A `|` block: substituted in place when the values allow, to stay readable. */
   literal: boolean;
+  /**
+   * A value (not in a key), untagged, unanchored flow scalar (plain or quoted): whatever
+   * the row holds, its replacement is one double-quoted scalar on one line in the same
+   * place, so only that scalar's reading can differ from the template's (see renderSite).
+   */
+  quick: boolean;
   place: Place;
 }
 
@@ -46,6 +52,8 @@ export interface RenderedSite {
   text: string;
   /** Environment values in the text: never print them. */
   secrets: string[];
+  /** How the text was read back: the substituted scalars alone, or the whole document. */
+  check: 'scalars' | 'document';
 }
 
 /** What a site's row and the environment offer, and where to point errors. */
@@ -83,7 +91,7 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
   const fields = new Set<string>();
   const envNames = new Set<string>();
   visit(doc, {
-    Scalar(_key, node: Scalar) {
+    Scalar(_key, node: Scalar, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${') || !node.range) return;
       const start = node.range[0];
       const place = { file, ...lines.linePos(start) };
@@ -99,11 +107,26 @@ export function compileTemplate(source: string, file: string): SiteTemplate {
       }
       // `echo ${HOME}` holds no placeholder: leave it exactly as written.
       if (!changesOnExpand(node.value)) return;
-      targets.push({ ...scalarSlot(source, node), value: node.value, tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, place });
+      const flow = node.type === 'PLAIN' || node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE';
+      const quick = flow && node.tag === undefined && !inKeyOrAnchored(node, path);
+      targets.push({ ...scalarSlot(source, node), value: node.value, tagged: node.tag !== undefined, literal: node.type === 'BLOCK_LITERAL' && node.tag === undefined, quick, place });
     },
   });
   targets.sort((a, b) => a.start - b.start);
   return { file, source, targets, fields, envNames };
+}
+
+/**
+ * Whether the node is (inside) a mapping key, or it or a collection around it carries an
+ * anchor: a key's text decides duplicate keys and the 1024-character limit of implicit
+ * keys, and an anchored node can come back as a key through an alias.
+ */
+function inKeyOrAnchored(node: Scalar, path: readonly unknown[]): boolean {
+  if (node.anchor !== undefined) return true;
+  return path.some((step, i) => {
+    if (isPair(step)) return step.key === (path[i + 1] ?? node);
+    return (step as Partial<Node>).anchor !== undefined;
+  });
 }
 
 /** The site fields substituted on a line of the rendered text, to name them in errors. */
@@ -165,7 +188,7 @@ interface Spliced {
   text: string;
   /** Offsets in `text` of untagged substituted scalars, with the value each must read back as. */
   expected: Map<number, string>;
-  placed: { start: number; fields: string[] }[];
+  placed: { start: number; end: number; fields: string[] }[];
 }
 
 function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: boolean): Spliced {
@@ -178,7 +201,26 @@ function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: bool
   template.targets.forEach((target, i) => {
     if (!target.tagged) expected.set(starts[i]!, expanded[i]!.value);
   });
-  return { text, expected, placed: expanded.map((e, i) => ({ start: starts[i]!, fields: e.fields })) };
+  return { text, expected, placed: expanded.map((e, i) => ({ start: starts[i]!, end: starts[i]! + edits[i]!.text.length, fields: e.fields })) };
+}
+
+/**
+ * Whether `quoted`, read by the YAML parser on its own, is one double-quoted scalar on one
+ * line, ending where the text ends, that holds exactly `value`. Self-delimited like that,
+ * it reads the same wherever a flow scalar stood.
+ */
+function readsBackAlone(quoted: string, value: string): boolean {
+  if (/[\r\n]/.test(quoted)) return false;
+  const tokens = [...new Parser().parse(quoted)];
+  const [doc] = tokens;
+  if (tokens.length !== 1 || doc?.type !== 'document' || doc.start.length > 0 || (doc.end?.length ?? 0) > 0) return false;
+  const scalar = doc.value;
+  if (scalar?.type !== 'double-quoted-scalar' || scalar.source !== quoted) return false;
+  let clean = true;
+  const read = CST.resolveAsScalar(scalar, true, () => {
+    clean = false;
+  });
+  return clean && read?.type === 'QUOTE_DOUBLE' && read.value === value;
 }
 
 /** Every substituted scalar must read back as exactly its value; returns the first that does not. */
@@ -205,12 +247,17 @@ export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSit
     // Scripts in `|` blocks stay readable when their values allow; otherwise quote them.
     const attempt = splice(template, expanded, true);
     try {
-      if (misread(parseUserData(attempt.text, label).doc, attempt.expected) === undefined) return { text: attempt.text, secrets };
+      if (misread(parseUserData(attempt.text, label).doc, attempt.expected) === undefined) return { text: attempt.text, secrets, check: 'document' };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
     }
   }
   const { text, expected, placed } = splice(template, expanded, false);
+  // The template parsed as valid user-data; when every substitution is a quick one, the
+  // rendered text is that document with those flow scalars, and nothing else, replaced
+  // by one-line double-quoted scalars: only their reading can differ, so the parser
+  // reads just those (the whole document is read back when any one is not as expected).
+  if (template.targets.every((t) => t.quick) && placed.every((p, i) => readsBackAlone(text.slice(p.start, p.end), expanded[i]!.value))) return { text, secrets, check: 'scalars' };
   let parsed;
   try {
     parsed = parseUserData(text, label);
@@ -224,5 +271,5 @@ export function renderSite(template: SiteTemplate, site: SiteInput): RenderedSit
   }
   const wrong = misread(parsed.doc, expected);
   if (wrong !== undefined) throw new Error(`internal: a substituted value did not read back unchanged at offset ${wrong}`);
-  return { text, secrets };
+  return { text, secrets, check: 'document' };
 }

@@ -1,0 +1,63 @@
+/**
+ * The results of written sites, for the `--json` output, held in about 100 bytes a site
+ * rather than an object and two strings each: 50,000 sites stay a few MiB. Pure.
+ */
+export interface SiteResult {
+  name: string;
+  row: number;
+  line: number;
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+const HASH_BYTES = 32;
+
+export class SiteResults implements Iterable<SiteResult> {
+  private readonly names: string[] = [];
+  private readonly files: string[] = [];
+  /** row, line and size of each site. */
+  private numbers = new Float64Array(3 * 64);
+  private hashes = Buffer.alloc(HASH_BYTES * 64);
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  push(site: SiteResult): void {
+    const i = this.names.length;
+    if ((i + 1) * HASH_BYTES > this.hashes.length) {
+      const numbers = new Float64Array(this.numbers.length * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+      const hashes = Buffer.alloc(this.hashes.length * 2);
+      this.hashes.copy(hashes);
+      this.hashes = hashes;
+    }
+    if (this.hashes.write(site.sha256, i * HASH_BYTES, 'hex') !== HASH_BYTES) throw new Error(`internal: ${site.sha256} is not a sha256`);
+    this.numbers[3 * i] = site.row;
+    this.numbers[3 * i + 1] = site.line;
+    this.numbers[3 * i + 2] = site.size;
+    this.names.push(site.name);
+    this.files.push(site.file);
+  }
+
+  at(i: number): SiteResult {
+    const [row, line, size] = this.numbers.subarray(3 * i, 3 * i + 3);
+    return { name: this.names[i]!, row: row!, line: line!, file: this.files[i]!, size: size!, sha256: this.hashes.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES) };
+  }
+
+  /** The first `count` results. */
+  first(count: number): SiteResult[] {
+    return Array.from({ length: Math.min(count, this.length) }, (_, i) => this.at(i));
+  }
+
+  /** JSON.stringify of a result that holds these: the list of results. */
+  toJSON(): SiteResult[] {
+    return [...this];
+  }
+
+  *[Symbol.iterator](): Iterator<SiteResult> {
+    for (let i = 0; i < this.names.length; i++) yield this.at(i);
+  }
+}
