@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/setup/longestFirst.js';
 
 /**
  * Three tiers (docs/development.md):
@@ -25,6 +26,7 @@ export default defineConfig({
     // workers keep a 2-CPU machine responsive.
     maxWorkers: 2,
     setupFiles: ['test/setup/fastCheck.ts'],
+    sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: E2E } },
