@@ -28,7 +28,8 @@ export default defineConfig({
     setupFiles: ['test/setup/fastCheck.ts'],
     sequence: { sequencer: LongestFirst },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Unit files share a worker's module cache (no per-file re-import of src/): they hold no state between files.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: E2E } },
       { extends: true, test: { name: 'e2e', include: E2E } },
     ],

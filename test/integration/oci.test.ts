@@ -12,7 +12,9 @@ import { sha256 } from '../../src/core/digest.js';
 import { ARTIFACT_TYPE, BUILD_KEY, CANVOS_TAG, EMPTY_DIGEST, EMPTY_TYPE, ISO_TYPE, MANIFEST_LAYER_TYPE, OCI_MANIFEST_TYPE, TITLE, imageManifestProblems } from '../../src/core/ociArtifact.js';
 import { publishSet } from '../fixtures/publishedSet.js';
 import { makeCa, startRegistry, startTokenServer, type TestCa, type TestRegistry, type TokenServer } from '../fixtures/ociRegistry.js';
-import { TOKEN, USER_DATA, cli, fresh, httpGet, work } from './ociWork.js';
+import { TOKEN, USER_DATA, cli, fresh, httpGet, useWorkDir, work } from './ociWork.js';
+
+useWorkDir();
 
 const PASSWORD = 's3cret-registry-password';
 const IDENTITY_TOKEN = 'identity-refresh-token-91c2';

@@ -11,7 +11,9 @@ import { InterruptedError } from '../../src/errors.js';
 import { runPush } from '../../src/pipeline/push.js';
 import { publishSet } from '../fixtures/publishedSet.js';
 import { registryDirFor, startRegistry } from '../fixtures/ociRegistry.js';
-import { USER_DATA, cli, fresh, httpGet, work } from './ociWork.js';
+import { USER_DATA, cli, fresh, httpGet, useWorkDir, work } from './ociWork.js';
+
+useWorkDir();
 
 test('an interrupted push leaves no tag; pushed again it completes and pulls verified', async () => {
   const big = fresh('interrupt-dist');

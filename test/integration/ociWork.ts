@@ -14,12 +14,16 @@ import { runCli } from './cli.js';
 export const TOKEN = 'edge-registration-token-7f3a';
 export const USER_DATA = `#cloud-config\nstylus:\n  site:\n    edgeHostToken: ${TOKEN}\n  imageRedirectWebhook:\n    enable: false\n`;
 
-/** The test file's work directory (set in its beforeAll, removed after its tests). */
+/** The test file's work directory, made before its tests and removed after them by useWorkDir(). */
 export let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'edgebuild-oci-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Call at the top level of the test file. */
+export function useWorkDir(): void {
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'edgebuild-oci-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+}
 
 /** GET on the plain-http registry, as any client would: the stored manifest's bytes. */
 export function httpGet(host: string, path: string, accept = OCI_MANIFEST_TYPE): Promise<{ status: number; body: Buffer }> {
