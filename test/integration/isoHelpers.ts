@@ -134,20 +134,33 @@ export function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** The process group of `pid` (field 5 of /proc/<pid>/stat; read here, not with the code under test); undefined once it is gone. */
-export function groupOf(pid: number | string): number | undefined {
+/** Fields 3 on of /proc/<pid>/stat (read here, not with the code under test); undefined once it is gone. */
+function statOf(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-/** Processes whose process group is `pgid`. */
+/** The process group of `pid` (field 5 of /proc/<pid>/stat); undefined once it is gone. */
+export function groupOf(pid: number | string): number | undefined {
+  const fields = statOf(pid);
+  return fields ? Number(fields[2]) : undefined;
+}
+
+/**
+ * Live processes whose process group is `pgid`. A zombie (state Z) has
+ * exited and holds nothing: an orphan's waits for init to reap it, which
+ * some inits (this sandbox's) do late.
+ */
 export function processesInGroup(pgid: number): number[] {
   return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && groupOf(entry) === pgid)
+    .filter((entry) => {
+      const fields = /^\d+$/.test(entry) ? statOf(entry) : undefined;
+      return fields !== undefined && Number(fields[2]) === pgid && fields[0] !== 'Z';
+    })
     .map(Number);
 }
 
