@@ -150,18 +150,20 @@ export function groupOf(pid: number | string): number | undefined {
   return fields ? Number(fields[2]) : undefined;
 }
 
-/**
- * Live processes whose process group is `pgid`. A zombie (state Z) has
- * exited and holds nothing: an orphan's waits for init to reap it, which
- * some inits (this sandbox's) do late.
- */
+/** Processes whose process group is `pgid`, zombies included (as kill(-pgid, 0) sees them). */
 export function processesInGroup(pgid: number): number[] {
   return readdirSync('/proc')
-    .filter((entry) => {
-      const fields = /^\d+$/.test(entry) ? statOf(entry) : undefined;
-      return fields !== undefined && Number(fields[2]) === pgid && fields[0] !== 'Z';
-    })
+    .filter((entry) => /^\d+$/.test(entry) && groupOf(entry) === pgid)
     .map(Number);
+}
+
+/**
+ * Those of processesInGroup() still running: a zombie (state Z) has exited
+ * and holds nothing. An orphan's zombie waits for init to reap it, which
+ * some inits (this sandbox's) do up to a second late.
+ */
+export function runningInGroup(pgid: number): number[] {
+  return processesInGroup(pgid).filter((pid) => statOf(pid)?.[0] !== 'Z');
 }
 
 /** All command lines of running processes containing `needle`. */
