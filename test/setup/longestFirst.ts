@@ -10,12 +10,12 @@
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Longest first, as measured on a quiet 2-CPU machine (BENCHMARKS.md, "The test loop"). */
+/** Longest first, hooks included (BENCHMARKS.md, "The test loop"). */
 export const LONGEST = [
-  'test/integration/isoBuild.test.ts',
   'test/integration/package.test.ts',
-  'test/integration/remaster.test.ts',
+  'test/integration/isoBuild.test.ts',
   'test/integration/ociLarge.test.ts',
+  'test/integration/remaster.test.ts',
   'test/integration/proc.test.ts',
   'test/integration/oci.test.ts',
   'test/integration/pty.test.ts',
