@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/setup/longestFirst.js';
 
 /**
  * Three tiers (docs/development.md):
@@ -21,10 +22,18 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration tests share one Docker engine and spawn many processes; two
-    // workers keep a 2-CPU machine responsive.
-    maxWorkers: 2,
+    // Three workers on two CPUs: the long files mostly wait (Docker, QEMU,
+    // a registry hashing, grace periods), so a third file fills the gaps; the
+    // files whose fixture builds share the engine take turns
+    // (oneBuildFileAtATime in test/integration/dockerGuard.ts).
+    maxWorkers: 3,
+    // Files share their worker's module cache instead of importing src/ and
+    // its dependencies afresh each: 15% of the integration tier's CPU, 60% of
+    // the unit tier's. No test keeps module state between files (no vi.mock,
+    // no module-level mutation; hooks are registered by the test file).
+    isolate: false,
     setupFiles: ['test/setup/fastCheck.ts'],
+    sequence: { sequencer: LongestFirst },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: E2E } },

@@ -11,7 +11,10 @@
  * cannot make its own tests skip.
  */
 import { request } from 'node:http';
-import { describe } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { acquireLock } from '../../src/adapters/files.js';
 
 export const dockerHost: string = process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 export const dockerRequired: boolean = process.env.EDGEBUILD_REQUIRE_DOCKER === '1';
@@ -47,3 +50,20 @@ if (!dockerAvailable && !dockerRequired) {
 
 /** `describe` when an engine answers or one is required; skipped otherwise. */
 export const describeDocker: (name: string, body: () => void) => void = describe.skipIf(!dockerAvailable && !dockerRequired);
+
+/**
+ * For files whose fixture builds run on the test engine (isoBuild, isoTargets):
+ * the fixture earthly.sh starts and removes a fixed-name `earthly-buildkitd`,
+ * and the tests check that no build container is left, so two such files
+ * must not run at once. The file holds an edgebuild lock (the adapter's: a
+ * holder that died is taken over) from its first test to its last; the
+ * other waits in its beforeAll. Call at the top level of the file.
+ */
+export function oneBuildFileAtATime(): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const engine = dockerHost.replace(/[^A-Za-z0-9]+/g, '_');
+    release = await acquireLock(join(tmpdir(), 'edgebuild-test-locks', `fixture-builds-${engine}.lock`), 'edgebuild tests with fixture builds', { wait: true, pollMs: 200 });
+  }, 600_000);
+  afterAll(() => release?.());
+}

