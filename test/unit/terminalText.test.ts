@@ -30,6 +30,16 @@ describe('what a pseudo-terminal adds is kept out of the log', () => {
     expect(streamed(['a\r', '\nb\x1b[3', '1mc\x1b', '[0m\r', '\n'])).toBe('a\nbc\n');
   });
 
+  test.each([
+    [['\r\x1b', 'a\n'], '\n'], // fast-check seed -40938497: a \r before a held sequence was let out as a lone \r
+    [['\r\x1b[0m', '\n'], '\n'], // a \r before a complete sequence, its \n in the next chunk
+    [['\x1b\x1b', '[aa'], 'a'], // one pass: removing ESC [ a does not make ESC a a sequence
+    [['\x1b]t', 'itle\x1b', '\\x\n'], 'x\n'], // an OSC ended by ESC \ across three chunks
+  ])('split %j cleans as if whole: %j', (chunks, output) => {
+    expect(clean(chunks.join(''))).toBe(output);
+    expect(streamed(chunks)).toBe(output);
+  });
+
   test('any split of any text gives what cleaning it whole gives', () => {
     const piece = fc.constantFrom('a', 'ü', '\r', '\n', '\x1b', '[', '3', '1', 'm', ']', '\x07', ';', '\t', '\\');
     fc.assert(
