@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCanvosRepo, type FixtureRepo } from '../fixtures/canvosRepo.js';
@@ -88,9 +88,14 @@ let packed: PackResult;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edgebuild-pack-'));
   clone = join(work, 'clone');
-  // The repository's files without build output, dependencies and VCS.
-  const skip = new Set(['node_modules', 'dist', '.git', '.edgebuild', 'coverage']);
-  cpSync(ROOT, clone, { recursive: true, filter: (src) => !skip.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tgz') });
+  // What `git clone` gives: the files git tracks, plus new ones it would (not ignored: no node_modules, dist/,
+  // bench/out/ …). Copying the whole tree instead took gigabytes of benchmark output along.
+  const listed = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+    if (!existsSync(join(ROOT, file))) continue; // deleted, not yet committed
+    mkdirSync(dirname(join(clone, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(clone, file)); // keeps the mode: scripts stay executable
+  }
   await run('npm', ['ci'], clone);
   mkdirSync(join(work, 'out'));
   // prepare has just built dist/ in a tree that had none: what prepack (remove dist/, npm run build) would build again.
