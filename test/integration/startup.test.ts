@@ -5,7 +5,7 @@
  * logs every module loaded, ESM and CommonJS. Run `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -70,5 +70,31 @@ describe('commands load only what they use', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ latest: 'v4.9.38' });
     expect(again.packages).toEqual(['commander']);
+  });
+});
+
+describe('yaml and commander are bundled into dist/vendor/ (scripts/vendor-bundle.mjs)', () => {
+  const dist = join(ROOT, 'dist');
+  const modules = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'vendor' ? [] : modules(join(dir, e.name))) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+
+  test('no compiled module imports them from node_modules, and a run loads none of their package files', () => {
+    const importers = modules(dist).filter((f) => /\bfrom\s*['"](yaml|commander)['"]|\bimport\(\s*['"](yaml|commander)['"]/.test(readFileSync(f, 'utf8')));
+    expect(importers).toEqual([]);
+    const run = probeRun(['registries', '--config', join(ROOT, 'build-configs/registries.yaml')], { cwd: dir, log: join(dir, 'load-vendor.log'), env: { PATH: process.env.PATH, HOME: dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.files).toEqual(expect.arrayContaining(['commander.js', 'yaml.js']));
+    expect(run.files.filter((f) => f.startsWith('yaml/') || f.startsWith('commander/'))).toEqual([]);
+  });
+
+  test('each bundle exports what the package does and carries its license', async () => {
+    for (const name of ['yaml', 'commander']) {
+      const text = readFileSync(join(dist, 'vendor', `${name}.js`), 'utf8');
+      expect(text.slice(0, 2000)).toMatch(new RegExp(`^/\\*!\\n \\* ${name} \\d+\\.\\d+\\.\\d+ \\((MIT|ISC)\\)`));
+      expect(text.slice(0, 3000)).toMatch(/Permission/);
+      const bundled = Object.keys(await import(join(dist, 'vendor', `${name}.js`))).sort();
+      const original = Object.keys(await import(name)).filter((k) => k !== 'default').sort();
+      expect(bundled).toEqual(original);
+    }
   });
 });
