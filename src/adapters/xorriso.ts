@@ -62,18 +62,10 @@ const BOOT_REPORT = ['-report_el_torito', 'plain', '-report_system_area', 'plain
 const LISTED = /^[-dlcbps][-rwxsStT]{9}/;
 
 /**
- * The El Torito and system area reports of an image, plain form, and its
- * primary volume descriptor (volume id; the modification time is the UUID
- * GRUB's `search --fs-uuid` looks for). See core/iso9660/bootLayout.ts.
- */
-export async function bootReport(iso: string, signal?: AbortSignal): Promise<string> {
-  const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, ...BOOT_REPORT], REPORT_TIMEOUT_MS, `read the boot records of ${iso}`, signal);
-  return stdout;
-}
-
-/**
- * What a remaster compares, in one xorriso run: the boot report (as
- * bootReport) and one `lsdl` line per file and directory, sorted.
+ * What a remaster compares, in one xorriso run: the El Torito and system
+ * area reports, plain form, with the primary volume descriptor (volume id;
+ * the modification time is the UUID GRUB's `search --fs-uuid` looks for; see
+ * core/iso9660/bootLayout.ts), and one `lsdl` line per file and directory, sorted.
  */
 export async function inspectImage(iso: string, signal?: AbortSignal): Promise<{ boot: string; files: string[] }> {
   const { stdout } = await xorriso(['-abort_on', 'FAILURE', '-indev', iso, ...BOOT_REPORT, '-find', '/', '-exec', 'lsdl'], REPORT_TIMEOUT_MS, `read the boot records and files of ${iso}`, signal);

@@ -15,7 +15,7 @@ import { sha256 } from '../../src/core/digest.js';
 import { prepareUserData } from '../../src/core/userData/prepare.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { openIso } from '../../src/adapters/iso9660Reader.js';
-import { bootReport as bootRecords } from '../../src/adapters/xorriso.js';
+import { inspectImage } from '../../src/adapters/xorriso.js';
 import { diffLayouts, parseBootReport } from '../../src/core/iso9660/bootLayout.js';
 import { END_MARKER, MARKER, makeGrubRescueIso, makeKairosIso, makeUkiIso } from '../fixtures/installerIso.js';
 import { between, bootBesideControl, bootSerial, type Firmware } from '../fixtures/qemuBoot.js';
@@ -150,7 +150,7 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     const kept = join(work, 'kept.iso');
     writeFileSync(join(work, 'prepared.yaml'), PREPARED);
     execFileSync('xorriso', ['-indev', input, '-outdev', kept, '-boot_image', 'any', 'keep', '-update', join(work, 'prepared.yaml'), '/files-iso/config.yaml', '-commit'], { stdio: 'ignore' });
-    const diff = diffLayouts(parseBootReport(await bootRecords(input)), parseBootReport(await bootRecords(kept)));
+    const diff = diffLayouts(parseBootReport((await inspectImage(input)).boot), parseBootReport((await inspectImage(kept)).boot));
     expect(diff.lost).toContain('System area summary: MBR grub2-mbr cyl-align-off');
     // SeaBIOS gets to the CD and GRUB never reaches its config; the original, booted beside it, does within a fraction of the time it gets.
     const boot = await bootBesideControl(kept, input, 'bios', 'Booting from DVD/CD');
