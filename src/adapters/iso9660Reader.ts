@@ -17,6 +17,8 @@ export interface IsoImage {
   readonly joliet: boolean;
   /** Paths like 'files-iso/config.yaml'. Prefers Rock Ridge names, then Joliet, then plain ISO 9660 names (case-insensitive, ';1' and trailing '.' stripped). */
   readFile(path: string): Promise<Buffer | undefined>;
+  /** `path` read through each tree the image has (Rock Ridge names, Joliet, plain ISO 9660 names), each on its own. */
+  readFileEachTree(path: string): Promise<{ tree: 'rockridge' | 'joliet' | 'iso9660'; data: Buffer | undefined }[]>;
   /** Names in `dir` (default: the root), sorted; directories end with '/'. Throws when `dir` is not a directory. */
   list(dir?: string): Promise<string[]>;
   close(): Promise<void>;
@@ -375,21 +377,35 @@ class Iso implements IsoImage {
     for (const view of this.views) {
       const entry = await this.resolve(view, path);
       if (!entry) continue;
-      if (entry.dir || entry.symlink) return undefined;
-      if (entry.interleaved) throw new RuntimeError(`${this.reader.file}: ${path} is stored interleaved, which edgebuild does not read`, { code: 'iso-unsupported', fix: 'rebuild the image without interleaving' });
-      const size = entry.extents.reduce((sum, e) => sum + e.size, 0);
-      if (size > MAX_READ_BYTES) {
-        throw new RuntimeError(`${this.reader.file}: ${path} is ${size} bytes; edgebuild reads at most ${MAX_READ_BYTES} bytes from an ISO`, {
-          code: 'iso-file-too-large',
-          fix: 'read small config files only; extract large files with xorriso -osirrox on -extract',
-        });
-      }
-      const parts: Buffer[] = [];
-      for (const e of entry.extents) parts.push(await this.reader.read(e.offset, e.size, `file ${path}`));
-      return Buffer.concat(parts);
+      return this.readEntry(entry, path);
     }
     return undefined;
   }
+
+  async readFileEachTree(path: string): Promise<{ tree: View['kind']; data: Buffer | undefined }[]> {
+    const out: { tree: View['kind']; data: Buffer | undefined }[] = [];
+    for (const view of this.views) {
+      const entry = await this.resolve(view, path);
+      out.push({ tree: view.kind, data: entry ? await this.readEntry(entry, path) : undefined });
+    }
+    return out;
+  }
+
+  private async readEntry(entry: Entry, path: string): Promise<Buffer | undefined> {
+    if (entry.dir || entry.symlink) return undefined;
+    if (entry.interleaved) throw new RuntimeError(`${this.reader.file}: ${path} is stored interleaved, which edgebuild does not read`, { code: 'iso-unsupported', fix: 'rebuild the image without interleaving' });
+    const size = entry.extents.reduce((sum, e) => sum + e.size, 0);
+    if (size > MAX_READ_BYTES) {
+      throw new RuntimeError(`${this.reader.file}: ${path} is ${size} bytes; edgebuild reads at most ${MAX_READ_BYTES} bytes from an ISO`, {
+        code: 'iso-file-too-large',
+        fix: 'read small config files only; extract large files with xorriso -osirrox on -extract',
+      });
+    }
+    const parts: Buffer[] = [];
+    for (const e of entry.extents) parts.push(await this.reader.read(e.offset, e.size, `file ${path}`));
+    return Buffer.concat(parts);
+  }
+
 
   async list(dir = ''): Promise<string[]> {
     const view = this.views[0]!;

@@ -23,6 +23,8 @@ import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserF
 import { ownerTag } from '../adapters/processIdentity.js';
 import { openIso } from '../adapters/iso9660Reader.js';
 import { inspectImage, replaceFile } from '../adapters/xorriso.js';
+import { planInPlaceWrite, writePatchedCopy } from '../adapters/isoPatch.js';
+import { patchWrites, type InPlacePatch } from '../core/iso9660/inPlace.js';
 import { version } from '../version.js';
 import { loadConfig } from './inputs.js';
 import { publish, refuseForeignManifest, type Published } from './publish.js';
@@ -69,6 +71,8 @@ export interface RemasterPlan {
   userData: { source: string; sha256: string; imageRedirectWebhook: boolean; secret: boolean };
   /** Key paths only; values may be secrets. */
   changes: MeaningDiff & { unreadable?: string };
+  /** How the new image is written: the input copied and the file patched where it lies, or xorriso (and why not in place). */
+  write: { method: 'in-place' } | { method: 'xorriso'; reason: string };
   warnings: string[];
 }
 
@@ -154,7 +158,29 @@ function refusal(input: InputIso, what: string): RuntimeError {
   });
 }
 
-async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
+/**
+ * The in-place write's own checks: the new user-data read back through each
+ * tree by our reader (Rock Ridge, Joliet, plain ISO 9660 names), and the plan
+ * made again on the output finding the same records, every one of them now
+ * giving the new size (the trees of GRUB's ISO partition included).
+ */
+async function checkInPlace(input: InputIso, output: string, expected: Buffer, patch: InPlacePatch, refuse: (what: string) => RuntimeError): Promise<Check> {
+  const image = await openIso(output);
+  let trees;
+  try {
+    trees = await image.readFileEachTree(input.embeddedPath);
+  } finally {
+    await image.close();
+  }
+  const wrong = trees.find((t) => !t.data?.equals(expected));
+  if (wrong) throw refuse(`the ${wrong.tree} tree of the in-place copy does not give the new ${input.embeddedPath}`);
+  const again = await planInPlaceWrite(output, input.embeddedPath, expected.length);
+  const same = again.method === 'in-place' && again.patch.oldSize === expected.length && again.patch.dataOffset === patch.dataOffset && JSON.stringify(again.patch.records) === JSON.stringify(patch.records);
+  if (!same) throw refuse(`the in-place copy's directory records do not all give the new size (${again.method === 'xorriso' ? again.reason : 'other records'})`);
+  return { id: 'in-place', ok: true, message: `new ${input.embeddedPath} read back through every tree (${trees.map((t) => t.tree).join(', ')}); ${patch.records.length} directory records give ${expected.length} bytes` };
+}
+
+async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal, patch?: InPlacePatch): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
   // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree.
   const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), sha256File(output, signal)]);
@@ -183,7 +209,9 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
     await image.close();
   }
   if (volumeId !== input.volumeId) throw refuse(`the volume id would change from ${input.volumeId} to ${volumeId}`);
+  const inPlace = patch ? [await checkInPlace(input, output, Buffer.from(prepared.text, 'utf8'), patch, refuse)] : [];
   const checks: Check[] = [
+    ...inPlace,
     { id: 'boot-layout', ok: true, message: `boot layout and volume descriptor preserved (${layout.summary})` },
     { id: 'files', ok: true, message: `every other file preserved (${before.length - 1} entries)` },
     { id: 'volume-id', ok: true, message: `volume id ${volumeId} preserved` },
@@ -200,7 +228,7 @@ async function checkOutput(input: InputIso, output: string, prepared: PreparedUs
     }),
   ];
   const failed = checks.find((c) => !c.ok);
-  if (failed) throw new RuntimeError(`the remastered ISO failed verification: ${failed.message}`, { code: failed.id, fix: 'report this: xorriso wrote another image than asked', details: { checks } });
+  if (failed) throw new RuntimeError(`the remastered ISO failed verification: ${failed.message}`, { code: failed.id, fix: 'report this: the image written is not the one asked for', details: { checks } });
   return { checks, hashed };
 }
 
@@ -228,8 +256,11 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     bootLayout: input.layout.summary,
     userData: { source: prepared.source, sha256: prepared.sha256, imageRedirectWebhook: prepared.imageRedirectWebhook, secret },
     changes: diffUserData(input.embedded.toString('utf8'), prepared.text),
+    write: { method: 'xorriso', reason: '' },
     warnings,
   };
+  const writePlan = await planInPlaceWrite(inputPath, input.embeddedPath, Buffer.byteLength(prepared.text, 'utf8'));
+  plan.write = writePlan.method === 'in-place' ? { method: 'in-place' } : writePlan;
   if (options.dryRun) return plan;
 
   await makeDir(outDir);
@@ -244,7 +275,12 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     const userDataFile = join(temp, 'user-data');
     await atomicWriteFile(userDataFile, prepared.text, 0o600);
     const output = join(temp, input.name);
-    progress(`Writing ${input.name} with the new ${input.embeddedPath} (xorriso, boot setup replayed from the input)`);
+    const patch = writePlan.method === 'in-place' ? writePlan.patch : undefined;
+    progress(
+      patch
+        ? `Writing ${input.name} with the new ${input.embeddedPath} in place (a copy of the input; the file's ${patch.allocated} bytes and its ${patch.records.length} directory records patched)`
+        : `Writing ${input.name} with the new ${input.embeddedPath} (xorriso, boot setup replayed from the input; not in place: ${writePlan.method === 'xorriso' ? writePlan.reason : ''})`,
+    );
     // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
       try {
@@ -259,7 +295,13 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
         throw error;
       }
     })();
-    const write = replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal });
+    // In place, the copy takes a fraction of the input's hash: the output's checks (its hash) run beside the input's.
+    const write = patch
+      ? writePatchedCopy(inputPath, output, patchWrites(patch, Buffer.from(prepared.text, 'utf8')), signal).then(() => {
+          progress('Checking the new ISO (while the input is hashed): boot layout, files, volume id, user-data through every tree, sha256');
+          return checkOutput(input, output, prepared, signal, patch);
+        })
+      : replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal }).then(() => undefined);
     // Both settle before anything is cleaned up: xorriso must be gone before its work directory is.
     const [inputOutcome, writeOutcome] = await Promise.allSettled([checkInput, write]);
     // A failed input check is the error to show, not the xorriso run it interrupted.
@@ -271,8 +313,8 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
       throw error;
     }
     const verifiedInput = inputOutcome.value;
-    progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
-    const { checks, hashed } = await checkOutput(input, output, prepared, signal);
+    if (!writeOutcome.value) progress('Checking the new ISO: boot layout, files, volume id, user-data, sha256');
+    const { checks, hashed } = writeOutcome.value ?? (await checkOutput(input, output, prepared, signal));
     const derivedFrom = {
       iso: input.name,
       sha256: verifiedInput.sha256,
