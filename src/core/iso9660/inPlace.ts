@@ -413,7 +413,8 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
     for (const r of mine) {
       const zisofs = (await systemUse(read, r, w.tree)).some((area) => [...suspEntries(area)].some((x) => x.sig === 'ZF'));
       if (zisofs && w.tree.rockRidge) return no(`${shown} is zisofs-compressed (Rock Ridge ZF)`);
-      records.push({ tree: w.tree.label, offset: r.offset });
+      // genisoimage's ISO 9660:1999 tree shares the primary tree's directories: one record, one patch.
+      if (!records.some((x) => x.offset === r.offset)) records.push({ tree: w.tree.label, offset: r.offset });
     }
     if (mine.length) patched.push(w.tree.label);
     for (const d of w.dirs) reserved.push({ what: `a directory of the ${w.tree.label} tree`, range: d });
