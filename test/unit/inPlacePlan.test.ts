@@ -73,7 +73,8 @@ describe('what sends the remaster to xorriso', () => {
 
   test('a multi-extent file', async () => {
     const img = image();
-    img[recordOf(img, 'USER_DAT.;1') + 25] |= 0x80;
+    const flags = recordOf(img, 'USER_DAT.;1') + 25;
+    img[flags] = img[flags]! | 0x80;
     expect(await plan(img, 10)).toMatchObject({ method: 'xorriso', reason: 'user-data is stored in more than one extent' });
   });
 
