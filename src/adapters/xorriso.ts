@@ -83,6 +83,8 @@ export interface ReplaceOptions {
   isoPath: string;
   /** The input has a Joliet tree: xorriso keeps Rock Ridge by itself, Joliet only when asked. */
   joliet: boolean;
+  /** The input carries libisofs MD5 checksums: record them again for the new image, so `-check_md5` passes on it. */
+  md5?: boolean;
   signal?: AbortSignal;
 }
 
@@ -101,6 +103,7 @@ export async function replaceFile(options: ReplaceOptions): Promise<void> {
       // after, not streamed through a pipe into edgebuild: that is one copy more (xorriso → pipe →
       // edgebuild → file) and measured 1.1 s more CPU for 1 GiB (BENCHMARKS.md, remaster).
       '-stdio_sync', 'off',
+      ...(options.md5 ? ['-md5', 'on'] : []),
       '-indev', options.input,
       '-outdev', options.output,
       '-boot_image', 'any', 'replay',

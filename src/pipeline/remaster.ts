@@ -260,7 +260,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     warnings,
   };
   const writePlan = await planInPlaceWrite(inputPath, input.embeddedPath, Buffer.byteLength(prepared.text, 'utf8'));
-  plan.write = writePlan.method === 'in-place' ? { method: 'in-place' } : writePlan;
+  plan.write = writePlan.method === 'in-place' ? { method: 'in-place' } : { method: 'xorriso', reason: writePlan.reason };
   if (options.dryRun) return plan;
 
   await makeDir(outDir);
@@ -301,7 +301,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
           progress('Checking the new ISO (while the input is hashed): boot layout, files, volume id, user-data through every tree, sha256');
           return checkOutput(input, output, prepared, signal, patch);
         })
-      : replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, signal }).then(() => undefined);
+      : replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, md5: writePlan.method === 'xorriso' && writePlan.md5 === true, signal }).then(() => undefined);
     // Both settle before anything is cleaned up: xorriso must be gone before its work directory is.
     const [inputOutcome, writeOutcome] = await Promise.allSettled([checkInput, write]);
     // A failed input check is the error to show, not the xorriso run it interrupted.

@@ -16,10 +16,14 @@ import { HASH_CACHE_FILE } from '../../src/adapters/hashCache.js';
 import { publish } from '../../src/pipeline/publish.js';
 import { fixtureManifest } from '../fixtures/publishedSet.js';
 import { makeKairosIso } from '../fixtures/installerIso.js';
+import { openIso } from '../../src/adapters/iso9660Reader.js';
+import { prepareUserData } from '../../src/core/userData/prepare.js';
 import { CLI, runCli } from './cli.js';
 
 const OLD = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n  imageRedirectWebhook:\n    enable: false\n';
 const NEW = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n';
+/** Over 2048 bytes once prepared: does not fit the 2048 bytes allocated to OLD, so xorriso writes the image. */
+const BIG = `${NEW}# ${'padding '.repeat(300)}\n`;
 const REMEMBERED = 'sha256 remembered from an earlier read here';
 let work: string;
 
@@ -34,13 +38,18 @@ async function published(dir: string, padMiB = 0): Promise<string> {
   return iso;
 }
 
-function remaster(iso: string, out: string): ReturnType<typeof runCli> {
-  return runCli(['remaster', iso, '--user-data', 'new.yaml', '--out', out, '--cache-dir', 'cache', '--json'], { cwd: work });
+function remaster(iso: string, out: string, userData = 'new.yaml'): ReturnType<typeof runCli> {
+  return runCli(['remaster', iso, '--user-data', userData, '--out', out, '--cache-dir', 'cache', '--json'], { cwd: work });
+}
+
+function text(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'edgebuild-remaster-write-'));
   writeFileSync(join(work, 'new.yaml'), NEW);
+  writeFileSync(join(work, 'big.yaml'), BIG);
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -106,11 +115,125 @@ describe("the input's sha256 from the hash cache", () => {
   });
 });
 
+describe('in place: the new user-data fits the old allocation', () => {
+  // Another length than OLD (NEW prepared is as long as OLD): the size fields change.
+  const LONGER = NEW.replace('new.example.invalid', 'new-and-longer.example.invalid');
+  const prepared = prepareUserData(LONGER, 'longer.yaml', { env: {} }).text;
+  let input: string;
+  let output: string;
+
+  beforeAll(async () => {
+    writeFileSync(join(work, 'longer.yaml'), LONGER);
+    input = await published('inplace');
+    const r = await remaster(input, 'inplace-out', 'longer.yaml');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).write).toEqual({ method: 'in-place' });
+    expect(r.stderr).toMatch(/Writing installer\.iso with the new files-iso\/config\.yaml in place \(.*2048 bytes and its 4 directory records patched\)/);
+    output = join(work, 'inplace-out/installer.iso');
+  });
+
+  test('the output differs from the input only inside the file\'s extent and the size fields of its directory records', () => {
+    const before = readFileSync(input);
+    const after = readFileSync(output);
+    expect(after.length).toBe(before.length);
+    // Where xorriso itself says the file lies, not what the planner computed.
+    const lba = Number(/File data lba:\s+0 ,\s+(\d+) ,/.exec(text('xorriso', ['-indev', input, '-find', '/files-iso/config.yaml', '-exec', 'report_lba']))?.[1]);
+    const extent = [lba * 2048, lba * 2048 + 2048];
+    const outside: number[] = [];
+    for (let i = 0; i < before.length; i++) if (before[i] !== after[i] && (i < extent[0]! || i >= extent[1]!)) outside.push(i);
+    // Each run of changed bytes must sit in a both-endian 32-bit field that held the old size and now holds the new one.
+    const fields = new Set<number>();
+    for (const i of outside) {
+      const field = [...Array(8).keys()].map((k) => i - k).find((p) => p >= 0 && before.readUInt32LE(p) === OLD.length && before.readUInt32BE(p + 4) === OLD.length && after.readUInt32LE(p) === prepared.length && after.readUInt32BE(p + 4) === prepared.length);
+      expect(field, `byte ${i} changed outside the extent and any size field`).toBeDefined();
+      fields.add(field!);
+    }
+    // Primary and Joliet, in the image and in GRUB's ISO partition.
+    expect(prepared.length).not.toBe(OLD.length);
+    expect(fields.size).toBe(4);
+    expect(after.subarray(extent[0], extent[0]! + prepared.length).toString('utf8')).toBe(prepared);
+    expect(after.subarray(extent[0]! + prepared.length, extent[1]).every((b) => b === 0)).toBe(true);
+  });
+
+  test('independent readers read the new file: xorriso -extract, isoinfo plain ISO 9660, -J and -R; our reader through each tree', async () => {
+    const extracted = join(work, 'extracted.yaml');
+    execFileSync('xorriso', ['-osirrox', 'on', '-indev', output, '-extract', '/files-iso/config.yaml', extracted], { stdio: 'ignore' });
+    expect(readFileSync(extracted, 'utf8')).toBe(prepared);
+    expect(text('isoinfo', ['-i', output, '-x', '/FILES_ISO/CONFIG.YAML;1'])).toBe(prepared);
+    expect(text('isoinfo', ['-i', output, '-J', '-x', '/files-iso/config.yaml'])).toBe(prepared);
+    expect(text('isoinfo', ['-i', output, '-R', '-x', '/files-iso/config.yaml'])).toBe(prepared);
+    const image = await openIso(output);
+    try {
+      const trees = await image.readFileEachTree('files-iso/config.yaml');
+      expect(trees.map((t) => [t.tree, t.data?.toString('utf8')])).toEqual([['rockridge', prepared], ['joliet', prepared], ['iso9660', prepared]]);
+    } finally {
+      await image.close();
+    }
+  });
+
+  test('edgebuild verify passes on the in-place result', async () => {
+    const verify = await runCli(['verify', output], { cwd: work });
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  test('killed with SIGKILL during the in-place write: nothing published; the next remaster into --out sweeps the work directory', async () => {
+    const iso = await published('inplace-killed', 256);
+    const out = join(work, 'inplace-killed-out');
+    const child = spawn(process.execPath, [CLI, 'remaster', iso, '--user-data', 'new.yaml', '--out', out, '--cache-dir', 'killed-cache'], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes(' in place (')) child.kill('SIGKILL');
+    });
+    expect(await exited, stderr).toBe('SIGKILL');
+    expect(stderr).toContain('in place');
+    expect(readdirSync(out).filter((f) => !f.startsWith('.remaster-tmp-'))).toEqual([]);
+    const again = await runCli(['remaster', iso, '--user-data', 'new.yaml', '--out', out, '--cache-dir', 'killed-cache', '--json'], { cwd: work });
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['installer.iso', 'installer.iso.sha256', 'manifest.json']);
+  }, 120_000);
+});
+
+describe('xorriso writes when in place cannot', () => {
+  test('a user-data that does not fit: the reason in --json and on the progress line; the new file is in the image', async () => {
+    const iso = await published('toobig');
+    const r = await remaster(iso, 'toobig-out', 'big.yaml');
+    expect(r.code, r.stderr).toBe(0);
+    const size = Buffer.byteLength(prepareUserData(BIG, 'big.yaml', { env: {} }).text);
+    const reason = `the new user-data (${size} bytes) does not fit the 2048 bytes allocated to files-iso/config.yaml`;
+    expect(JSON.parse(r.stdout).write).toEqual({ method: 'xorriso', reason });
+    expect(r.stderr).toContain(`(xorriso, boot setup replayed from the input; not in place: ${reason})`);
+    const image = await openIso(join(work, 'toobig-out/installer.iso'));
+    try {
+      expect((await image.readFile('files-iso/config.yaml'))?.length).toBe(size);
+    } finally {
+      await image.close();
+    }
+  });
+
+  test('an image with libisofs MD5 checksums: written by xorriso, which records them again; xorriso -check_md5 passes on the result', async () => {
+    const plain = join(work, 'md5-src.iso');
+    makeKairosIso(join(work, 'md5-tree'), plain, OLD);
+    const withMd5 = join(work, 'md5.iso');
+    // The same image with MD5s recorded (a change is needed for xorriso to write a new session).
+    execFileSync('xorriso', ['-md5', 'on', '-indev', plain, '-outdev', withMd5, '-boot_image', 'any', 'replay', '-joliet', 'on', '-map', join(work, 'new.yaml'), '/md5-marker.txt', '-commit'], { stdio: 'ignore' });
+    const dir = join(work, 'md5');
+    const pub = await publish({ outDir: dir, isoName: 'installer', iso: { path: withMd5, ...(await sha256File(withMd5)) }, isoMode: 0o644, secrets: [], manifest: fixtureManifest(OLD) });
+    const r = await remaster(pub.artifacts[0]!.path, 'md5-out');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).write).toEqual({ method: 'xorriso', reason: 'the image carries libisofs MD5 checksums (xorriso -md5 on), which a patch would make fail -check_md5' });
+    const check = text('xorriso', ['-md5', 'on', '-indev', join(work, 'md5-out/installer.iso'), '-check_md5', 'FAILURE', '--']);
+    expect(check).toContain('Ok, session data match recorded md5');
+  });
+});
+
 describe('xorriso killed mid-write', () => {
   test('exit 1 naming the signal, not the layout; nothing in --out, no temp directory', async () => {
     const iso = await published('killed', 256);
     const out = join(work, 'killed-out');
-    const child = spawn(process.execPath, [CLI, 'remaster', iso, '--user-data', 'new.yaml', '--out', out, '--cache-dir', 'cache'], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A user-data too big for in place: xorriso writes.
+    const child = spawn(process.execPath, [CLI, 'remaster', iso, '--user-data', 'big.yaml', '--out', out, '--cache-dir', 'cache'], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -23,6 +23,7 @@ const MAX_TAG_SCAN = 8192;
 const FLAG_DIR = 0x02;
 const FLAG_MULTI_EXTENT = 0x80;
 /** The sectors libisofs writes its MD5 tags into begin with one of these (xorriso `-md5 on`). */
+const MD5_REASON = 'the image carries libisofs MD5 checksums (xorriso -md5 on), which a patch would make fail -check_md5';
 const MD5_TAGS = ['libisofs_sb_checksum_tag_v1', 'libisofs_tree_checksum_tag_v1', 'libisofs_checksum_tag_v1', 'libisofs_rlsb32_checksum_tag_v1'];
 
 /** `length` bytes at byte `offset` of the image; throws when they are not there. */
@@ -49,7 +50,8 @@ export interface InPlacePatch {
   trees: string[];
 }
 
-export type InPlacePlan = { method: 'in-place'; patch: InPlacePatch } | { method: 'xorriso'; reason: string };
+/** `md5`: the image carries libisofs MD5 checksums, which the xorriso write must record again (`-md5 on`). */
+export type InPlacePlan = { method: 'in-place'; patch: InPlacePatch } | { method: 'xorriso'; reason: string; md5?: true };
 
 /** A positional write of the patch. */
 export interface PatchWrite {
@@ -349,7 +351,7 @@ export async function planInPlace(read: ReadAt, query: PlanQuery): Promise<InPla
 }
 
 async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
-  const no = (reason: string): InPlacePlan => ({ method: 'xorriso', reason });
+  const no = (reason: string): { method: 'xorriso'; reason: string } => ({ method: 'xorriso', reason });
   const shown = query.path;
   const system = await read(0, SYSTEM_AREA_SECTORS * SECTOR);
   if (latin1(system, 0, 2) === 'ER' && (latin1(system, 512, 514) === 'PM' || latin1(system, 2048, 2050) === 'PM')) {
@@ -379,7 +381,7 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
       trees.push({ label: `${t.kind}${rr.rockRidge ? ' (Rock Ridge)' : ''}${set.label}`, kind: t.kind, base: set.base, root, rockRidge: rr.rockRidge, suspSkip: rr.suspSkip });
     }
   }
-  if (checksums) return no('the image carries libisofs MD5 checksums (xorriso -md5 on), which a patch would make fail -check_md5');
+  if (checksums) return { method: 'xorriso', reason: MD5_REASON, md5: true };
   const target = shown.split('/').filter(Boolean);
   const walked = [];
   for (const tree of trees) walked.push({ tree, ...(await walk(read, tree, target)) });
@@ -389,7 +391,7 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
   for (let s = SYSTEM_AREA_SECTORS; s * SECTOR < metadataEnd + SECTOR && (s + 1) * SECTOR <= query.imageSize; s++) {
     const head = await read(s * SECTOR, 32);
     const text = latin1(head, 0, 32);
-    if (MD5_TAGS.some((tag) => text.startsWith(tag))) return no('the image carries libisofs MD5 checksums (xorriso -md5 on), which a patch would make fail -check_md5');
+    if (MD5_TAGS.some((tag) => text.startsWith(tag))) return { method: 'xorriso', reason: MD5_REASON, md5: true };
   }
   const first = walked[0]!;
   if (first.target.length !== 1) return no(first.target.length ? `${shown} is recorded more than once in the ${first.tree.label} tree` : `${shown} is not in the ${first.tree.label} tree`);
