@@ -24,6 +24,10 @@ import { runCli } from './cli.js';
 const TOKEN = 'tok-remaster-7c1d2e';
 const OLD = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n  imageRedirectWebhook:\n    enable: false\n';
 const NEW = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n    edgeHostToken: ${env:EDGE_TOKEN}\n  imageRedirectWebhook:\n    enable: true\n';
+/** Over 2048 bytes: does not fit the allocation of OLD, so xorriso writes the image. The last line shows GRUB printed it whole. */
+const BIG_END = 'end-of-the-big-user-data';
+const BIG = `#cloud-config\nstylus:\n  site:\n    paletteEndpoint: big.example.invalid\n${'# padding padding padding padding padding padding padding\n'.repeat(40)}# ${BIG_END}\n`;
+const PREPARED_BIG = prepareUserData(BIG, 'big.yaml', { env: {} }).text;
 /** What `iso` embeds for NEW (webhook off, token substituted): remaster must embed exactly that. */
 const PREPARED = prepareUserData(NEW, 'new.yaml', { env: { EDGE_TOKEN: TOKEN } }).text;
 
@@ -92,6 +96,7 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(plan.status).toBe('planned');
     expect(plan.changes).toEqual({ added: ['stylus.site.edgeHostToken'], removed: [], changed: ['stylus.site.paletteEndpoint'] });
     expect(plan.embeddedPath).toBe('files-iso/config.yaml');
+    expect(plan.write).toEqual({ method: 'in-place' });
     expect(plan.bootLayout).toBe('El Torito BIOS+UEFI; MBR grub2-mbr cyl-align-off');
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(existsSync(join(work, 'dry'))).toBe(false);
@@ -115,6 +120,7 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const result = JSON.parse(r.stdout);
     expect(result.status).toBe('remastered');
+    expect(result.write).toEqual({ method: 'in-place' });
     const out = join(work, 'dist2/palette-edge-installer.iso');
     expect(await embedded(out, 'files-iso/config.yaml')).toBe(PREPARED);
     expect(statSync(out).mode & 0o777).toBe(0o600);
@@ -132,7 +138,16 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect((await sha256File(input)).sha256).toBe(inputSha);
   });
 
-  test.each(['bios', 'uefi'] as const)('%s: the original boots with the old user-data, the remastered one with the new', async (firmware) => {
+  test('a user-data that does not fit the old allocation is written by xorriso, verified and published', async () => {
+    writeFileSync(join(work, 'big.yaml'), BIG);
+    const r = await remaster(['dist/palette-edge-installer.iso', '--user-data', 'big.yaml', '--out', 'dist-big', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).write).toMatchObject({ method: 'xorriso', reason: expect.stringContaining('does not fit the 2048 bytes allocated to files-iso/config.yaml') });
+    expect(await embedded(join(work, 'dist-big/palette-edge-installer.iso'), 'files-iso/config.yaml')).toBe(PREPARED_BIG);
+    expect((await runCli(['verify', 'dist-big/palette-edge-installer.iso'], { cwd: work })).code).toBe(0);
+  });
+
+  test.each(['bios', 'uefi'] as const)('%s: the original boots with the old user-data, the remastered ones with the new (in place, and by xorriso)', async (firmware) => {
     const platform = firmware === 'bios' ? 'platform=pc' : 'platform=efi';
     const before = await bootReport(input, firmware);
     expect(before).toContain(platform);
@@ -143,6 +158,11 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
     expect(after).toContain(TOKEN);
     expect(after).toMatch(/enable: false/);
     expect(after).not.toContain('old.example.invalid');
+    const big = await bootReport(join(work, 'dist-big/palette-edge-installer.iso'), firmware);
+    expect(big).toContain(platform);
+    expect(big).toContain('paletteEndpoint: big.example.invalid');
+    expect(big).toContain(BIG_END);
+    expect(big).not.toContain('old.example.invalid');
   }, 240_000);
 
   // The control: the boot check and the layout check do fail on an image that lost its BIOS boot.
@@ -201,6 +221,7 @@ describe('a UKI-style ISO (UEFI only, config.yaml at the root) with --trust-inpu
     makeUkiIso(join(work, 'uki-tree'), iso, OLD);
     const r = await remaster(['uki/uki.iso', '--user-data', newUserData, '--out', 'uki-out', '--trust-input']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('config.yaml in place');
     expect(r.stderr).toMatch(/warning: --trust-input: .*uki\.iso is NOT checked/);
     const out = join(work, 'uki-out/uki.iso');
     expect(await embedded(out, 'config.yaml')).toBe(PREPARED);

@@ -1,6 +1,7 @@
 /**
  * `edgebuild remaster` interrupted: the built CLI as a real process (e2e
- * tier), SIGINT while xorriso copies a 512 MiB installer ISO.
+ * tier), SIGINT while xorriso copies a 512 MiB installer ISO (a user-data
+ * that does not fit in place, so xorriso writes).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { makeKairosIso } from '../fixtures/installerIso.js';
 import { CLI } from './cli.js';
 
 const OLD = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n';
-const NEW = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n';
+/** Too big for the old user-data's 2048 bytes: xorriso writes (the in-place copy is over in a fraction of a second). */
+const NEW = `#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n# ${'padding '.repeat(300)}\n`;
 let work: string;
 
 beforeAll(() => {

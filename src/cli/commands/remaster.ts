@@ -24,6 +24,7 @@ function humanText(result: RemasterPlan | RemasterResult): string {
   const common = [
     `  input      ${result.input}`,
     `  boot       ${result.bootLayout}, volume id ${result.volumeId}`,
+    `  write      ${result.write.method === 'in-place' ? 'in place (a copy of the input with the file and its directory records patched)' : `xorriso (${result.write.reason})`}`,
     `  user-data  ${result.userData.source} → /${result.embeddedPath} (sha256 ${result.userData.sha256}, imageRedirectWebhook.enable: ${result.userData.imageRedirectWebhook})`,
     `  changes (key paths; values not shown):`,
     ...changesText(result),
