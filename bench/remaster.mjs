@@ -15,7 +15,7 @@
 // Peak RSS is the largest process (node or xorriso); CPU is user + system
 // of the whole tree, steadier than wall time on a shared machine.
 //
-//   npm run build && node bench/remaster.mjs [rounds] [MiB] [--before <dir>]
+//   npm run build && node bench/remaster.mjs [rounds] [MiB] [--before <dir>] [--pipe]
 import { execFileSync } from 'node:child_process';
 import console from 'node:console';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ const mib = Number(process.argv[3] ?? 1024);
 const dir = mkdtempSync(join(tmpdir(), 'edgebuild-bench-remaster-'));
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n  imageRedirectWebhook:\n    enable: false\n';
 const NEW_USER_DATA = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n';
+/** Over the 2048 bytes allocated to USER_DATA: remaster writes through xorriso. */
+const BIG_USER_DATA = `${NEW_USER_DATA}# ${'padding '.repeat(300)}\n`;
 
 function makeIso(name, sizeMiB) {
   const stage = join(dir, `stage-${name}`);
@@ -63,14 +65,19 @@ try {
   for (const f of [iso, small]) utimesSync(f, anHourAgo, anHourAgo);
   const userData = join(dir, 'new.yaml');
   writeFileSync(userData, NEW_USER_DATA);
+  const bigUserData = join(dir, 'big.yaml');
+  writeFileSync(bigUserData, BIG_USER_DATA);
   const out = join(dir, 'out');
   const copy = join(dir, 'copy.iso');
   const cache = join(dir, 'cache');
   // `hashes`: 'cold' empties the hash cache first, 'warm' keeps it; none for main, which has no cache.
-  const remaster = (main, input, hashes) => () => {
+  const remaster = (main, input, hashes, data = userData) => () => {
     rmSync(out, { recursive: true, force: true });
     if (hashes === 'cold') rmSync(cache, { recursive: true, force: true });
-    return timed([process.execPath, main, 'remaster', input, '--user-data', userData, '--out', out, '--json', ...(hashes ? ['--cache-dir', cache] : [])]);
+    const r = timed([process.execPath, main, 'remaster', input, '--user-data', data, '--out', out, '--json', ...(hashes ? ['--cache-dir', cache] : [])]);
+    const method = JSON.parse(r.stdout).write?.method;
+    if (main === cli && method !== (data === userData ? 'in-place' : 'xorriso')) throw new Error(`remaster wrote ${method}`);
+    return r;
   };
   const cp = () => {
     rmSync(copy, { force: true });
@@ -90,15 +97,19 @@ try {
     cp,
     remaster: remaster(cli, iso, 'cold'),
     warm: remaster(cli, iso, 'warm'),
+    xorrisoCold: remaster(cli, iso, 'cold', bigUserData),
+    xorrisoWarm: remaster(cli, iso, 'warm', bigUserData),
     ...(before ? { before: remaster(before, iso) } : {}),
     openssl: () => timed(['openssl', 'dgst', '-sha256', iso]),
     xorriso: xorrisoFile,
-    xorrisoPipe,
+    ...(process.argv.includes('--pipe') ? { xorrisoPipe } : {}),
   };
   const labels = {
     cp: '`cp`',
-    remaster: '`edgebuild remaster --json`, cold (input read in full)',
-    warm: '`edgebuild remaster --json`, warm (input hashed here before)',
+    remaster: '`edgebuild remaster --json`, in place, cold (input read in full)',
+    warm: '`edgebuild remaster --json`, in place, warm (input hashed here before)',
+    xorrisoCold: '`edgebuild remaster --json`, xorriso (user-data > 2048 bytes), cold',
+    xorrisoWarm: '`edgebuild remaster --json`, xorriso (user-data > 2048 bytes), warm',
     before: '`edgebuild remaster --json` (before: main)',
     openssl: '`openssl dgst -sha256` (one hash pass)',
     xorriso: '`xorriso … -outdev new.iso` (the copy alone, as remaster runs it)',
@@ -108,7 +119,7 @@ try {
   const loadBefore = load();
   const samples = alternate(rounds, variants);
   const loadAfter = load();
-  const smallSamples = alternate(Math.max(1, Math.ceil(rounds / 2)), { remaster: remaster(cli, small, 'cold'), warm: remaster(cli, small, 'warm'), ...(before ? { before: remaster(before, small) } : {}) });
+  const smallSamples = alternate(Math.max(1, Math.ceil(rounds / 2)), { remaster: remaster(cli, small, 'cold'), warm: remaster(cli, small, 'warm'), xorrisoWarm: remaster(cli, small, 'warm', bigUserData), ...(before ? { before: remaster(before, small) } : {}) });
   const ref = summary(samples.cp).seconds;
   console.log(`Node.js ${process.version}, ${process.platform}/${process.arch}, ${mib} MiB hybrid ISO (BIOS + UEFI) in the page cache, ${rounds} alternating rounds; load average ${loadBefore} before, ${loadAfter} after\n`);
   console.log('| command | median wall | ratio to `cp` | median CPU (user + sys) | peak RSS |');
@@ -116,9 +127,9 @@ try {
   const row = (label, s, cpu) => console.log(`| ${label} | ${s.seconds.toFixed(2)} s | ${(s.seconds / ref).toFixed(2)}x | ${cpu.toFixed(2)} s | ${s.rssMiB.toFixed(1)} MiB |`);
   for (const [name, list] of Object.entries(samples)) row(labels[name], summary(list), median(list.map((x) => x.cpuSeconds)));
   for (const [name, list] of Object.entries(smallSamples)) row(`${labels[name]}, ${mib / 4} MiB image`, summary(list), median(list.map((x) => x.cpuSeconds)));
-  for (const name of ['remaster', 'warm']) {
+  for (const name of ['remaster', 'warm', 'xorrisoCold', 'xorrisoWarm']) {
     const ratios = samples[name].map((r, i) => r.seconds / samples.cp[i].seconds);
-    console.log(`\n${name === 'warm' ? 'warm' : 'cold'} remaster / cp: ${(summary(samples[name]).seconds / ref).toFixed(2)}x (goal <= 3x); median of per-round ratios ${median(ratios).toFixed(2)}x`);
+    console.log(`\n${labels[name]} / cp: ${(summary(samples[name]).seconds / ref).toFixed(2)}x (goal <= 3x); median of per-round ratios ${median(ratios).toFixed(2)}x`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
