@@ -116,6 +116,12 @@ describe('what sends the remaster to xorriso', () => {
     expect((await plan(withPartition(28 * 4, 8), 10)).method).toBe('in-place');
   });
 
+  test('a path table over the extent', async () => {
+    const img = image();
+    img.writeUInt32LE(27, 16 * 2048 + 144); // the primary's optional L path table, in user-data's second sector
+    expect(await plan(img, 10)).toEqual({ method: 'xorriso', reason: 'user-data overlaps a path table' });
+  });
+
   test('a libisofs MD5 tag among the metadata sectors', async () => {
     const img = image();
     img.write('libisofs_sb_checksum_tag_v1 pos=22', 22 * 2048, 'latin1');

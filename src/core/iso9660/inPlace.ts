@@ -263,12 +263,14 @@ interface Descriptors {
   /** Sectors of volume descriptors (their set ends at the terminator). */
   sectors: number[];
   trees: { kind: TreeKind; root: Uint8Array }[];
+  /** Byte ranges (relative to the set's base) of the path tables. */
+  pathTables: [number, number][];
   volumeBlocks: number | undefined;
   bootCatalog: number | undefined;
 }
 
 async function readDescriptors(read: ReadAt, first: number, imageSize: number): Promise<Descriptors | undefined> {
-  const d: Descriptors = { sectors: [], trees: [], volumeBlocks: undefined, bootCatalog: undefined };
+  const d: Descriptors = { sectors: [], trees: [], pathTables: [], volumeBlocks: undefined, bootCatalog: undefined };
   for (let i = 0; i < MAX_DESCRIPTORS && (first + i + 1) * SECTOR <= imageSize; i++) {
     const s = await read((first + i) * SECTOR, SECTOR);
     if (latin1(s, 1, 6) !== 'CD001') break;
@@ -276,6 +278,11 @@ async function readDescriptors(read: ReadAt, first: number, imageSize: number): 
     const type = s[0];
     if (type === 255) break;
     if (type === 0 && latin1(s, 7, 30) === 'EL TORITO SPECIFICATION') d.bootCatalog = u32(s, 71);
+    if (type === 1 || type === 2) {
+      const size = u32(s, 132);
+      const be = (at: number): number => s[at]! * 0x1000000 + ((s[at + 1]! << 16) | (s[at + 2]! << 8) | s[at + 3]!);
+      for (const lba of [u32(s, 140), u32(s, 144), be(148), be(152)]) if (lba > 0 && size > 0) d.pathTables.push([lba * SECTOR, lba * SECTOR + size]);
+    }
     if (type === 1 && d.volumeBlocks === undefined) {
       d.volumeBlocks = u32(s, 80);
       d.trees.push({ kind: 'primary', root: s.slice(156, 190) });
@@ -374,6 +381,7 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
   let checksums = false;
   for (const set of sets) {
     for (const s of set.d.sectors) reserved.push({ what: 'a volume descriptor', range: [s * SECTOR, (s + 1) * SECTOR] });
+    for (const [from, to] of set.d.pathTables) reserved.push({ what: 'a path table', range: [set.base * SECTOR + from, set.base * SECTOR + to] });
     for (const t of set.d.trees) {
       const root = parseRecord(t.root, 0, 0, t.kind);
       const rr = t.kind === 'primary' ? await rockRidgeOf(read, set.base, root) : { rockRidge: false, suspSkip: 0, rootSystem: new Uint8Array() };
