@@ -16,7 +16,7 @@ import { sha256 } from '../core/digest.js';
 import { prepareUserData, type PreparedUserData } from '../core/userData/prepare.js';
 import { diffUserData, type MeaningDiff } from '../core/userData/diff.js';
 import { checkIso, type Check } from '../core/verify.js';
-import { sha256File, sizeOf } from '../adapters/checksum.js';
+import { sha256File, sha256FileOnWorker, sizeOf } from '../adapters/checksum.js';
 import { defaultCacheDir } from '../adapters/cacheDir.js';
 import { FileHashCache } from '../adapters/hashCache.js';
 import { atomicWriteFile, makeDir, makePrivateDir, readTextIfReadable, readUserFile, removeTree, sweepLeftovers } from '../adapters/files.js';
@@ -182,8 +182,9 @@ async function checkInPlace(input: InputIso, output: string, expected: Buffer, p
 
 async function checkOutput(input: InputIso, output: string, prepared: PreparedUserData, signal?: AbortSignal, patch?: InPlacePatch): Promise<{ checks: Check[]; hashed: { sha256: string; size: number } }> {
   const refuse = (what: string): RuntimeError => refusal(input, what);
-  // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree.
-  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), sha256File(output, signal)]);
+  // The one full read of the new image (its sha256) runs while xorriso reads its boot records and tree;
+  // in place, on a worker thread, while this thread hashes the input.
+  const [inspecting, hashing] = await Promise.allSettled([inspectImage(output, signal), patch ? sha256FileOnWorker(output, signal) : sha256File(output, signal)]);
   if (inspecting.status === 'rejected') throw inspecting.reason;
   if (hashing.status === 'rejected') throw hashing.reason;
   const inspected = inspecting.value;
