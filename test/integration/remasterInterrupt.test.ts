@@ -47,5 +47,24 @@ describe('Ctrl-C', () => {
     });
     expect(xorrisos).toEqual([]);
   }, 120_000);
+
+  test('in place, while the new image is hashed (on a worker thread): exit 130, no work directory or partial ISO in --out', async () => {
+    const iso = join(work, 'fits.iso');
+    makeKairosIso(join(work, 'fits-tree'), iso, OLD, 512);
+    const fits = join(work, 'fits.yaml');
+    writeFileSync(fits, '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: new.example.invalid\n');
+    const out = join(work, 'fits-out');
+    const child = spawn(process.execPath, [CLI, 'remaster', iso, '--user-data', fits, '--out', out, '--trust-input'], { cwd: work, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Once: a second Ctrl-C leaves without cleaning up.
+      if (stderr.includes('Checking the new ISO') && !child.killed) child.kill('SIGINT');
+    });
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('in place');
+    expect(readdirSync(out)).toEqual([]);
+  }, 120_000);
 });
 
