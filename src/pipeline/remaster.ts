@@ -299,7 +299,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     // In place, the copy takes a fraction of the input's hash: the output's checks (its hash) run beside the input's.
     const write = patch
       ? writePatchedCopy(inputPath, output, patchWrites(patch, Buffer.from(prepared.text, 'utf8')), signal).then(() => {
-          progress('Checking the new ISO (while the input is hashed): boot layout, files, volume id, user-data through every tree, sha256');
+          progress('Checking the new ISO: boot layout, files, volume id, user-data through every tree, sha256');
           return checkOutput(input, output, prepared, signal, patch);
         })
       : replaceFile({ input: inputPath, output, file: userDataFile, isoPath: `/${input.embeddedPath}`, joliet: input.joliet, md5: writePlan.method === 'xorriso' && writePlan.md5 === true, signal }).then(() => undefined);

@@ -155,13 +155,17 @@ describe('in place: the new user-data fits the old allocation', () => {
     expect(after.subarray(extent[0]! + prepared.length, extent[1]).every((b) => b === 0)).toBe(true);
   });
 
-  test('independent readers read the new file: xorriso -extract, isoinfo plain ISO 9660, -J and -R; our reader through each tree', async () => {
+  test('independent readers read the new file: xorriso -extract, isoinfo plain ISO 9660, -J and -R, also in the ISO partition; our reader through each tree', async () => {
     const extracted = join(work, 'extracted.yaml');
     execFileSync('xorriso', ['-osirrox', 'on', '-indev', output, '-extract', '/files-iso/config.yaml', extracted], { stdio: 'ignore' });
     expect(readFileSync(extracted, 'utf8')).toBe(prepared);
     expect(text('isoinfo', ['-i', output, '-x', '/FILES_ISO/CONFIG.YAML;1'])).toBe(prepared);
     expect(text('isoinfo', ['-i', output, '-J', '-x', '/files-iso/config.yaml'])).toBe(prepared);
     expect(text('isoinfo', ['-i', output, '-R', '-x', '/files-iso/config.yaml'])).toBe(prepared);
+    // GRUB's ISO partition (MBR partition 1, from byte 32768) is an ISO 9660 file system of its own, with its own trees.
+    const partition = join(work, 'partition1.iso');
+    writeFileSync(partition, readFileSync(output).subarray(32768));
+    for (const tree of [[], ['-J'], ['-R']]) expect(text('isoinfo', ['-i', partition, ...tree, '-x', tree.length ? '/files-iso/config.yaml' : '/FILES_ISO/CONFIG.YAML;1'])).toBe(prepared);
     const image = await openIso(output);
     try {
       const trees = await image.readFileEachTree('files-iso/config.yaml');
