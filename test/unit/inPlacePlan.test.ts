@@ -78,6 +78,15 @@ describe('what sends the remaster to xorriso', () => {
     expect(await plan(img, 10)).toMatchObject({ method: 'xorriso', reason: 'user-data is stored in more than one extent' });
   });
 
+  test.each([
+    ['interleaved (file unit size set)', 26, 'user-data is stored interleaved'],
+    ['an extended attribute record before the data', 1, 'user-data has an extended attribute record'],
+  ])('%s', async (_what, at, reason) => {
+    const img = image();
+    img[recordOf(img, 'USER_DAT.;1') + at] = 1;
+    expect(await plan(img, 10)).toEqual({ method: 'xorriso', reason });
+  });
+
   test('another path whose record points into the extent (a hard link)', async () => {
     const img = image();
     const other = recordOf(img, 'META_DAT.;1');

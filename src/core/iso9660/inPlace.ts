@@ -64,6 +64,10 @@ interface Record {
   lba: number;
   size: number;
   flags: number;
+  /** File unit size or interleave gap set: the data is not one run of sectors. */
+  interleaved: boolean;
+  /** Sectors of extended attribute record before the data. */
+  xar: number;
   /** The raw name, decoded per tree (UCS-2 for Joliet), ';1' and a trailing '.' removed. */
   name: string;
   /** The Rock Ridge name, when the record carries an NM entry in its own System Use area. */
@@ -116,7 +120,7 @@ function parseRecord(data: Uint8Array, at: number, absolute: number, kind: TreeK
   const raw = rec.subarray(33, 33 + nameLength);
   const name = cleanName(kind === 'joliet' ? ucs2be(raw) : latin1(raw, 0, raw.length));
   const systemStart = 33 + nameLength + (nameLength % 2 === 0 ? 1 : 0);
-  return { offset: absolute, lba: u32(rec, 2) + rec[1]!, size: u32(rec, 10), flags: rec[25]!, name, system: rec.subarray(Math.min(systemStart, rec.length)) };
+  return { offset: absolute, lba: u32(rec, 2) + rec[1]!, size: u32(rec, 10), flags: rec[25]!, interleaved: rec[26] !== 0 || rec[27] !== 0, xar: rec[1]!, name, system: rec.subarray(Math.min(systemStart, rec.length)) };
 }
 
 /** SUSP entries of a System Use area: signature and body. */
@@ -406,6 +410,8 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
   const file = first.target[0]!;
   const dataOffset = (first.tree.base + file.lba) * SECTOR;
   if (file.flags & FLAG_MULTI_EXTENT) return no(`${shown} is stored in more than one extent`);
+  if (file.interleaved) return no(`${shown} is stored interleaved`);
+  if (file.xar) return no(`${shown} has an extended attribute record`);
   if (file.size === 0) return no(`${shown} is empty in the image (no allocation to write into)`);
   const allocated = Math.ceil(file.size / SECTOR) * SECTOR;
   if (query.newSize > allocated) return no(`the new user-data (${query.newSize} bytes) does not fit the ${allocated} bytes allocated to ${shown}`);
@@ -414,7 +420,7 @@ async function plan(read: ReadAt, query: PlanQuery): Promise<InPlacePlan> {
   const records: RecordRef[] = [];
   const patched: string[] = [];
   for (const w of walked) {
-    const mine = w.target.filter((r) => (w.tree.base + r.lba) * SECTOR === dataOffset && r.size === file.size && !(r.flags & FLAG_MULTI_EXTENT));
+    const mine = w.target.filter((r) => (w.tree.base + r.lba) * SECTOR === dataOffset && r.size === file.size && !(r.flags & FLAG_MULTI_EXTENT) && !r.interleaved && !r.xar);
     for (const { path, rec } of w.files) {
       const at = (w.tree.base + rec.lba) * SECTOR;
       if (mine.includes(rec) || rec.size === 0) continue;
