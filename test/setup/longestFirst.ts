@@ -21,6 +21,7 @@ export const LONGEST = [
   'test/integration/pty.test.ts',
   'test/integration/providerImages.test.ts',
   'test/integration/publishVerify.test.ts',
+  'test/integration/remasterWrite.test.ts',
   'test/integration/remasterInterrupt.test.ts',
 ];
 
