@@ -274,7 +274,8 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
   try {
     const userDataFile = join(temp, 'user-data');
-    await atomicWriteFile(userDataFile, prepared.text, 0o600);
+    // xorriso takes the new file from a file; in place, the bytes go straight into the copy.
+    if (writePlan.method === 'xorriso') await atomicWriteFile(userDataFile, prepared.text, 0o600);
     const output = join(temp, input.name);
     const patch = writePlan.method === 'in-place' ? writePlan.patch : undefined;
     progress(
