@@ -92,23 +92,38 @@ export class ManifestWriter {
   private readonly fd: number;
   private readonly json: ListJson;
   private count = 0;
-  private pending: string;
+  /**
+   * Text waiting to be written, as bytes in one buffer for the whole run: text held as a
+   * growing string lived through many scavenges and was promoted to V8's old generation
+   * (about 0.5 KiB of RSS per site, all garbage).
+   */
+  private readonly pending = Buffer.alloc(64 * 1024);
+  private used = 0;
   private open = true;
 
   constructor(staging: string, document: Record<string, unknown> & { sites: unknown[] }) {
     this.fd = openSync(join(staging, MANIFEST), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, MANIFEST_MODE);
     this.json = listJson(document, 'sites');
-    this.pending = this.json.before;
+    this.append(this.json.before);
   }
 
   add(entry: object): void {
-    this.pending += this.json.item(entry, this.count++);
-    if (this.pending.length >= 64 * 1024) this.flush();
+    this.append(this.json.item(entry, this.count++));
+  }
+
+  private append(text: string): void {
+    const length = Buffer.byteLength(text, 'utf8');
+    if (this.used + length > this.pending.length) this.flush();
+    if (length > this.pending.length) this.writeAll(Buffer.from(text, 'utf8'));
+    else this.used += this.pending.write(text, this.used, 'utf8');
   }
 
   private flush(): void {
-    const bytes = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+    this.writeAll(this.pending.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
     for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
   }
 
@@ -118,7 +133,7 @@ export class ManifestWriter {
     this.open = false;
     try {
       if (complete) {
-        this.pending += `${this.json.after(this.count)}\n`;
+        this.append(`${this.json.after(this.count)}\n`);
         this.flush();
         fchmodSync(this.fd, MANIFEST_MODE); // the umask may have narrowed the mode at open()
       }

@@ -185,6 +185,13 @@ describe('site names', () => {
     expect(error.details).toMatchObject({ site: 'berlin-01', row: 3, field: 'name' });
   });
 
+  test('names whose file names share a hash are not duplicates; a real duplicate after them names its row', () => {
+    const error = failure('name\ns6rnw\nsnpba\nSNPBA\n', 'sites.csv');
+    expect(error.code).toBe('sites-duplicate');
+    expect(error.message).toContain('like site "snpba" (row 2, line 3)');
+    expect(parseSitesFile('name\ns6rnw\nsnpba\n', 'sites.csv').rows.map((r) => r.fileName)).toEqual(['s6rnw', 'snpba']);
+  });
+
   test('a name with nothing file-safe in it is refused', () => {
     expect(failure('name\n東京\n', 'sites.csv').code).toBe('sites-name');
   });

@@ -3,11 +3,13 @@
  * with a header row. Every value is text, exactly as written: `007`, `yes`,
  * `null` and `1e3` stay those characters. Pure: text in, rows out.
  */
+import { Parser, type Options as CsvOptions } from 'csv-parse';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
 import { InputError, inputErrorAt } from '../../errors.js';
 import { yamlSyntaxError } from '../yamlSchema.js';
+import { NumberList, RowsByKey } from './rowIndex.js';
 
 export interface SiteRow {
   /** 1-based data row (the CSV header and YAML list are not counted). */
@@ -123,6 +125,26 @@ function valuesOf(record: string[], columns: readonly string[]): Map<string, str
   return values;
 }
 
+/** csv-parse's parser, as csv-parse/sync runs it: records are handed over one at a time, and `info.bytes` is where the last one ended. */
+interface CsvApi {
+  parse(data: Buffer, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+  readonly info: { readonly bytes: number };
+}
+
+/**
+ * Parses `bytes` as csv-parse/sync does, handing each record and the byte offset where it
+ * ends to `onRecord`, and keeping none. Not through the `on_record` option, which gives the
+ * same offset but builds two objects per record by spreading (`{ ...info }`), and V8 (11.3,
+ * Node 20) promotes objects built so to its old generation: 50,000 rows left about
+ * 30 MiB of RSS behind, mostly garbage.
+ */
+function csvRecords(bytes: Buffer, options: CsvOptions, onRecord: (record: string[], end: number) => void): void {
+  const api = (new Parser(options) as unknown as { api?: CsvApi }).api;
+  if (typeof api?.parse !== 'function') throw new Error('internal: csv-parse has no parser api to read record offsets from');
+  const error = api.parse(bytes, true, (record) => onRecord(record, api.info.bytes), () => undefined);
+  if (error !== undefined) throw error;
+}
+
 /**
  * Reads the CSV once, handing each data record to `onRow` with its line, the byte offset
  * where it starts (after the previous record) and the header, and keeping none of them.
@@ -133,19 +155,11 @@ function csvScan(bytes: Buffer, text: string, file: string, onRow: (record: stri
   let columns: string[] | undefined;
   let previousEnd = 0;
   try {
-    // on_record returns null: csv-parse keeps no record (nor its info object) to return.
-    parseCsv(bytes, {
-      ...csvOptions(text),
-      on_record: (record, context) => {
-        const start = previousEnd;
-        previousEnd = context.bytes;
-        if (!columns) {
-          columns = csvHeader(record, file);
-          return null;
-        }
-        onRow(record, lines.lineAt(start), start, columns);
-        return null;
-      },
+    csvRecords(bytes, csvOptions(text), (record, end) => {
+      const start = previousEnd;
+      previousEnd = end;
+      if (!columns) columns = csvHeader(record, file);
+      else onRow(record, lines.lineAt(start), start, columns);
     });
   } catch (error) {
     if (error instanceof CsvError) {
@@ -247,26 +261,36 @@ interface Named {
   line: number;
 }
 
-/** The site's name and file name; throws when it has none or shares its file with an earlier site in `byFile`. */
-function siteName(name: string | undefined, line: number, row: number, file: string, byFile?: Map<string, Named>): { name: string; fileName: string } {
+/** The earlier site whose ISO has the file name `key` (lower-cased), after recording this one under it when there is none. */
+type SeenFiles = (key: string, site: Named) => Named | undefined;
+
+/** The site's name and file name; throws when it has none or shares its file with an earlier site in `seen`. */
+function siteName(name: string | undefined, line: number, row: number, file: string, seen?: SeenFiles): { name: string; fileName: string } {
   const place = { file, line };
   const details = { row, field: NAME_COLUMN };
   if (name === undefined) throw inputErrorAt(place, `site in row ${row} has no ${NAME_COLUMN}`, { code: 'sites-name', fix: 'give every site a name', details });
   const fileName = safeFileName(name);
   if (fileName === '') throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${row}) has no letters or digits to make a file name of`, { code: 'sites-name', fix: 'use letters, digits, "-", "_" or "." in site names', details: { ...details, site: name } });
-  if (byFile) {
-    const key = fileName.toLowerCase(); // case-insensitive file systems would merge them
-    const clash = byFile.get(key);
-    if (clash) {
-      throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${row}) would be written to ${fileName}.iso, like site ${JSON.stringify(clash.name)} (row ${clash.row}, line ${clash.line})`, {
-        code: 'sites-duplicate',
-        fix: 'give every site a distinct name',
-        details: { ...details, site: name, other: { site: clash.name, row: clash.row, line: clash.line } },
-      });
-    }
-    byFile.set(key, { name, row, line });
+  // Case-insensitive file systems would merge them.
+  const clash = seen?.(fileName.toLowerCase(), { name, row, line });
+  if (clash) {
+    throw inputErrorAt(place, `site ${JSON.stringify(name)} (row ${row}) would be written to ${fileName}.iso, like site ${JSON.stringify(clash.name)} (row ${clash.row}, line ${clash.line})`, {
+      code: 'sites-duplicate',
+      fix: 'give every site a distinct name',
+      details: { ...details, site: name, other: { site: clash.name, row: clash.row, line: clash.line } },
+    });
   }
   return { name, fileName };
+}
+
+/** SeenFiles for rows held anyway (a YAML sites file): a Map. */
+function seenInMap(): SeenFiles {
+  const byFile = new Map<string, Named>();
+  return (key, site) => {
+    const clash = byFile.get(key);
+    if (!clash) byFile.set(key, site);
+    return clash;
+  };
 }
 
 /**
@@ -276,16 +300,31 @@ function siteName(name: string | undefined, line: number, row: number, file: str
  * input error is thrown here, before the first row is handed out.
  */
 export function openSitesFile(text: string, file: string): SitesSource {
-  const byFile = new Map<string, Named>();
   if (sitesFormat(file) === 'yaml') {
     const { rows: raw, columns } = yamlRows(text, file);
     checkColumns(columns, raw.length, file);
-    const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r.values.get(NAME_COLUMN), r.line, i + 1, file, byFile), values: r.values }));
+    const seen = seenInMap();
+    const rows = raw.map((r, i): SiteRow => ({ row: i + 1, line: r.line, ...siteName(r.values.get(NAME_COLUMN), r.line, i + 1, file, seen), values: r.values }));
     return { columns, count: rows.length, lineBytesScanned: 0, rows: () => rows };
   }
   const bytes = Buffer.from(text, 'utf8');
-  const starts: number[] = [];
-  const lines: number[] = [];
+  const options = { trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) };
+  const starts = new NumberList();
+  const lines = new NumberList();
+  /** The records of rows `first` (0-based) up to `last`; a row is read up to the next one's start, so the last row only once the scan is over. */
+  const records = (first: number, last: number): string[][] => {
+    const to = last < starts.length ? starts.at(last) : bytes.length;
+    const parsed = parseCsv(bytes.subarray(starts.at(first), to), options) as string[][];
+    if (parsed.length !== last - first) throw new Error(`internal: ${file} read differently from row ${first + 1}`);
+    return parsed;
+  };
+  const byFile = new RowsByKey();
+  let nameIndex = -1;
+  // Only a hash and a row per site: a hash that matches reads the earlier row's name again.
+  const seen: SeenFiles = (key, site) => {
+    const other = byFile.findOrAdd(key, site.row - 1, (row) => safeFileName(records(row, row + 1)[0]![nameIndex]!).toLowerCase());
+    return other === undefined ? undefined : { name: records(other, other + 1)[0]![nameIndex]!, row: other + 1, line: lines.at(other) };
+  };
   let nameError: unknown;
   const { columns, lineBytesScanned } = csvScan(bytes, text, file, (record, line, start, header) => {
     starts.push(start);
@@ -294,8 +333,9 @@ export function openSitesFile(text: string, file: string): SitesSource {
     if (nameError === undefined) {
       try {
         // Only the name: no map of values is made for a row here.
-        const name = record[header.indexOf(NAME_COLUMN)];
-        siteName(name === '' ? undefined : name, line, starts.length, file, byFile);
+        nameIndex = header.indexOf(NAME_COLUMN);
+        const name = record[nameIndex];
+        siteName(name === '' ? undefined : name, line, starts.length, file, seen);
       } catch (error) {
         nameError = error;
       }
@@ -303,17 +343,13 @@ export function openSitesFile(text: string, file: string): SitesSource {
   });
   checkColumns(columns, starts.length, file);
   if (nameError !== undefined) throw nameError;
-  byFile.clear();
-  const options = { trim: true, skip_empty_lines: true, delimiter: csvDelimiter(text) };
   const header = columns;
   function* rows(): Generator<SiteRow> {
     for (let first = 0; first < starts.length; first += CSV_BATCH) {
-      const end = first + CSV_BATCH < starts.length ? starts[first + CSV_BATCH]! : bytes.length;
-      const records = parseCsv(bytes.subarray(starts[first], end), options) as string[][];
-      if (records.length !== Math.min(CSV_BATCH, starts.length - first)) throw new Error(`internal: ${file} read differently from row ${first + 1}`);
-      for (let i = 0; i < records.length; i++) {
-        const values = valuesOf(records[i]!, header);
-        const line = lines[first + i]!;
+      const batch = records(first, Math.min(first + CSV_BATCH, starts.length));
+      for (let i = 0; i < batch.length; i++) {
+        const values = valuesOf(batch[i]!, header);
+        const line = lines.at(first + i);
         yield { row: first + i + 1, line, ...siteName(values.get(NAME_COLUMN), line, first + i + 1, file), values };
       }
     }
