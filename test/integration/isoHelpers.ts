@@ -166,6 +166,21 @@ export function runningInGroup(pgid: number): number[] {
   return processesInGroup(pgid).filter((pid) => statOf(pid)?.[0] !== 'Z');
 }
 
+/**
+ * `pid` is still running: it answers kill(pid, 0) and is not a zombie. A
+ * killed orphan stays a zombie until init reaps it, which this sandbox's
+ * init does up to a second late; a zombie has exited and holds nothing.
+ */
+export function stillRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const state = statOf(pid)?.[0];
+  return state !== undefined && state !== 'Z';
+}
+
 /** All command lines of running processes containing `needle`. */
 export function cmdlinesContaining(needle: string): string[] {
   const found: string[] = [];

@@ -1,4 +1,3 @@
-import { processAlive } from '../../src/adapters/processIdentity.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runLogged } from '../../src/adapters/proc.js';
-import { processesInGroup, waitFor } from './isoHelpers.js';
+import { processesInGroup, stillRunning, waitFor } from './isoHelpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -20,7 +19,8 @@ function script(name: string, body: string): string {
   return `./${name}`;
 }
 
-const alive = processAlive;
+/** Running, not a zombie waiting for init (isoHelpers.ts, stillRunning). */
+const alive = stillRunning;
 
 describe('runLogged', () => {
   test('streams stdout and stderr into the log, redacted, and reports the exit code', async () => {

@@ -5,7 +5,6 @@
  * edgebuild stop the whole tree — `script` puts it in a session of its own,
  * out of the group edgebuild signals.
  */
-import { processAlive } from '../../src/adapters/processIdentity.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runLogged } from '../../src/adapters/proc.js';
-import { waitFor } from './isoHelpers.js';
+import { stillRunning, waitFor } from './isoHelpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -26,7 +25,8 @@ function script(name: string, body: string): string {
   return `./${name}`;
 }
 
-const alive = processAlive;
+/** Running, not a zombie waiting for init (isoHelpers.ts, stillRunning). */
+const alive = stillRunning;
 
 /** A tree in the pty session: one child ignoring SIGTERM, one not; their pids in `pids`. */
 const TREE = (pidFile: string) => `(trap '' TERM HUP; sleep 300) & echo $! >> ${pidFile}\nsleep 300 & echo $! >> ${pidFile}\necho started\nwait`;
