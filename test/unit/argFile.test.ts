@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -61,8 +61,12 @@ test('parseArgFlag', () => {
 test('bash reads back exactly the values rendered', () => {
   const values = { CUSTOM_TAG: 'a b', HTTP_PROXY: 'http://u:p@proxy:3128', NO_PROXY: 'localhost,.svc', EMPTY: '', HASH: 'x #y', TILDE: '~root', SEMI: 'a;b', AMP: 'a&&b' };
   const dir = mkdtempSync(join(tmpdir(), 'edgebuild-arg-'));
-  writeFileSync(join(dir, '.arg'), renderArgFile(values));
-  const script = `set -eu; source .arg; ${Object.keys(values).map((k) => `printf '%s\\0' "$${k}"`).join('; ')}`;
-  const out = execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
-  expect(out.split('\0').slice(0, -1)).toEqual(Object.values(values));
+  try {
+    writeFileSync(join(dir, '.arg'), renderArgFile(values));
+    const script = `set -eu; source .arg; ${Object.keys(values).map((k) => `printf '%s\\0' "$${k}"`).join('; ')}`;
+    const out = execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
+    expect(out.split('\0').slice(0, -1)).toEqual(Object.values(values));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
