@@ -10,6 +10,8 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { RuntimeError } from '../errors.js';
+import { FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, cleanIsoName, isoCandidates, ucs2be } from '../core/iso9660/isoTrees.js';
+import { SYSTEM_AREA_SECTORS } from '../core/iso9660/systemArea.js';
 
 export interface IsoImage {
   volumeId: string;
@@ -35,10 +37,6 @@ const MAX_CE_HOPS = 32;
 const MAX_SUSP_BYTES = 64 * 1024;
 const MAX_NAME_BYTES = 4096;
 
-const SYSTEM_AREA = 16; // descriptors start at sector 16 of 2048 bytes
-const SECTOR = 2048;
-const FLAG_DIR = 0x02;
-const FLAG_MULTI_EXTENT = 0x80;
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
@@ -80,32 +78,6 @@ function u16(buf: Buffer, at: number): number {
   return buf.readUInt16LE(at);
 }
 
-function decodeUcs2be(bytes: Buffer): string {
-  const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
-  swapped.swap16();
-  return swapped.toString('utf16le');
-}
-
-/** ';1' version suffix and the '.' mkisofs puts after extension-less names go. */
-function cleanIsoName(name: string): string {
-  let n = name.replace(/;\d*$/, '');
-  if (n.endsWith('.') && n !== '.' && n !== '..') n = n.slice(0, -1);
-  return n;
-}
-
-/**
- * The plain ISO 9660 names mkisofs makes of a name: d-characters in upper
- * case (level 2+), then the same cut to 8.3 (level 1). A last resort for
- * images without Rock Ridge and Joliet.
- */
-function isoCandidates(name: string): string[] {
-  const d = name.toUpperCase().replace(/[^A-Z0-9_.]/g, '_');
-  const dot = d.lastIndexOf('.');
-  const base = (dot > 0 ? d.slice(0, dot) : d).replace(/\./g, '_');
-  const ext = dot > 0 ? d.slice(dot + 1) : '';
-  return [d, ext ? `${base.slice(0, 8)}.${ext.slice(0, 3)}` : base.slice(0, 8)];
-}
-
 class Reader {
   constructor(
     private readonly handle: FileHandle,
@@ -142,12 +114,12 @@ async function readDescriptors(reader: Reader): Promise<Descriptors> {
       code: 'not-iso',
       fix: 'pass the .iso file the build produced (an ISO 9660 image)',
     });
-  if (reader.size < (SYSTEM_AREA + 1) * SECTOR) throw notIso(`it has only ${reader.size} bytes`);
+  if (reader.size < (SYSTEM_AREA_SECTORS + 1) * SECTOR) throw notIso(`it has only ${reader.size} bytes`);
   let primary: Buffer | undefined;
   let joliet: Buffer | undefined;
   let sawUdf = false;
   for (let i = 0; i < MAX_DESCRIPTORS; i++) {
-    const position = (SYSTEM_AREA + i) * SECTOR;
+    const position = (SYSTEM_AREA_SECTORS + i) * SECTOR;
     if (position + SECTOR > reader.size) break;
     const d = await reader.read(position, SECTOR, 'volume descriptor');
     const id = d.toString('latin1', 1, 6);
@@ -309,7 +281,7 @@ class Iso implements IsoImage {
       const rawName = record.subarray(33, 33 + nameLength);
       if (nameLength === 1 && (rawName[0] === 0 || rawName[0] === 1)) continue; // "." and ".."
       const flags = record[25]!;
-      let name = view.kind === 'joliet' ? decodeUcs2be(rawName) : rawName.toString('latin1');
+      let name = view.kind === 'joliet' ? ucs2be(rawName) : rawName.toString('latin1');
       name = cleanIsoName(name);
       let dirFlag = (flags & FLAG_DIR) !== 0;
       let symlink = false;
@@ -405,7 +377,6 @@ class Iso implements IsoImage {
     for (const e of entry.extents) parts.push(await this.reader.read(e.offset, e.size, `file ${path}`));
     return Buffer.concat(parts);
   }
-
 
   async list(dir = ''): Promise<string[]> {
     const view = this.views[0]!;

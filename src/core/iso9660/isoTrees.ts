@@ -9,7 +9,7 @@ export const SECTOR = 2048;
 const MAX_DIR_BYTES = 32 * 1024 * 1024;
 const MAX_DIRECTORIES = 100_000;
 const MAX_CE_HOPS = 32;
-const FLAG_DIR = 0x02;
+export const FLAG_DIR = 0x02;
 export const FLAG_MULTI_EXTENT = 0x80;
 
 /** `length` bytes at byte `offset` of the image; throws when they are not there. */
@@ -48,13 +48,15 @@ export const u16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! <
 export const latin1 = (b: Uint8Array, from: number, to: number): string => String.fromCharCode(...b.subarray(from, to));
 export const u64 = (b: Uint8Array, at: number): number => u32(b, at) + u32(b, at + 4) * 0x100000000;
 
-function ucs2be(b: Uint8Array): string {
+/** A Joliet name: UCS-2 big-endian (an odd last byte is dropped). */
+export function ucs2be(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode((b[i]! << 8) | b[i + 1]!);
   return s;
 }
 
-function cleanName(name: string): string {
+/** ';1' version suffix and the '.' mkisofs puts after extension-less names go. */
+export function cleanIsoName(name: string): string {
   let n = name.replace(/;\d*$/, '');
   if (n.endsWith('.') && n !== '.' && n !== '..') n = n.slice(0, -1);
   return n;
@@ -69,7 +71,7 @@ export function parseRecord(data: Uint8Array, at: number, absolute: number, kind
   const rec = data.subarray(at, at + length);
   const nameLength = rec[32]!;
   const raw = rec.subarray(33, 33 + nameLength);
-  const name = cleanName(kind === 'joliet' ? ucs2be(raw) : latin1(raw, 0, raw.length));
+  const name = cleanIsoName(kind === 'joliet' ? ucs2be(raw) : latin1(raw, 0, raw.length));
   const systemStart = 33 + nameLength + (nameLength % 2 === 0 ? 1 : 0);
   return { offset: absolute, lba: u32(rec, 2) + rec[1]!, size: u32(rec, 10), flags: rec[25]!, interleaved: rec[26] !== 0 || rec[27] !== 0, xar: rec[1]!, name, system: rec.subarray(Math.min(systemStart, rec.length)) };
 }
@@ -141,12 +143,21 @@ async function directory(read: ReadAt, tree: Tree, dir: DirRecord): Promise<DirR
 function nameMatches(tree: Tree, rec: DirRecord, wanted: string): boolean {
   if (rec.rrName !== undefined) return rec.rrName === wanted;
   if (tree.kind === 'joliet') return rec.name === wanted;
-  const d = wanted.toUpperCase().replace(/[^A-Z0-9_.]/g, '_');
+  const name = rec.name.toUpperCase();
+  return name === wanted.toUpperCase() || isoCandidates(wanted).includes(name);
+}
+
+/**
+ * The plain ISO 9660 names mkisofs makes of a name: d-characters in upper
+ * case (level 2+), then the same cut to 8.3 (level 1). A last resort for
+ * images without Rock Ridge and Joliet.
+ */
+export function isoCandidates(name: string): string[] {
+  const d = name.toUpperCase().replace(/[^A-Z0-9_.]/g, '_');
   const dot = d.lastIndexOf('.');
   const base = (dot > 0 ? d.slice(0, dot) : d).replace(/\./g, '_');
   const ext = dot > 0 ? d.slice(dot + 1) : '';
-  const name = rec.name.toUpperCase();
-  return name === wanted.toUpperCase() || name === d || name === (ext ? `${base.slice(0, 8)}.${ext.slice(0, 3)}` : base.slice(0, 8));
+  return [d, ext ? `${base.slice(0, 8)}.${ext.slice(0, 3)}` : base.slice(0, 8)];
 }
 
 export interface Walked {
