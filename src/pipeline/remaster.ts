@@ -248,6 +248,7 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
   prepared.warnings.forEach(warn);
   const input = await readInput(inputPath, Boolean(options.trustInput), warn, options.signal);
   const secret = embedsCredentials(prepared);
+  const writePlan = await planInPlaceWrite(inputPath, input.embeddedPath, Buffer.byteLength(prepared.text, 'utf8'));
   const plan: RemasterPlan = {
     status: 'planned',
     input: inputPath,
@@ -257,11 +258,9 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     bootLayout: input.layout.summary,
     userData: { source: prepared.source, sha256: prepared.sha256, imageRedirectWebhook: prepared.imageRedirectWebhook, secret },
     changes: diffUserData(input.embedded.toString('utf8'), prepared.text),
-    write: { method: 'xorriso', reason: '' },
+    write: writePlan.method === 'in-place' ? { method: 'in-place' } : { method: 'xorriso', reason: writePlan.reason },
     warnings,
   };
-  const writePlan = await planInPlaceWrite(inputPath, input.embeddedPath, Buffer.byteLength(prepared.text, 'utf8'));
-  plan.write = writePlan.method === 'in-place' ? { method: 'in-place' } : { method: 'xorriso', reason: writePlan.reason };
   if (options.dryRun) return plan;
 
   await makeDir(outDir);
@@ -279,9 +278,9 @@ export async function runRemaster(options: RemasterOptions): Promise<RemasterPla
     const output = join(temp, input.name);
     const patch = writePlan.method === 'in-place' ? writePlan.patch : undefined;
     progress(
-      patch
-        ? `Writing ${input.name} with the new ${input.embeddedPath} in place (a copy of the input; the file's ${patch.allocated} bytes and its ${patch.records.length} directory records patched)`
-        : `Writing ${input.name} with the new ${input.embeddedPath} (xorriso, boot setup replayed from the input; not in place: ${writePlan.method === 'xorriso' ? writePlan.reason : ''})`,
+      writePlan.method === 'in-place'
+        ? `Writing ${input.name} with the new ${input.embeddedPath} in place (a copy of the input; the file's ${writePlan.patch.allocated} bytes and its ${writePlan.patch.records.length} directory records patched)`
+        : `Writing ${input.name} with the new ${input.embeddedPath} (xorriso, boot setup replayed from the input; not in place: ${writePlan.reason})`,
     );
     // The input's own checks (a full read for its sha256) run while xorriso copies it: both read the same pages.
     const checkInput = (async () => {
