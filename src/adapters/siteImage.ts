@@ -23,7 +23,7 @@ const afterZeros = new Map<number, Hash>();
 /** The whole blocks of zeros that start `head` (at most 64 KiB), in bytes: left as a hole, and their hash state reused. */
 export function zeroLead(head: Uint8Array): number {
   let lead = 0;
-  while (lead + BLOCK <= Math.min(head.length, ZEROS.length) && Buffer.compare(head.subarray(lead, lead + BLOCK), ZEROS.subarray(0, BLOCK)) === 0) lead += BLOCK;
+  while (lead + BLOCK <= Math.min(head.length, ZEROS.length) && ZEROS.compare(head, lead, lead + BLOCK, 0, BLOCK) === 0) lead += BLOCK;
   return lead;
 }
 

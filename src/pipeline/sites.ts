@@ -91,7 +91,7 @@ export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): P
   const state = await inspectOut(out);
   await sweepStaging(out);
   const staging = await createStaging(out);
-  const sites = new SiteResults();
+  const sites = new SiteResults(table.count);
   const errors: EdgebuildError[] = [];
   let manifest: ManifestWriter;
   try {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { compileTemplate, renderSite } from '../../src/core/sites/template.js';
+import { compileTemplate, readsBackAlone, renderSite } from '../../src/core/sites/template.js';
 import { yamlQuote } from '../../src/core/userData/yamlEdit.js';
 import type { SiteInput } from '../../src/core/sites/template.js';
 import { InputError } from '../../src/errors.js';
@@ -96,6 +96,31 @@ describe('renderSite', () => {
     expect(renderSite(compileTemplate(QUICK, 'tpl.yaml'), site({ v: 'x', w: 'y' })).check).toBe('scalars');
     expect(renderSite(compileTemplate(TEMPLATE, 'tpl.yaml'), site({ name: 'b', city: 'c' }, { TOKEN: 't' })).check).toBe('scalars');
     for (const template of WHOLE) expect(renderSite(compileTemplate(template, 'tpl.yaml'), site({ v: '1' })).check).toBe('document');
+  });
+
+  test.each([
+    ['"a\\tb"', 'a\tb', true],
+    ['"a\\tb"', 'a\\tb', false], // the text holds another value
+    ['"a\\qb"', 'aqb', false], // an escape YAML does not have: the strict resolver's error
+    ['"a" x', 'a', false], // more than the one scalar
+    ['"a"#c', 'a', false],
+    ['"a":', 'a', false],
+    ['"a', 'a', false], // no closing quote
+    [' "a"', 'a', false],
+    ["'a'", 'a', false], // not double-quoted
+    ['"a\nb"', 'a b', false], // two lines
+  ])('a substituted scalar %s read back alone as %j: %s', (quoted, value, reads) => {
+    expect(readsBackAlone(quoted, value)).toBe(reads);
+  });
+
+  test('property: JSON strings (valid YAML double-quoted scalars) read back alone as exactly their value', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (v) => {
+        fc.pre(!/[\ud800-\udfff]/.test(v));
+        expect(readsBackAlone(JSON.stringify(v), v)).toBe(true);
+        expect(readsBackAlone(JSON.stringify(v), `${v}x`)).toBe(false);
+      }),
+    );
   });
 
   test('property: whenever the scalars alone are read back, the whole document reads as the template says', () => {

@@ -17,8 +17,15 @@ export class SiteResults implements Iterable<SiteResult> {
   private readonly names: string[] = [];
   private readonly files: string[] = [];
   /** row, line and size of each site. */
-  private numbers = new Float64Array(3 * 64);
-  private hashes = Buffer.alloc(HASH_BYTES * 64);
+  private numbers: Float64Array;
+  private hashes: Buffer;
+
+  /** `expected`: how many results are to come (room grows past it if more do). */
+  constructor(expected = 64) {
+    const room = Math.max(1, expected);
+    this.numbers = new Float64Array(3 * room);
+    this.hashes = Buffer.alloc(HASH_BYTES * room);
+  }
 
   get length(): number {
     return this.names.length;

@@ -9,7 +9,7 @@
  * while everything else in the template (comments, order, style) is kept byte
  * for byte. Placeholders in comments are left alone. Pure.
  */
-import { CST, Parser, isPair, isScalar, visit } from 'yaml';
+import { CST, Lexer, isPair, isScalar, visit } from 'yaml';
 import type { Node, Scalar } from 'yaml';
 import { InputError, inputErrorAt } from '../../errors.js';
 import type { Place } from '../../errors.js';
@@ -207,21 +207,28 @@ function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: bool
 /**
  * Whether `quoted`, read by the YAML parser on its own, is one double-quoted scalar on one
  * line, ending where the text ends, that holds exactly `value`. Self-delimited like that,
- * it reads the same wherever a flow scalar stood.
+ * it reads the same wherever a flow scalar stood. The parser's own two stages do the
+ * reading: its lexer must find the text to be one token (a lone flow scalar becomes a
+ * document of just that token, nothing else to parse), and its flow scalar resolver,
+ * strict, must read that token as `value`, with no error. (Exported for its unit test.)
  */
-function readsBackAlone(quoted: string, value: string): boolean {
-  if (/[\r\n]/.test(quoted)) return false;
-  const tokens = [...new Parser().parse(quoted)];
-  const [doc] = tokens;
-  if (tokens.length !== 1 || doc?.type !== 'document' || doc.start.length > 0 || (doc.end?.length ?? 0) > 0) return false;
-  const scalar = doc.value;
-  if (scalar?.type !== 'double-quoted-scalar' || scalar.source !== quoted) return false;
+export function readsBackAlone(quoted: string, value: string): boolean {
+  if (/[\r\n]/.test(quoted) || !quoted.startsWith('"')) return false;
+  let lexemes = 0;
+  for (const lexeme of new Lexer().lex(quoted)) {
+    lexemes++;
+    if ((lexemes === 1 && lexeme !== DOCUMENT_START) || (lexemes === 2 && lexeme !== quoted) || lexemes > 2) return false;
+  }
+  if (lexemes !== 2) return false;
   let clean = true;
-  const read = CST.resolveAsScalar(scalar, true, () => {
+  const read = CST.resolveAsScalar({ type: 'double-quoted-scalar', offset: 0, indent: 0, source: quoted, end: [] }, true, () => {
     clean = false;
   });
   return clean && read?.type === 'QUOTE_DOUBLE' && read.value === value;
 }
+
+/** The lexeme the YAML lexer starts a document's content with (yaml's CST.DOCUMENT). */
+const DOCUMENT_START = CST.DOCUMENT;
 
 /** Every substituted scalar must read back as exactly its value; returns the first that does not. */
 function misread(doc: ParsedUserData['doc'], expected: Map<number, string>): number | undefined {
