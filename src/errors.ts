@@ -131,3 +131,45 @@ export function fromSystemError(error: unknown): RuntimeError | undefined {
     cause: error,
   });
 }
+
+/** An error as a thread posts it: the structured clone of an Error keeps neither its class nor its fields. */
+export interface ErrorMessage {
+  kind: 'InputError' | 'RuntimeError' | 'InternalError' | 'PreflightError' | 'InterruptedError' | 'Error';
+  message: string;
+  code?: string | undefined;
+  fix?: string | undefined;
+  details?: Record<string, unknown>;
+  /** A Node.js system error's fields, which fromSystemError reads. */
+  system?: { errno?: number | undefined; path?: string | undefined; dest?: string | undefined; syscall?: string | undefined };
+  stack?: string | undefined;
+}
+
+export function errorToMessage(error: unknown): ErrorMessage {
+  if (isEdgebuildError(error)) {
+    // A subclass (DockerUnavailable, say) crosses as the class that gives its exit code.
+    const kind = error instanceof InterruptedError ? 'InterruptedError' : error instanceof InternalError ? 'InternalError' : error instanceof PreflightError ? 'PreflightError' : error instanceof InputError ? 'InputError' : 'RuntimeError';
+    return { kind, message: error.message, code: error.code, fix: error.fix, details: error.details, stack: error.stack };
+  }
+  if (!(error instanceof Error)) return { kind: 'Error', message: String(error) };
+  const e = error as NodeJS.ErrnoException & { dest?: string };
+  return { kind: 'Error', message: e.message, code: typeof e.code === 'string' ? e.code : undefined, system: { errno: e.errno, path: e.path, dest: e.dest, syscall: e.syscall }, stack: e.stack };
+}
+
+/** The error errorToMessage described, of its class again. */
+export function errorFromMessage(m: ErrorMessage): Error {
+  const options: ErrorOptions = { code: m.code ?? 'internal', ...(m.fix === undefined ? {} : { fix: m.fix }), ...(m.details ? { details: m.details } : {}) };
+  let error: Error;
+  switch (m.kind) {
+    case 'InputError': error = new InputError(m.message, options); break;
+    case 'RuntimeError': error = new RuntimeError(m.message, options); break;
+    case 'PreflightError': error = new PreflightError(m.message, options); break;
+    case 'InternalError': error = new InternalError(m.message); break;
+    case 'InterruptedError': error = new InterruptedError(m.message); break;
+    default: {
+      const system = Object.fromEntries(Object.entries(m.system ?? {}).filter(([, v]) => v !== undefined));
+      error = Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }, system);
+    }
+  }
+  if (m.stack !== undefined) error.stack = m.stack;
+  return error;
+}

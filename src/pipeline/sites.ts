@@ -6,14 +6,15 @@
  */
 import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
-import { InputError, InterruptedError, RuntimeError } from '../errors.js';
-import type { EdgebuildError } from '../errors.js';
+import { InputError, InterruptedError, RuntimeError, errorFromMessage } from '../errors.js';
+import type { EdgebuildError, ErrorMessage } from '../errors.js';
 import { buildIsoParts } from '../core/iso9660/writer.js';
 import { compileTemplate, renderSite } from '../core/sites/template.js';
 import { openSitesFile } from '../core/sites/table.js';
-import { SiteResults, type SiteResult } from '../core/sites/results.js';
+import { SiteResults, type SiteResult, type SiteResultsMessage } from '../core/sites/results.js';
 import { directoryPath } from '../adapters/dirPath.js';
 import { readUserFile } from '../adapters/files.js';
+import { startThread } from '../adapters/thread.js';
 import { ImageWriter, MANIFEST, ManifestWriter, createStaging, discardStaging, inspectOut, publishStaging, sweepStaging } from '../adapters/siteOutput.js';
 
 export const SITE_VOLUME_ID = 'cidata';
@@ -28,6 +29,14 @@ const SITES_PER_TURN = 32;
  * worker as one batch.
  */
 const IMAGES_IN_FLIGHT = ImageWriter.capacity;
+/**
+ * Sites files of this many lines or more are written on a thread of their own (see
+ * writeSitesOnThread): starting it costs about what 50 sites do, and its heap stays the
+ * same size at 1,000 sites or 100,000.
+ */
+const THREAD_LINES = 256;
+/** Three semi-spaces' worth: 4 MiB semi-spaces, what the main thread reaches by 1,000 sites (see adapters/thread.ts). */
+const THREAD_YOUNG_GENERATION_MB = 12;
 /** Room for an ISO's head: 26 sectors of descriptors and directories, and user-data up to 74 KiB. */
 const SCRATCH_BYTES = 128 * 1024;
 
@@ -71,19 +80,82 @@ function unusedColumnWarnings(columns: string[], fields: Set<string>, sitesFile:
   return unused.map((c) => `${sitesFile}: column "${c}" is used by no \${site:${c}} placeholder in ${templateFile}`);
 }
 
+/** What runSites reads before it writes anything: a thread is handed these, not the paths. */
+export interface SitesInputs {
+  sites: string;
+  template: string;
+  date: Date;
+}
+
 export async function runSites(options: SitesOptions, hooks: SitesHooks = {}): Promise<SitesResult> {
+  const date = imageDate(options.env);
+  const inputs: SitesInputs = {
+    sites: await readUserFile(resolve(options.cwd, options.sites), 'sites file', options.sites),
+    template: await readUserFile(resolve(options.cwd, options.template), 'user-data template', options.template),
+    date,
+  };
+  // A site is at least a line of the sites file: a long one is written on a thread of its own.
+  return lineCount(inputs.sites) >= THREAD_LINES ? writeSitesOnThread(options, inputs, hooks) : writeSites(options, inputs, hooks);
+}
+
+function lineCount(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
+/** What the sites thread (sitesThread.ts) starts with: the options but the signal, which is a message. */
+export interface SitesThreadData {
+  options: Omit<SitesOptions, 'signal'>;
+  inputs: SitesInputs;
+}
+
+/** What the sites thread posts: the hooks' calls (progress once per turn), then its result or its error. */
+export type SitesThreadMessage =
+  | { type: 'warning'; warning: string }
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'result'; result: Omit<SitesResult, 'sites'> & { sites: SiteResultsMessage } }
+  | { type: 'error'; error: ErrorMessage };
+
+/**
+ * writeSites on a thread whose young generation is capped (see adapters/thread.ts): on the
+ * main thread V8 grows the new space to 32 MiB over a long run; there it stays at 8 MiB.
+ * The hooks are called as writeSites calls them, every site's progress included.
+ */
+async function writeSitesOnThread(options: SitesOptions, inputs: SitesInputs, hooks: SitesHooks): Promise<SitesResult> {
+  const { signal, ...plain } = options;
+  const thread = startThread(new URL('./sitesThread.js', import.meta.url), { options: plain, inputs } satisfies SitesThreadData, { youngGenerationMb: THREAD_YOUNG_GENERATION_MB });
+  const abort = (): void => thread.post('abort');
+  signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) abort();
+  let done = 0;
+  try {
+    return await new Promise<SitesResult>((resolveResult, reject) => {
+      thread.onMessage((m) => {
+        const message = m as SitesThreadMessage;
+        if (message.type === 'warning') hooks.onWarning?.(message.warning);
+        else if (message.type === 'progress') while (done < message.done) hooks.onProgress?.(++done, message.total);
+        else if (message.type === 'result') resolveResult({ ...message.result, sites: SiteResults.fromMessage(message.result.sites) });
+        else reject(errorFromMessage(message.error));
+      });
+      thread.exited.then(() => reject(new RuntimeError('the sites thread stopped before it finished', { code: 'sites-thread', fix: 'run edgebuild sites again; if it stops again, report it with this line' })), reject);
+    });
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** Renders, writes and publishes the sites of `inputs` on the thread that calls it. */
+export async function writeSites(options: SitesOptions, inputs: SitesInputs, hooks: SitesHooks = {}): Promise<SitesResult> {
   const warnings: string[] = [];
   const warn = (w: string): void => {
     warnings.push(w);
     hooks.onWarning?.(w);
   };
-  const sitesPath = resolve(options.cwd, options.sites);
-  const templatePath = resolve(options.cwd, options.template);
   const out = resolve(options.cwd, options.out ?? DEFAULT_SITES_OUT);
-  const date = imageDate(options.env);
-
-  const table = openSitesFile(await readUserFile(sitesPath, 'sites file', options.sites), options.sites);
-  const template = compileTemplate(await readUserFile(templatePath, 'user-data template', options.template), options.template);
+  const { date } = inputs;
+  const table = openSitesFile(inputs.sites, options.sites);
+  const template = compileTemplate(inputs.template, options.template);
   if (template.fields.size === 0) warn(`${options.template} has no \${site:FIELD} placeholder: every site ISO will be the same`);
   unusedColumnWarnings(table.columns, template.fields, options.sites, options.template).forEach(warn);
 

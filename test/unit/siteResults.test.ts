@@ -17,4 +17,20 @@ describe('SiteResults', () => {
   test('a sha256 that is not 64 hex digits is a programming error', () => {
     expect(() => new SiteResults().push({ ...site(1), sha256: 'xyz' })).toThrow(/not a sha256/);
   });
+
+  test('cross a thread as a message (a structured clone) and come back whole', () => {
+    const results = new SiteResults(3);
+    const sites = Array.from({ length: 130 }, (_, i) => site(i));
+    sites.forEach((s) => results.push(s));
+    const back = SiteResults.fromMessage(structuredClone(results.toMessage()));
+    expect([...back]).toEqual(sites);
+    back.push(site(130)); // and take more
+    expect(back.at(130)).toEqual(site(130));
+    expect(SiteResults.fromMessage(structuredClone(new SiteResults(0).toMessage())).length).toBe(0);
+  });
+
+  test('a message of mismatched lengths is a programming error', () => {
+    const message = new SiteResults().toMessage();
+    expect(() => SiteResults.fromMessage({ ...message, names: ['x'] })).toThrow(/mismatched/);
+  });
 });

@@ -13,9 +13,17 @@ export interface SiteResult {
 
 const HASH_BYTES = 32;
 
+/** SiteResults as a thread posts them: arrays and bytes, which a structured clone keeps. */
+export interface SiteResultsMessage {
+  names: string[];
+  files: string[];
+  numbers: Float64Array<ArrayBuffer>;
+  hashes: Uint8Array<ArrayBuffer>;
+}
+
 export class SiteResults implements Iterable<SiteResult> {
-  private readonly names: string[] = [];
-  private readonly files: string[] = [];
+  private names: string[] = [];
+  private files: string[] = [];
   /** row, line and size of each site. */
   private numbers: Float64Array;
   private hashes: Buffer;
@@ -34,10 +42,10 @@ export class SiteResults implements Iterable<SiteResult> {
   push(site: SiteResult): void {
     const i = this.names.length;
     if ((i + 1) * HASH_BYTES > this.hashes.length) {
-      const numbers = new Float64Array(this.numbers.length * 2);
+      const numbers = new Float64Array(Math.max(2 * this.numbers.length, 3 * 64));
       numbers.set(this.numbers);
       this.numbers = numbers;
-      const hashes = Buffer.alloc(this.hashes.length * 2);
+      const hashes = Buffer.alloc(Math.max(2 * this.hashes.length, HASH_BYTES * 64));
       this.hashes.copy(hashes);
       this.hashes = hashes;
     }
@@ -47,6 +55,22 @@ export class SiteResults implements Iterable<SiteResult> {
     this.numbers[3 * i + 2] = site.size;
     this.names.push(site.name);
     this.files.push(site.file);
+  }
+
+  toMessage(): SiteResultsMessage {
+    const n = this.length;
+    return { names: this.names, files: this.files, numbers: this.numbers.slice(0, 3 * n), hashes: new Uint8Array(this.hashes.subarray(0, HASH_BYTES * n)) };
+  }
+
+  static fromMessage(m: SiteResultsMessage): SiteResults {
+    const n = m.names.length;
+    if (m.files.length !== n || m.numbers.length !== 3 * n || m.hashes.length !== HASH_BYTES * n) throw new Error('internal: site results of mismatched lengths');
+    const results = new SiteResults(0);
+    results.names = m.names;
+    results.files = m.files;
+    results.numbers = m.numbers;
+    results.hashes = Buffer.from(m.hashes.buffer, m.hashes.byteOffset, m.hashes.length);
+    return results;
   }
 
   at(i: number): SiteResult {
