@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { planInPlaceWrite } from '../../src/adapters/isoPatch.js';
 import { makeGrubRescueIso, makeKairosIso } from '../fixtures/installerIso.js';
+import { runImageTool } from '../fixtures/imageTool.js';
 
 const USER_DATA = '#cloud-config\nstylus:\n  site:\n    paletteEndpoint: old.example.invalid\n';
 let work: string;
@@ -28,7 +29,7 @@ function stage(name: string, more?: (root: string) => void): string {
 
 function xorriso(name: string, args: string[]): string {
   const iso = join(work, `${name}.iso`);
-  execFileSync('xorriso', ['-outdev', iso, ...args, '-commit'], { stdio: 'ignore' });
+  runImageTool('xorriso', ['-outdev', iso, ...args, '-commit'], iso);
   return iso;
 }
 

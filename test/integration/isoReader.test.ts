@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_READ_BYTES, openIso } from '../../src/adapters/iso9660Reader.js';
 import type { IsoImage } from '../../src/adapters/iso9660Reader.js';
 import { RuntimeError } from '../../src/errors.js';
+import { runImageTool } from '../fixtures/imageTool.js';
 
 const LONG_NAME = 'a-rather-long-file-name-beyond-eight-dot-three.config.yaml'; // 58 chars: fits Joliet's 64
 const DEEP = 'files-iso/a/b/c/d/e/f/g/h/i/j/deep.txt'; // deeper than ISO 9660's 8 levels
@@ -25,8 +26,11 @@ const files: Record<string, string> = {
 let work: string;
 let src: string;
 
+/** The tool's last argument or the one after -o/-outdev is its output. */
 function run(command: string, args: string[]): void {
-  execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const flag = args.findIndex((a) => a === '-o' || a === '-outdev');
+  if (command === 'xorriso' && flag >= 0) runImageTool(command, args, args[flag + 1]!);
+  else execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function image(name: string, make: (out: string) => void): string {

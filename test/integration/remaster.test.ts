@@ -5,11 +5,11 @@
  * console. Boots are few (6) and short (GRUB halts after printing).
  */
 import { fixtureManifest } from '../fixtures/publishedSet.js';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runImageTool } from '../fixtures/imageTool.js';
 import { publish } from '../../src/pipeline/publish.js';
 import { sha256 } from '../../src/core/digest.js';
 import { prepareUserData } from '../../src/core/userData/prepare.js';
@@ -169,7 +169,7 @@ describe('a published Kairos-layout ISO (hybrid MBR, El Torito BIOS + UEFI, appe
   test("xorriso's naive -boot_image any keep loses GRUB's MBR patch: the layout check names it, SeaBIOS does not boot it", async () => {
     const kept = join(work, 'kept.iso');
     writeFileSync(join(work, 'prepared.yaml'), PREPARED);
-    execFileSync('xorriso', ['-indev', input, '-outdev', kept, '-boot_image', 'any', 'keep', '-update', join(work, 'prepared.yaml'), '/files-iso/config.yaml', '-commit'], { stdio: 'ignore' });
+    runImageTool('xorriso', ['-indev', input, '-outdev', kept, '-boot_image', 'any', 'keep', '-update', join(work, 'prepared.yaml'), '/files-iso/config.yaml', '-commit'], kept);
     const diff = diffLayouts(parseBootReport((await inspectImage(input)).boot), parseBootReport((await inspectImage(kept)).boot));
     expect(diff.lost).toContain('System area summary: MBR grub2-mbr cyl-align-off');
     // SeaBIOS gets to the CD and GRUB never reaches its config; the original, booted beside it, does within a fraction of the time it gets.

@@ -11,6 +11,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runImageTool } from '../fixtures/imageTool.js';
 import { sha256File } from '../../src/adapters/checksum.js';
 import { HASH_CACHE_FILE } from '../../src/adapters/hashCache.js';
 import { publish } from '../../src/pipeline/publish.js';
@@ -221,7 +222,7 @@ describe('xorriso writes when in place cannot', () => {
     makeKairosIso(join(work, 'md5-tree'), plain, OLD);
     const withMd5 = join(work, 'md5.iso');
     // The same image with MD5s recorded (a change is needed for xorriso to write a new session).
-    execFileSync('xorriso', ['-md5', 'on', '-indev', plain, '-outdev', withMd5, '-boot_image', 'any', 'replay', '-joliet', 'on', '-map', join(work, 'new.yaml'), '/md5-marker.txt', '-commit'], { stdio: 'ignore' });
+    runImageTool('xorriso', ['-md5', 'on', '-indev', plain, '-outdev', withMd5, '-boot_image', 'any', 'replay', '-joliet', 'on', '-map', join(work, 'new.yaml'), '/md5-marker.txt', '-commit'], withMd5);
     const dir = join(work, 'md5');
     const pub = await publish({ outDir: dir, isoName: 'installer', iso: { path: withMd5, ...(await sha256File(withMd5)) }, isoMode: 0o644, secrets: [], manifest: fixtureManifest(OLD) });
     const r = await remaster(pub.artifacts[0]!.path, 'md5-out');
