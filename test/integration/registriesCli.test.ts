@@ -1,18 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { runCli, type CliResult } from './cli.js';
 
-/** `edgebuild registries` as a subprocess, from the build (`npm run build` first). */
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** `edgebuild registries`, run in-process through run(argv, io) (./cli.ts): nothing here needs the process itself. */
 const EXAMPLE = fileURLToPath(new URL('../../build-configs/registries.yaml', import.meta.url));
 let cwd: string;
 
 beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run npm run build first');
   cwd = mkdtempSync(join(tmpdir(), 'edgebuild-registries-cli-'));
   mkdirSync(join(cwd, 'build-configs'));
   copyFileSync(EXAMPLE, join(cwd, 'build-configs', 'registries.yaml'));
@@ -25,14 +24,13 @@ beforeAll(() => {
 
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, 'registries', ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(['registries', ...args], { cwd });
 }
 
 describe('edgebuild registries', () => {
-  test('reads build-configs/registries.yaml by default and prints the stages and the kubeadm snippet', () => {
-    const r = cli();
+  test('reads build-configs/registries.yaml by default and prints the stages and the kubeadm snippet', async () => {
+    const r = await cli();
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const docs = parseAllDocuments(r.stdout, { version: '1.1' });
@@ -44,8 +42,8 @@ describe('edgebuild registries', () => {
     expect(r.stdout).toContain(readFileSync(fileURLToPath(new URL('../../assets/edgebuild-credential-provider.py', import.meta.url)), 'utf8').split('\n')[1]);
   });
 
-  test('--json prints one document, with literal passwords redacted', () => {
-    const r = cli('--config', 'literal.yaml', '--json');
+  test('--json prints one document, with literal passwords redacted', async () => {
+    const r = await cli('--config', 'literal.yaml', '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { distribution: string; stages: string; warnings: { code: string; file: string; line: number }[]; files: { path: string; permissions: string; secret: boolean }[] };
     expect(doc.distribution).toBe('k3s');
@@ -59,81 +57,81 @@ describe('edgebuild registries', () => {
   test.each([
     ['k3s', ''],
     ['pxk-e', 'kubernetesVersion: "1.30.5"\n'],
-  ])('--json (%s): a password with quotes and backslashes is masked in every form the stages hold it', (distro, extra) => {
+  ])('--json (%s): a password with quotes and backslashes is masked in every form the stages hold it', async (distro, extra) => {
     const password = 'p"w\\d\'q-Zq9x';
     writeFileSync(join(cwd, `escaped-${distro}.yaml`), `distribution: ${distro}\n${extra}mirrors:\n  docker.io:\n    endpoints: [https://m.local]\ncredentials:\n  m.local:\n    username: u\n    password: ${JSON.stringify(password)}\n`);
-    const plain = cli('--config', `escaped-${distro}.yaml`);
+    const plain = await cli('--config', `escaped-${distro}.yaml`);
     expect(plain.code, plain.stderr).toBe(0);
     // What the stages hold (escaped for YAML or JSON), so what must be masked.
     const shown = [password, JSON.stringify(password).slice(1, -1), password.replace(/'/g, "''")].filter((f) => plain.stdout.includes(f));
     expect(shown.length).toBeGreaterThan(0);
-    const r = cli('--config', `escaped-${distro}.yaml`, '--json');
+    const r = await cli('--config', `escaped-${distro}.yaml`, '--json');
     expect(r.code, r.stderr).toBe(0);
     const stages = (JSON.parse(r.stdout) as { stages: string }).stages;
     expect(stages).toContain('***');
     for (const text of [r.stdout, stages, r.stderr]) expect(text).not.toMatch(/Zq9x/);
   });
 
-  test('--strict turns warnings into exit 2', () => {
-    const r = cli('--config', 'literal.yaml', '--strict');
+  test('--strict turns warnings into exit 2', async () => {
+    const r = await cli('--config', 'literal.yaml', '--strict');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/error: literal\.yaml: 1 registries warning with --strict\. Fix: /);
     expect(r.stderr).not.toContain('hunter2-secret');
   });
 
-  test('--strict passes a clean file', () => {
-    expect(cli('--strict').code).toBe(0);
+  test('--strict passes a clean file', async () => {
+    expect((await cli('--strict')).code).toBe(0);
   });
 
-  test('--distro overrides the file', () => {
-    const r = cli('--distro', 'rke2');
+  test('--distro overrides the file', async () => {
+    const r = await cli('--distro', 'rke2');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('/etc/rancher/rke2/registries.yaml');
     expect(r.stdout).not.toContain('/etc/containerd/');
   });
 
-  test('--out writes the files, private when they hold a literal password', () => {
-    const r = cli('--config', 'literal.yaml', '--out', 'out-literal');
+  test('--out writes the files, private when they hold a literal password', async () => {
+    const r = await cli('--config', 'literal.yaml', '--out', 'out-literal');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote out-literal\/stages\.yaml/);
     const path = join(cwd, 'out-literal', 'stages.yaml');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8')).toContain('hunter2-secret');
 
-    const r2 = cli('--out', 'out-pxke');
+    const r2 = await cli('--out', 'out-pxke');
     expect(r2.code).toBe(0);
     expect(statSync(join(cwd, 'out-pxke', 'stages.yaml')).mode & 0o777).toBe(0o644);
     expect(readFileSync(join(cwd, 'out-pxke', 'kubeadm-config.yaml'), 'utf8')).toContain('image-credential-provider-config');
   });
 
-  test('an invalid file is exit 2 with file:line:col and a fix', () => {
-    const r = cli('--config', 'broken.yaml');
+  test('an invalid file is exit 2 with file:line:col and a fix', async () => {
+    const r = await cli('--config', 'broken.yaml');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('error: broken.yaml:6:9: unknown key "skip_verify" in mirrors["docker.io"].endpoints[0]. Fix: remove it or correct its spelling (see build-configs/registries.schema.json)\n');
-    const j = cli('--config', 'broken.yaml', '--json');
+    const j = await cli('--config', 'broken.yaml', '--json');
     expect(JSON.parse(j.stdout)).toMatchObject({ status: 'error', error: { code: 'registries-invalid', exitCode: 2, file: 'broken.yaml', line: 6, col: 9 } });
   });
 
   test.each([
     ['a Latin-1 byte', Buffer.from('distribution: k3s\nmirrors:\n  docker.io:\n    endpoints: [https://m\xe9.local]\n', 'latin1'), 'bytes.yaml:4:26: not valid UTF-8 (byte 0xE9)'],
     ['a NUL byte', Buffer.from('distribution: k3s\u0000\n'), 'bytes.yaml:1:18: control character U+0000 (NUL)'],
-  ])('%s in the registries file is exit 2 with file:line:col', (_, content, message) => {
+  ])('%s in the registries file is exit 2 with file:line:col', async (_, content, message) => {
     writeFileSync(join(cwd, 'bytes.yaml'), content);
-    const r = cli('--config', 'bytes.yaml');
+    const r = await cli('--config', 'bytes.yaml');
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(`error: ${message}. Fix: `);
   });
 
-  test('no file is exit 2 naming the default', () => {
-    const r = spawnSync(process.execPath, [MAIN, 'registries'], { cwd: tmpdir(), encoding: 'utf8' });
-    expect(r.status).toBe(2);
+  test('no file is exit 2 naming the default', async () => {
+    const r = await runCli(['registries'], { cwd: tmpdir() });
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no registries file: build-configs\/registries\.yaml does not exist\. Fix: pass --config/);
   });
 
-  test('an unknown --distro is a usage error', () => {
-    const r = cli('--distro', 'kubeadm');
+  test('an unknown --distro is a usage error', async () => {
+    const r = await cli('--distro', 'kubeadm');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/kubeadm/);
   });
