@@ -1,6 +1,8 @@
 /**
- * `edgebuild sites` as a subprocess (run `npm run build` first; `npm test` does):
- * real files in, real ISOs out, read back with blkid, isoinfo, xorriso and our reader.
+ * `edgebuild sites`: real files in, real ISOs out, read back with blkid, isoinfo, xorriso and
+ * our reader. Run in-process through run(argv, io) from the source, except where the run needs
+ * its worker threads (600 sites) or the process itself (Ctrl-C): the built CLI as a subprocess
+ * (run `npm run build` first; `npm test` does).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
 import { parse } from 'yaml';
 import { openIso } from '../../src/adapters/iso9660Reader.js';
 import { compileTemplate, renderSite } from '../../src/core/sites/template.js';
@@ -34,9 +37,15 @@ const CSV = ['\uFEFFname,city,zip,ip', 'berlin-01,"Berlin: ""Mitte"" # 1",007,10
 
 let work: string;
 
-function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', EDGE_TOKEN: TOKEN, SOURCE_DATE_EPOCH: '1767225600', ...env } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/** `edgebuild sites` in-process through run(argv, io) (./cli.ts): the source, no Node.js start per run. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { cwd: work, env: { EDGE_TOKEN: TOKEN, SOURCE_DATE_EPOCH: '1767225600', ...env } });
+}
+
+/** The built CLI as a subprocess: where a run needs its worker threads (their entries are dist/'s .js files). */
+function builtCli(args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', EDGE_TOKEN: TOKEN, SOURCE_DATE_EPOCH: '1767225600' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function tool(command: string, args: string[]): string {
@@ -58,15 +67,15 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('edgebuild sites', () => {
-  let result: { code: number; stdout: string; stderr: string };
+  let result: CliResult;
   const SITES = [
     { name: 'berlin-01', file: 'berlin-01.iso', city: 'Berlin: "Mitte" # 1', zip: '007', ip: '10.0.0.1/24' },
     { name: 'Paris 02', file: 'Paris-02.iso', city: 'yes', zip: 'null', ip: '10.0.0.2/24' },
     { name: 'rome-03', file: 'rome-03.iso', city: '1e3', zip: 'true', ip: '10.0.0.3/24' },
   ];
 
-  beforeAll(() => {
-    result = cli(['sites', '--sites', 'sites.csv', '--template', 'template.yaml', '--out', 'out', '--json']);
+  beforeAll(async () => {
+    result = await cli(['sites', '--sites', 'sites.csv', '--template', 'template.yaml', '--out', 'out', '--json']);
   });
 
   test('exits 0 with exactly one JSON document on stdout', () => {
@@ -143,8 +152,8 @@ describe('edgebuild sites', () => {
     }
   });
 
-  test('the same rows and SOURCE_DATE_EPOCH give byte-identical ISOs', () => {
-    const again = cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'again']);
+  test('the same rows and SOURCE_DATE_EPOCH give byte-identical ISOs', async () => {
+    const again = await cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'again']);
     expect(again.code, again.stderr).toBe(0);
     expect(readFileSync(join(work, 'again', 'rome-03.iso')).equals(readFileSync(join(work, 'out', 'rome-03.iso')))).toBe(true);
   });
@@ -155,9 +164,9 @@ describe('edgebuild sites: failures write nothing', () => {
     return readdirSync(work).filter((n) => n.startsWith('.'));
   }
 
-  test('a missing value: exit 2 naming site, row, line and field; no --out, no staging left', () => {
+  test('a missing value: exit 2 naming site, row, line and field; no --out, no staging left', async () => {
     writeFileSync(join(work, 'missing.csv'), 'name,city,zip,ip\na,x,1,ip\nb,,2,ip\nc,z,3,ip\n');
-    const r = cli(['sites', '-s', 'missing.csv', '-t', 'template.yaml', '-o', 'missing-out', '--json']);
+    const r = await cli(['sites', '-s', 'missing.csv', '-t', 'template.yaml', '-o', 'missing-out', '--json']);
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout) as { status: string; error: Record<string, unknown> };
     expect(doc.status).toBe('error');
@@ -171,51 +180,51 @@ describe('edgebuild sites: failures write nothing', () => {
     ['a Latin-1 byte in the sites table', 'bad.csv', Buffer.from('name,city,zip,ip\na,M\xfcnchen,1,ip\n', 'latin1'), /^error: bad\.csv:2:4: not valid UTF-8 \(byte 0xFC\)\. Fix: save the file as UTF-8/],
     ['a NUL in the sites table', 'nul.csv', Buffer.from('name,city,zip,ip\na,x\u0000,1,ip\n'), /^error: nul\.csv:2:4: control character U\+0000 \(NUL\)/],
     ['a C1 control in the template', 'c1.yaml', Buffer.from(TEMPLATE.replace('paletteEndpoint: api', 'paletteEndpoint: \u0085api')), /^error: c1\.yaml:4:22: control character U\+0085 \(NEL\)/],
-  ])('%s: exit 2 with file:line:col, nothing written', (_, name, content, message) => {
+  ])('%s: exit 2 with file:line:col, nothing written', async (_, name, content, message) => {
     writeFileSync(join(work, name), content);
     const args = name.endsWith('.csv') ? ['-s', name, '-t', 'template.yaml'] : ['-s', 'sites.csv', '-t', name];
-    const r = cli(['sites', ...args, '-o', 'bytes-out']);
+    const r = await cli(['sites', ...args, '-o', 'bytes-out']);
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
     expect(existsSync(join(work, 'bytes-out'))).toBe(false);
   });
 
-  test('duplicate names: exit 2 naming both rows', () => {
+  test('duplicate names: exit 2 naming both rows', async () => {
     writeFileSync(join(work, 'dup.yaml'), '- {name: a, city: x, zip: "1", ip: y}\n- {name: A, city: x, zip: "1", ip: y}\n');
-    const r = cli(['sites', '-s', 'dup.yaml', '-t', 'template.yaml', '-o', 'dup-out']);
+    const r = await cli(['sites', '-s', 'dup.yaml', '-t', 'template.yaml', '-o', 'dup-out']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/dup\.yaml:2: site "A" \(row 2\) would be written to A\.iso, like site "a" \(row 1, line 1\)/);
     expect(existsSync(join(work, 'dup-out'))).toBe(false);
   });
 
-  test('an unused column is a warning on stderr, not an error', () => {
+  test('an unused column is a warning on stderr, not an error', async () => {
     writeFileSync(join(work, 'extra.csv'), 'name,city,zip,ip,rack\na,x,1,ip,r1\n');
-    const r = cli(['sites', '-s', 'extra.csv', '-t', 'template.yaml', '-o', 'extra-out', '--json']);
+    const r = await cli(['sites', '-s', 'extra.csv', '-t', 'template.yaml', '-o', 'extra-out', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: extra.csv: column "rack" is used by no ${site:rack} placeholder');
     expect((JSON.parse(r.stdout) as { warnings: string[] }).warnings).toHaveLength(1);
   });
 
-  test('an unset environment variable fails before anything is written', () => {
-    const unset = spawnSync(process.execPath, [CLI, 'sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'env-out2'], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
-    expect(unset.status).toBe(2);
+  test('an unset environment variable fails before anything is written', async () => {
+    const unset = await runCli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'env-out2'], { cwd: work });
+    expect(unset.code).toBe(2);
     expect(unset.stderr).toContain('environment variable EDGE_TOKEN is not set');
     expect(existsSync(join(work, 'env-out2'))).toBe(false);
   });
 
-  test('a previous run in --out is replaced whole: sites that are gone lose their ISO', () => {
+  test('a previous run in --out is replaced whole: sites that are gone lose their ISO', async () => {
     writeFileSync(join(work, 'one.csv'), 'name,city,zip,ip\nsolo,x,1,ip\n');
-    expect(cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'replace']).code).toBe(0);
-    expect(cli(['sites', '-s', 'one.csv', '-t', 'template.yaml', '-o', 'replace']).code).toBe(0);
+    expect((await cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'replace'])).code).toBe(0);
+    expect((await cli(['sites', '-s', 'one.csv', '-t', 'template.yaml', '-o', 'replace'])).code).toBe(0);
     expect(readdirSync(join(work, 'replace')).sort()).toEqual(['sites.json', 'solo.iso']);
     expect(leftovers()).toEqual([]);
   });
 
-  test('an --out holding files edgebuild did not write is refused and left alone', () => {
+  test('an --out holding files edgebuild did not write is refused and left alone', async () => {
     mkdirSync(join(work, 'mine'));
     writeFileSync(join(work, 'mine', 'notes.txt'), 'keep me');
-    const r = cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'mine']);
+    const r = await cli(['sites', '-s', 'sites.csv', '-t', 'template.yaml', '-o', 'mine']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('holds files edgebuild sites did not write');
     expect(readdirSync(join(work, 'mine'))).toEqual(['notes.txt']);
@@ -224,7 +233,7 @@ describe('edgebuild sites: failures write nothing', () => {
   test('600 sites (several CSV batches, more than the ISOs in flight): sites.json and --json list them in row order with their real sha256, as JSON.stringify writes them', () => {
     const names = Array.from({ length: 600 }, (_, i) => `s${String(i).padStart(3, '0')}`);
     writeFileSync(join(work, 'six.csv'), `name,city,zip,ip\n${names.map((n, i) => `${n},"c${i}, ""x""",${i},10.0.${i >> 8}.${i & 255}/24\n${i % 100 === 0 ? '\n' : ''}`).join('')}`);
-    const r = cli(['sites', '-s', 'six.csv', '-t', 'template.yaml', '-o', 'six-out', '--json']);
+    const r = builtCli(['sites', '-s', 'six.csv', '-t', 'template.yaml', '-o', 'six-out', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(work, 'six-out', 'sites.json'), 'utf8');
     const manifest = JSON.parse(text) as { sites: { name: string; file: string; size: number; sha256: string }[] };
@@ -261,8 +270,8 @@ describe('edgebuild sites: failures write nothing', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  test('missing flags are a usage error', () => {
-    const r = cli(['sites', '--sites', 'sites.csv']);
+  test('missing flags are a usage error', async () => {
+    const r = await cli(['sites', '--sites', 'sites.csv']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--template/);
   });
