@@ -131,12 +131,22 @@ async function writeSitesOnThread(options: SitesOptions, inputs: SitesInputs, ho
   let done = 0;
   try {
     return await new Promise<SitesResult>((resolveResult, reject) => {
+      // A hook that throws stops the run, as it does writeSites: the thread is aborted, and
+      // its error is the run's once the thread has cleaned up.
+      let hookError: { error: unknown } | undefined;
       thread.onMessage((m) => {
         const message = m as SitesThreadMessage;
-        if (message.type === 'warning') hooks.onWarning?.(message.warning);
-        else if (message.type === 'progress') while (done < message.done) hooks.onProgress?.(++done, message.total);
-        else if (message.type === 'result') resolveResult({ ...message.result, sites: SiteResults.fromMessage(message.result.sites) });
-        else reject(errorFromMessage(message.error));
+        try {
+          if (!hookError && message.type === 'warning') hooks.onWarning?.(message.warning);
+          if (!hookError && message.type === 'progress') while (done < message.done) hooks.onProgress?.(++done, message.total);
+        } catch (error) {
+          hookError = { error };
+          thread.post('abort');
+        }
+        if (message.type === 'result') {
+          if (hookError) reject(hookError.error);
+          else resolveResult({ ...message.result, sites: SiteResults.fromMessage(message.result.sites) });
+        } else if (message.type === 'error') reject(hookError ? hookError.error : errorFromMessage(message.error));
       });
       thread.exited.then(() => reject(new RuntimeError('the sites thread stopped before it finished', { code: 'sites-thread', fix: 'run edgebuild sites again; if it stops again, report it with this line' })), reject);
     });

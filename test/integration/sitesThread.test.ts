@@ -98,4 +98,23 @@ describe('sites on a thread', () => {
     expect(existsSync(join(thread.cwd, 'out'))).toBe(false);
     expect(readdirSync(thread.cwd).sort()).toEqual(['sites.csv', 'template.yaml']);
   });
+
+  test('a hook that throws stops the run with its error, as in writeSites, once the thread has cleaned up', async () => {
+    const outcomes = await Promise.all(
+      (['thread', 'here'] as const).map(async (how) => {
+        const cwd = folder(`hook-${how}`, rows(ROWS));
+        const options = { sites: 'sites.csv', template: 'template.yaml', out: 'out', cwd, env };
+        const hooks = {
+          onProgress: (done: number) => {
+            if (done === 30) throw new Error('the progress display broke');
+          },
+        };
+        const inputs = { sites: readFileSync(join(cwd, 'sites.csv'), 'utf8'), template: TEMPLATE, date: imageDate(env) };
+        const error = await (how === 'thread' ? runSites(options, hooks) : writeSites(options, inputs, hooks)).then(() => undefined, (e: unknown) => e);
+        return { error: (error as Error | undefined)?.message, left: readdirSync(cwd).sort() };
+      }),
+    );
+    expect(outcomes[0]).toEqual({ error: 'the progress display broke', left: ['sites.csv', 'template.yaml'] });
+    expect(outcomes[0]).toEqual(outcomes[1]);
+  });
 });
