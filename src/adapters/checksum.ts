@@ -7,7 +7,6 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import { sha256Hasher } from '../core/digest.js';
 
 const BLOCK_BYTES = 1024 * 1024;
@@ -85,6 +84,9 @@ parentPort.postMessage({ sha256: hash.digest('hex'), size });
 
 /** sha256File on a worker thread (see HASH_WORKER); stopped when `signal` aborts. */
 export async function sha256FileOnWorker(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+  if (signal?.aborted) throw signal.reason;
+  // Imported here: worker_threads costs a few ms to load, which an up-to-date rerun (it hashes on this thread) does not pay.
+  const { Worker } = await import('node:worker_threads');
   if (signal?.aborted) throw signal.reason;
   const worker = new Worker(HASH_WORKER, { eval: true, workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   const stop = (): void => void worker.terminate();

@@ -44,5 +44,7 @@ describeDocker('an up-to-date rerun of iso', () => {
     // Nor edgebuild's own code for the steps an up-to-date build skips.
     const skipped = ['pipeline/preflight.js', 'pipeline/apply.js', 'pipeline/build.js', 'pipeline/verify.js', 'pipeline/targetOutputs.js', 'adapters/docker.js', 'adapters/proc.js'];
     expect(readFileSync(join(ws.root, 'load.log'), 'utf8').split('\n').filter((url) => skipped.some((f) => url.endsWith(`/dist/${f}`)))).toEqual([]);
+    // Nor worker_threads (~4 ms to load here): a rerun hashes on its own thread.
+    expect(readFileSync(join(ws.root, 'load.log'), 'utf8').split('\n')).not.toContain('node:worker_threads');
   });
 });
