@@ -65,6 +65,11 @@ export interface SitesResult {
 export interface SitesHooks {
   onWarning?: (warning: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called once every ISO is written and hashed, before anything is published: the last
+   * moment a run can stop with nothing in --out (the sites thread asks its caller here).
+   */
+  beforePublish?: () => Promise<void>;
 }
 
 /** SOURCE_DATE_EPOCH makes the ISOs reproducible, byte for byte. */
@@ -114,6 +119,8 @@ export interface SitesThreadData {
 export type SitesThreadMessage =
   | { type: 'warning'; warning: string }
   | { type: 'progress'; done: number; total: number }
+  /** Every ISO is written: may they be published? The answer is 'publish' or 'abort'. */
+  | { type: 'publish?' }
   | { type: 'result'; result: Omit<SitesResult, 'sites'> & { sites: SiteResultsMessage } }
   | { type: 'error'; error: ErrorMessage };
 
@@ -132,7 +139,8 @@ async function writeSitesOnThread(options: SitesOptions, inputs: SitesInputs, ho
   try {
     return await new Promise<SitesResult>((resolveResult, reject) => {
       // A hook that throws stops the run, as it does writeSites: the thread is aborted, and
-      // its error is the run's once the thread has cleaned up.
+      // its error is the run's once the thread has cleaned up. Messages arrive in order, so
+      // when the thread asks to publish, every progress call has been made.
       let hookError: { error: unknown } | undefined;
       thread.onMessage((m) => {
         const message = m as SitesThreadMessage;
@@ -143,15 +151,21 @@ async function writeSitesOnThread(options: SitesOptions, inputs: SitesInputs, ho
           hookError = { error };
           thread.post('abort');
         }
-        if (message.type === 'result') {
+        if (message.type === 'publish?') thread.post(hookError ? 'abort' : 'publish');
+        else if (message.type === 'result') {
           if (hookError) reject(hookError.error);
           else resolveResult({ ...message.result, sites: SiteResults.fromMessage(message.result.sites) });
         } else if (message.type === 'error') reject(hookError ? hookError.error : errorFromMessage(message.error));
       });
-      thread.exited.then(() => reject(new RuntimeError('the sites thread stopped before it finished', { code: 'sites-thread', fix: 'run edgebuild sites again; if it stops again, report it with this line' })), reject);
+      const fix = 'run edgebuild sites again (it removes what this run left beside --out); if it fails again, report it with this line';
+      thread.exited.then(
+        () => reject(new RuntimeError('the sites thread stopped before it finished', { code: 'sites-thread', fix })),
+        (error: unknown) => reject(new RuntimeError(`the sites thread failed: ${(error as Error).message}`, { code: 'sites-thread', fix, cause: error })),
+      );
     });
   } finally {
     signal?.removeEventListener('abort', abort);
+    await thread.exited.catch(() => undefined); // it posts its outcome last: it is about to exit
   }
 }
 
@@ -236,6 +250,8 @@ export async function writeSites(options: SitesOptions, inputs: SitesInputs, hoo
     if (firstError) throw aggregate(firstError, errors, table.count);
     while (inFlight.length > 0) await settle();
     await writer.close();
+    await hooks.beforePublish?.();
+    if (options.signal?.aborted) throw new InterruptedError();
     manifest.finish();
     try {
       await publishStaging(staging, out, state);

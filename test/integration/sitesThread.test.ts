@@ -90,23 +90,24 @@ describe('sites on a thread', () => {
     expect(readdirSync(thread.cwd).sort()).toEqual(['sites.csv', 'template.yaml']);
   });
 
-  test('an aborted run stops on the thread: InterruptedError, no --out, no staging left', async () => {
-    const { thread } = await both('abort', rows(ROWS), 40);
+  // At the last site too: the thread asks before it publishes, after every progress call.
+  test.each([40, ROWS])('a run aborted at site %i stops on the thread: InterruptedError, no --out, no staging left', async (at) => {
+    const { thread } = await both(`abort-${at}`, rows(ROWS), at);
     if (!('error' in thread.outcome)) throw new Error('the run should be interrupted');
     expect(thread.outcome.error).toBeInstanceOf(InterruptedError);
-    expect(thread.progress.length).toBeLessThan(ROWS);
+    expect(thread.progress.length).toBeLessThanOrEqual(ROWS);
     expect(existsSync(join(thread.cwd, 'out'))).toBe(false);
     expect(readdirSync(thread.cwd).sort()).toEqual(['sites.csv', 'template.yaml']);
   });
 
-  test('a hook that throws stops the run with its error, as in writeSites, once the thread has cleaned up', async () => {
+  test.each([30, ROWS])('a hook that throws at site %i stops the run with its error, as in writeSites, once the thread has cleaned up', async (at) => {
     const outcomes = await Promise.all(
       (['thread', 'here'] as const).map(async (how) => {
-        const cwd = folder(`hook-${how}`, rows(ROWS));
+        const cwd = folder(`hook-${at}-${how}`, rows(ROWS));
         const options = { sites: 'sites.csv', template: 'template.yaml', out: 'out', cwd, env };
         const hooks = {
           onProgress: (done: number) => {
-            if (done === 30) throw new Error('the progress display broke');
+            if (done === at) throw new Error('the progress display broke');
           },
         };
         const inputs = { sites: readFileSync(join(cwd, 'sites.csv'), 'utf8'), template: TEMPLATE, date: imageDate(env) };

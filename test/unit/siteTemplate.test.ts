@@ -106,6 +106,7 @@ describe('renderSite', () => {
     ['"a"#c', 'a', false],
     ['"a":', 'a', false],
     ['"a', 'a', false], // no closing quote
+    ['"a\\"', 'a"', false], // the last quote escaped: not closed
     [' "a"', 'a', false],
     ["'a'", 'a', false], // not double-quoted
     ['"a\nb"', 'a b', false], // two lines

@@ -58,7 +58,7 @@ function putPadded(b: Buffer, at: number, text: string, length: number): void {
 
 /** Joliet text fields: UCS-2 big-endian, cut or padded with (UCS-2) spaces. */
 function putPaddedUcs2(b: Buffer, at: number, text: string, length: number): void {
-  const units = length / 2;
+  const units = Math.floor(length / 2); // 37-byte fields hold 18 UCS-2 characters
   putUcs2(b, at, text, units);
   for (let i = Math.min(text.length, units); i < units; i++) b.writeUInt16BE(0x20, at + 2 * i);
 }
@@ -179,10 +179,10 @@ function putEr(b: Buffer, at: number): void {
  * offset after the record. Its identifier goes at `at + 33`, its System Use at
  * systemUseAt(at, idBytes).
  */
-function putRecord(b: Buffer, at: number, end: number, extent: number, size: number, dir: boolean, idBytes: number, systemUseBytes: number, date: Date): number {
+function putRecord(b: Buffer, at: number, end: number, extent: number, size: number, dir: boolean, idBytes: number, systemUseBytes: number, date: Date, name = ''): number {
   let length = systemUseAt(0, idBytes) + systemUseBytes;
   if (length % 2 === 1) length += 1; // records have even lengths
-  if (length > 255) throw new Error(`directory record too long (${length} bytes)`);
+  if (length > 255) throw new Error(`directory record too long (${length} bytes) for ${name}`);
   if (at + length > end) throw new Error('a directory of this image must fit one sector');
   b[at] = length;
   putBoth32(b, at + 2, extent);
@@ -342,7 +342,7 @@ export function buildIsoParts(spec: IsoSpec, scratch?: Buffer): IsoParts {
     const id = ids[i]!;
     const nameBytes = Buffer.byteLength(f.name, 'utf8');
     const suBytes = RR_BYTES + 5 + nameBytes + PX_BYTES + TF_BYTES;
-    const next = putRecord(image, at, end, extents[i]!, f.data.length, false, id.length, suBytes, date);
+    const next = putRecord(image, at, end, extents[i]!, f.data.length, false, id.length, suBytes, date, id);
     image.write(id, at + 33, 'latin1');
     let p = putRr(image, systemUseAt(at, id.length), RR_PX | RR_TF | RR_NM);
     p = putEntry(image, p, 'NM', 1 + nameBytes);
@@ -358,7 +358,7 @@ export function buildIsoParts(spec: IsoSpec, scratch?: Buffer): IsoParts {
   at = putDotRecord(image, at, end, layout.jolietRoot, 1, 'none', date, layout.continuation);
   for (const i of orderOf(files.map((f) => f.name))) {
     const f = files[i]!;
-    const next = putRecord(image, at, end, extents[i]!, f.data.length, false, 2 * f.name.length, 0, date);
+    const next = putRecord(image, at, end, extents[i]!, f.data.length, false, 2 * f.name.length, 0, date, f.name);
     putUcs2(image, at + 33, f.name);
     at = next;
   }

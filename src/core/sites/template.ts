@@ -208,18 +208,18 @@ function splice(template: SiteTemplate, expanded: Expanded[], keepLiterals: bool
  * Whether `quoted`, read by the YAML parser on its own, is one double-quoted scalar on one
  * line, ending where the text ends, that holds exactly `value`. Self-delimited like that,
  * it reads the same wherever a flow scalar stood. The parser's own two stages do the
- * reading: its lexer must find the text to be one token (a lone flow scalar becomes a
+ * reading: its lexer must find the text to be one closed token (a lone flow scalar becomes a
  * document of just that token, nothing else to parse), and its flow scalar resolver,
  * strict, must read that token as `value`, with no error. (Exported for its unit test.)
  */
 export function readsBackAlone(quoted: string, value: string): boolean {
   if (/[\r\n]/.test(quoted) || !quoted.startsWith('"')) return false;
+  // Followed by a space, which a closed scalar leaves as a token of its own: an unclosed one
+  // ("a\") would run on into it.
+  const expected = [DOCUMENT_START, quoted, ' '];
   let lexemes = 0;
-  for (const lexeme of new Lexer().lex(quoted)) {
-    lexemes++;
-    if ((lexemes === 1 && lexeme !== DOCUMENT_START) || (lexemes === 2 && lexeme !== quoted) || lexemes > 2) return false;
-  }
-  if (lexemes !== 2) return false;
+  for (const lexeme of new Lexer().lex(`${quoted} `)) if (lexeme !== expected[lexemes++]) return false;
+  if (lexemes !== expected.length) return false;
   let clean = true;
   const read = CST.resolveAsScalar({ type: 'double-quoted-scalar', offset: 0, indent: 0, source: quoted, end: [] }, true, () => {
     clean = false;
