@@ -84,7 +84,6 @@ parentPort.postMessage({ sha256: hash.digest('hex'), size });
 
 /** sha256File on a worker thread (see HASH_WORKER); stopped when `signal` aborts. */
 export async function sha256FileOnWorker(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  if (signal?.aborted) throw signal.reason;
   // Imported here: worker_threads costs a few ms to load, which an up-to-date rerun (it hashes on this thread) does not pay.
   const { Worker } = await import('node:worker_threads');
   if (signal?.aborted) throw signal.reason;

@@ -2,7 +2,8 @@
  * `edgebuild sites`: one small cidata ISO per edge site.
  * load → check --out → render + validate + write each site into staging → publish.
  * Rows are read one at a time, and a bounded number of written ISOs wait for their
- * hash (computed on a worker thread); staging makes it all or nothing.
+ * hash (computed on a worker thread); staging makes it all or nothing. A long sites file
+ * is written on a thread of its own (writeSitesOnThread, sitesThread.ts).
  */
 import { join, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
