@@ -3,7 +3,6 @@
  * image while replaying its boot setup. Every call has a timeout and stops
  * on the abort signal; arguments never carry secrets (files do).
  */
-import { execa } from 'execa';
 import { RuntimeError } from '../errors.js';
 
 /** Reports read directories and boot records only: seconds even for a multi-GB image. */
@@ -24,6 +23,8 @@ export function xorrisoComplaint(stderr: string): string {
 }
 
 async function xorriso(args: string[], timeoutMs: number, what: string, signal?: AbortSignal): Promise<Run> {
+  // execa is ESM-only: loaded on use, like everywhere else (the CLI bundle requires only CommonJS packages).
+  const { execa } = await import('execa');
   let result;
   try {
     result = await execa('xorriso', args, {

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CachedScript } from '../adapters/compileCache.js';
+import type * as CliModule from './bundle.js';
+import { defaultCacheDir } from '../adapters/cacheDir.js';
 import { descendants, terminate } from '../adapters/descendants.js';
 import { ExitCode } from '../errors.js';
+import { COMMAND_NAMES } from './commandNames.js';
 
 const argv = process.argv.slice(2);
 const controller = new AbortController();
@@ -26,7 +32,18 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const [{ processIo }, { run }] = await Promise.all([import('./io.js'), import('./run.js')]);
+// A command runs the CLI's one-file bundle through the code cache (adapters/compileCache.ts); --version,
+// --help and a mistyped command run the modules, which load less; so does a build without the bundle (tsc alone).
+type Cli = typeof CliModule;
+const bundleFile = fileURLToPath(new URL('./edgebuild.cjs', import.meta.url));
+let bundled: CachedScript<Cli> | undefined;
+const help = argv.includes('--help') || argv.includes('-h');
+if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && existsSync(bundleFile)) {
+  const { compileCacheDir, runCachedScript } = await import('../adapters/compileCache.js');
+  const dir = compileCacheDir(process.env, defaultCacheDir(process.env));
+  bundled = runCachedScript<Cli>(bundleFile, { dir, variant: argv[0]!, importModule: (specifier) => import(specifier) });
+}
+const { processIo, run }: Cli = bundled?.exports ?? (await import('./bundle.js'));
 const code = await run(argv, processIo(controller.signal));
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
@@ -36,4 +53,5 @@ if (controller.signal.aborted) {
   terminate(descendants());
   process.exit(code);
 }
+bundled?.save();
 process.exitCode = code;

@@ -1,0 +1,177 @@
+/**
+ * The code cache the built CLI runs its bundle through (src/adapters/compileCache.ts):
+ * V8 takes it on the next run; a damaged, truncated, foreign or unsafe cache is
+ * never used, only replaced; a cache that cannot be written costs nothing but
+ * speed. Each case runs a real script in a child Node.js, as the CLI does.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'edgebuild-compile-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A script with enough code for V8 to cache, a dynamic import through the caller (the bundle imports execa that way) and a result.
+const SCRIPT = `"use strict";
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+module.exports.answer = async () => (await __edgebuildImport('node:path')).posix.join('a', String(fib(20)), require('node:path').basename(__filename));
+`;
+
+/** Runs `file` through the built adapter's runCachedScript in a child Node.js, as main.ts does, and saves the cache after the work. */
+function load(file: string, cacheDir: string | undefined, variant = 'iso'): { answer: string; cacheUsed: boolean } {
+  const code = `
+    const { runCachedScript } = await import(${JSON.stringify(join(ROOT, 'dist/adapters/compileCache.js'))});
+    const s = runCachedScript(${JSON.stringify(file)}, { dir: ${JSON.stringify(cacheDir)}, variant: ${JSON.stringify(variant)}, importModule: (s) => import(s) });
+    const answer = await s.exports.answer();
+    s.save();
+    console.log(JSON.stringify({ answer, cacheUsed: s.cacheUsed }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as { answer: string; cacheUsed: boolean };
+}
+
+let n = 0;
+function fresh(source = SCRIPT): { file: string; cache: string } {
+  const case_ = join(dir, `case-${++n}`);
+  mkdirSync(case_);
+  writeFileSync(join(case_, 'script.cjs'), source);
+  return { file: join(case_, 'script.cjs'), cache: join(case_, 'cache') };
+}
+const cacheFiles = (cache: string): string[] => (existsSync(cache) ? readdirSync(cache).sort() : []);
+
+beforeAll(() => {
+  expect(existsSync(join(ROOT, 'dist/adapters/compileCache.js')), 'npm run build first').toBe(true);
+});
+
+describe('runCachedScript', () => {
+  test('the first run writes the cache (0600 in a 0700 folder), the second takes it, both with the same result', () => {
+    const { file, cache } = fresh();
+    const first = load(file, cache);
+    expect(first).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    const [name] = cacheFiles(cache);
+    expect(name).toMatch(/^[0-9a-f]{16}-iso\.bin$/);
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cache, name!)).mode & 0o777).toBe(0o600);
+    const written = statSync(join(cache, name!));
+    expect(load(file, cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: true });
+    // Taken, not rewritten.
+    expect(statSync(join(cache, name!)).mtimeMs).toBe(written.mtimeMs);
+    expect(statSync(join(cache, name!)).ino).toBe(written.ino);
+  });
+
+  test('each variant has its own file', () => {
+    const { file, cache } = fresh();
+    load(file, cache, 'iso');
+    load(file, cache, 'registries');
+    expect(cacheFiles(cache).map((f) => f.slice(17))).toEqual(['iso.bin', 'registries.bin']);
+    expect(load(file, cache, 'registries').cacheUsed).toBe(true);
+  });
+
+  test.each([
+    ['a flipped byte in the code', (b: Buffer) => { b[b.length - 100]! ^= 0xff; }],
+    ['a flipped byte in the header', (b: Buffer) => { b[30]! ^= 0x01; }],
+    ['truncated', (b: Buffer) => b.subarray(0, b.length >> 1)],
+    ['empty', () => Buffer.alloc(0)],
+    ['no header', (b: Buffer) => b.subarray(23)],
+  ])('a damaged cache (%s) is not used, the script runs, and the cache is written afresh', (_label, damage) => {
+    const { file, cache } = fresh();
+    load(file, cache);
+    const [name] = cacheFiles(cache);
+    const path = join(cache, name!);
+    const bad = Buffer.from(readFileSync(path));
+    const damaged = damage(bad) ?? bad;
+    writeFileSync(path, damaged);
+    expect(load(file, cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(readFileSync(path).equals(damaged)).toBe(false);
+    expect(load(file, cache).cacheUsed).toBe(true);
+  });
+
+  test('a changed script of the same length never runs the old code (V8 alone checks only the length)', () => {
+    const { file, cache } = fresh();
+    load(file, cache);
+    const changed = SCRIPT.replace('fib(20)', 'fib(21)');
+    expect(changed.length).toBe(SCRIPT.length);
+    writeFileSync(file, changed);
+    expect(load(file, cache)).toEqual({ answer: 'a/10946/script.cjs', cacheUsed: false });
+    // The old build's cache was removed when the new one was written: one build's caches are kept.
+    expect(cacheFiles(cache)).toHaveLength(1);
+  });
+
+  test('another file\'s cache copied under this file\'s name is not used', () => {
+    const a = fresh();
+    const b = fresh(SCRIPT.replace('fib(20)', 'fib(19)'));
+    load(a.file, a.cache);
+    load(b.file, b.cache);
+    const [nameA] = cacheFiles(a.cache);
+    const [nameB] = cacheFiles(b.cache);
+    writeFileSync(join(b.cache, nameB!), readFileSync(join(a.cache, nameA!)));
+    expect(load(b.file, b.cache)).toEqual({ answer: 'a/4181/script.cjs', cacheUsed: false });
+  });
+
+  test('a cache folder others may write is neither read nor written', () => {
+    const { file, cache } = fresh();
+    load(file, cache);
+    chmodSync(cache, 0o777);
+    const [name] = cacheFiles(cache);
+    const before = statSync(join(cache, name!)).mtimeMs;
+    expect(load(file, cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(statSync(join(cache, name!)).mtimeMs).toBe(before);
+  });
+
+  test('a cache that cannot be written (its path is a file) costs nothing but the cache', () => {
+    const { file, cache } = fresh();
+    writeFileSync(cache, 'not a folder');
+    expect(load(file, cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(load(file, join(cache, 'below'))).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(readFileSync(cache, 'utf8')).toBe('not a folder');
+  });
+
+  test('a variant that is not a command name gets no cache file', () => {
+    const { file, cache } = fresh();
+    expect(load(file, cache, '../escape')).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(load(file, cache, 'Iso')).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(existsSync(cache)).toBe(false);
+    expect(existsSync(join(cache, '..', 'escape'))).toBe(false);
+  });
+
+  test('no cache folder: the script runs and nothing is written', () => {
+    const { file } = fresh();
+    expect(load(file, undefined)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(readdirSync(join(file, '..'))).toEqual(['script.cjs']);
+  });
+});
+
+describe('the built CLI', () => {
+  const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, HOME: join(dir, 'home'), ...extra });
+
+  test('runs a command from its one-file bundle through the cache in edgebuild\'s cache folder, a file per command; --version runs the modules', () => {
+    expect(existsSync(join(ROOT, 'dist/cli/edgebuild.cjs')), 'npm run build first').toBe(true);
+    const xdg = join(dir, 'xdg');
+    for (const args of [['--version'], ['registries', '--config', join(ROOT, 'build-configs/registries.yaml')], ['registries', '--config', join(ROOT, 'build-configs/registries.yaml')]]) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: env({ XDG_CACHE_HOME: xdg }) });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(cacheFiles(join(xdg, 'edgebuild', 'compile')).map((f) => f.replace(/^[0-9a-f]{16}-/, ''))).toEqual(['registries.bin']);
+  });
+
+  test('the same output with the cache taken, damaged or off', () => {
+    const cache = join(dir, 'cli-cache');
+    const args = [CLI, 'registries', '--config', join(ROOT, 'build-configs/registries.yaml')];
+    const outputs = [];
+    for (const setting of [cache, cache, '0']) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: env({ EDGEBUILD_COMPILE_CACHE: setting }) });
+      expect(r.status, r.stderr).toBe(0);
+      outputs.push(r.stdout);
+      const [name] = cacheFiles(cache);
+      if (setting === cache) writeFileSync(join(cache, name!), Buffer.alloc(64, 1)); // damaged for the next run
+    }
+    expect(outputs[0]).toContain('registries');
+    expect(new Set(outputs).size).toBe(1);
+    // `0` turned it off: the damaged file was left as it was, not read or replaced.
+    expect(readFileSync(join(cache, cacheFiles(cache)[0]!)).equals(Buffer.alloc(64, 1))).toBe(true);
+  });
+});
