@@ -23,7 +23,9 @@ import { Script } from 'node:vm';
 
 const MAGIC = 'edgebuild code cache 1\n';
 const SHA256_BYTES = 32;
-const NAME = /^([0-9a-f]{16})-[\w.-]+\.bin$/;
+const NAME = /^([0-9a-f]{16})-[a-z-]+\.bin(\.\d+\.tmp)?$/;
+/** A temporary file older than this was left by a run that was killed while writing it. */
+const STALE_TEMP_MS = 10 * 60_000;
 
 export interface CachedScript<T> {
   /** What the file put on `module.exports`. */
@@ -101,15 +103,15 @@ function writeCache(dir: string, prefix: string, file: string, key: Buffer, payl
     }
     throw error;
   }
-  // Another build's caches (an older edgebuild) go: one build's are kept.
+  // Another build's caches (an older edgebuild) go: one build's are kept; so do temporary files a killed run left.
+  const now = Date.now();
   for (const name of readdirSync(dir)) {
     const m = NAME.exec(name);
-    if (m && m[1] !== prefix) {
-      try {
-        unlinkSync(join(dir, name));
-      } catch {
-        // another process took it
-      }
+    if (!m) continue;
+    try {
+      if (m[1] !== prefix || (m[2] !== undefined && now - statSync(join(dir, name)).mtimeMs > STALE_TEMP_MS)) unlinkSync(join(dir, name));
+    } catch {
+      // another process took it
     }
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CachedScript } from '../adapters/compileCache.js';
 import type * as CliModule from './bundle.js';
@@ -28,6 +28,15 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(signal));
   terminate(tree);
 };
+/** The bundle exists and is not older than the modules: a `tsc` run after the last full build leaves a stale bundle, which must not run. */
+function bundleIsCurrent(): boolean {
+  try {
+    return statSync(bundleFile).mtimeMs >= statSync(fileURLToPath(new URL('./bundle.js', import.meta.url))).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 // Handlers first, then the rest of the CLI: a signal during start-up is handled too.
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -38,7 +47,7 @@ type Cli = typeof CliModule;
 const bundleFile = fileURLToPath(new URL('./edgebuild.cjs', import.meta.url));
 let bundled: CachedScript<Cli> | undefined;
 const help = argv.includes('--help') || argv.includes('-h');
-if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && existsSync(bundleFile)) {
+if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && bundleIsCurrent()) {
   const { compileCacheDir, runCachedScript } = await import('../adapters/compileCache.js');
   const dir = compileCacheDir(process.env, defaultCacheDir(process.env));
   bundled = runCachedScript<Cli>(bundleFile, { dir, variant: argv[0]!, importModule: (specifier) => import(specifier) });
