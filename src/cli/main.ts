@@ -3,7 +3,6 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CachedScript } from '../adapters/compileCache.js';
 import type * as CliModule from './bundle.js';
-import { defaultCacheDir } from '../adapters/cacheDir.js';
 import { descendants, terminate } from '../adapters/descendants.js';
 import { ExitCode } from '../errors.js';
 import { COMMAND_NAMES } from './commandNames.js';
@@ -48,7 +47,7 @@ const bundleFile = fileURLToPath(new URL('./edgebuild.cjs', import.meta.url));
 let bundled: CachedScript<Cli> | undefined;
 const help = argv.includes('--help') || argv.includes('-h');
 if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && bundleIsCurrent()) {
-  const { compileCacheDir, runCachedScript } = await import('../adapters/compileCache.js');
+  const [{ compileCacheDir, runCachedScript }, { defaultCacheDir }] = await Promise.all([import('../adapters/compileCache.js'), import('../adapters/cacheDir.js')]);
   const dir = compileCacheDir(process.env, defaultCacheDir(process.env));
   bundled = runCachedScript<Cli>(bundleFile, { dir, variant: argv[0]!, importModule: (specifier) => import(specifier) });
 }
