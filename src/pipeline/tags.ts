@@ -7,6 +7,7 @@ import { PE_VERSION_PATTERN, latestStable, readPeVersion, sortTags, type TagKind
 import { DEFAULT_REPO, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo, type TagRef } from '../adapters/git.js';
 import { grepAt, remoteTags } from '../adapters/gitRead.js';
 import { defaultCacheDir } from '../adapters/cacheDir.js';
+import { CommitGrepCache } from '../adapters/commitGrepCache.js';
 
 export interface TagsInput {
   repo?: string;
@@ -37,15 +38,27 @@ export interface TagsReport {
 
 /**
  * The tags and the PE_VERSION lines of their Earthfiles (on some tags it is
- * not the tag's name). Two git processes when the cached mirror holds every
- * tag's commit: the remote's tags now (`git ls-remote`), then one `git grep`
- * by commit. Otherwise (no mirror yet, a commit it lacks, offline) the mirror
- * is fetched first and its tags listed, as always.
+ * not the tag's name). On a cached mirror that holds every tag's commit: the
+ * remote's tags now (`git ls-remote`), then one `git grep` by commit for the
+ * commits the grep cache does not know (none, when the tags did not move:
+ * one git process). Otherwise (no mirror yet, a commit it lacks, offline)
+ * the mirror is fetched first and its tags listed, as always.
  */
-async function tagsWithPins(repo: string, cacheDir: string, input: TagsInput): Promise<{ refs: TagRef[]; pinned: Map<string, string[]> }> {
+async function tagsWithPins(repo: string, cacheDir: string, input: TagsInput): Promise<{ refs: TagRef[]; pinned: Map<string, readonly string[]> }> {
   const cached = mirrorPath(cacheDir, repo);
   const remote = await remoteTags(cached, repo, input.signal);
-  const pinnedIn = (mirror: string, refs: TagRef[]) => grepAt(mirror, refs.map((r) => r.commit), PE_VERSION_PATTERN, 'Earthfile');
+  const greps = await CommitGrepCache.load(cacheDir);
+  const pinnedIn = async (mirror: string, refs: TagRef[]): Promise<Map<string, readonly string[]>> => {
+    const commits = [...new Set(refs.map((r) => r.commit))];
+    const unknown = commits.filter((c) => greps.get(PIN_QUERY, c) === undefined);
+    if (unknown.length > 0) {
+      // git grep fails on a commit the mirror lacks, so each one asked for was read: its lines, or none.
+      const found = await grepAt(mirror, unknown, PIN_QUERY.pattern, PIN_QUERY.path);
+      for (const c of unknown) greps.set(PIN_QUERY, c, found.get(c) ?? []);
+      await greps.save();
+    }
+    return new Map(commits.map((c) => [c, greps.get(PIN_QUERY, c) ?? []]));
+  };
   const pinned = remote && (await pinnedIn(cached, remote).catch(() => undefined));
   if (remote && pinned) return { refs: remote, pinned };
   const mirror = await ensureMirror(repo, cacheDir, { signal: input.signal, onRetry: (attempt, error) => input.onRetry(attempt, error), onWait: input.onWarning });
@@ -53,6 +66,9 @@ async function tagsWithPins(repo: string, cacheDir: string, input: TagsInput): P
   const refs = await listTags(mirror.path);
   return { refs, pinned: await pinnedIn(mirror.path, refs) };
 }
+
+/** Each tag's pinned version: the PE_VERSION lines of its Earthfile. */
+const PIN_QUERY = { pattern: PE_VERSION_PATTERN, path: 'Earthfile' };
 
 export async function listCanvosTags(input: TagsInput): Promise<TagsReport> {
   const repo = normalizeRepo(input.repo ?? DEFAULT_REPO, input.cwd);

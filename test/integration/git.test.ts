@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkoutTag, displayUrl, ensureMirror, listTags, mirrorPath, normalizeRepo } from '../../src/adapters/git.js';
 import { mirroredSource, resolveSource } from '../../src/pipeline/source.js';
 import { listCanvosTags } from '../../src/pipeline/tags.js';
+import { COMMIT_GREP_CACHE_FILE } from '../../src/adapters/commitGrepCache.js';
 import { InputError, RuntimeError } from '../../src/errors.js';
 import { addTag, createCanvosRepo, git, TYPICAL_TAGS, type FixtureRepo } from '../fixtures/canvosRepo.js';
 
@@ -162,6 +163,63 @@ describe('tags on a cached mirror', () => {
       expect(byName(offline)).toEqual(byName(now));
       expect(warnings[0]).toMatch(/^could not fetch file:\/\/.*; using the cached mirror last updated /);
       renameSync(`${origin.path}.away`, origin.path);
+    } finally {
+      origin.cleanup();
+    }
+  });
+});
+
+describe('tags: the grep cache (a commit\'s files never change)', () => {
+  const list = (origin: FixtureRepo, cacheDir: string, warnings: string[] = []) =>
+    listCanvosTags({ repo: origin.url, cacheDir, cwd: scratch, env: {}, signal: new AbortController().signal, onRetry: () => undefined, onWarning: (w) => warnings.push(w) });
+  const pins = (report: Awaited<ReturnType<typeof list>>) => Object.fromEntries(report.tags.map((t) => [t.name, [t.commit, t.peVersion]]));
+  /** Empties the mirror's object store: `git ls-remote` still runs in it, any `git grep` fails. */
+  const dropObjects = (mirror: string) => {
+    rmSync(join(mirror, 'objects'), { recursive: true, force: true });
+    mkdirSync(join(mirror, 'objects', 'pack'), { recursive: true });
+    mkdirSync(join(mirror, 'objects', 'info'), { recursive: true });
+  };
+
+  test('tags that did not move are answered without git grep; a new tag is grepped for (fetched first when the mirror lacks it)', async () => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38' }, { name: 'v4.9.39', peVersion: 'v4.9.40' }]);
+    const cacheDir = join(scratch, 'cache-greps');
+    try {
+      const first = await list(origin, cacheDir);
+      expect(existsSync(join(cacheDir, COMMIT_GREP_CACHE_FILE))).toBe(true);
+      const mirror = mirrorPath(cacheDir, normalizeRepo(origin.url, scratch));
+      dropObjects(mirror);
+      const warnings: string[] = [];
+      const again = await list(origin, cacheDir, warnings);
+      expect(pins(again)).toEqual(pins(first));
+      expect(pins(again)['v4.9.39']).toEqual([origin.commits['v4.9.39'], 'v4.9.40']);
+      // No grep ran (it would have failed and sent tags to fetch, which rebuilds or refills the mirror).
+      expect(warnings).toEqual([]);
+      expect(readdirSync(join(mirror, 'objects', 'pack'))).toEqual([]);
+      // A new tag: its commit is grepped for, the grep fails on the emptied mirror, and tags fetches first, as before the cache.
+      const added = addTag(origin, { name: 'v4.9.41' });
+      const later = await list(origin, cacheDir);
+      expect(pins(later)['v4.9.41']).toEqual([added, 'v4.9.41']);
+      expect(pins(later)['v4.9.39']).toEqual([origin.commits['v4.9.39'], 'v4.9.40']);
+    } finally {
+      origin.cleanup();
+    }
+  });
+
+  test.each([
+    ['not JSON', '{"version":1,"queries":'],
+    ['another version', '{"version":2,"queries":{}}'],
+    ['entries of the wrong shape', JSON.stringify({ version: 1, queries: { 'Earthfile\nx': { nothex: ['a'], ['a'.repeat(40)]: 'not a list' } } })],
+  ])('a damaged grep cache (%s) is a miss: the tags are grepped again and the file rewritten', async (_label, text) => {
+    const origin = createCanvosRepo([{ name: 'v4.9.38', peVersion: 'v4.9.37' }]);
+    const cacheDir = join(scratch, `cache-greps-${_label.replace(/\W/g, '')}`);
+    try {
+      await list(origin, cacheDir);
+      writeFileSync(join(cacheDir, COMMIT_GREP_CACHE_FILE), text);
+      const again = await list(origin, cacheDir);
+      expect(pins(again)).toEqual({ 'v4.9.38': [origin.commits['v4.9.38'], 'v4.9.37'] });
+      const stored = JSON.parse(readFileSync(join(cacheDir, COMMIT_GREP_CACHE_FILE), 'utf8')) as { version: number; queries: Record<string, Record<string, string[]>> };
+      expect(stored.version).toBe(1);
+      expect(Object.values(stored.queries).flatMap((q) => Object.keys(q))).toContain(origin.commits['v4.9.38']);
     } finally {
       origin.cleanup();
     }
