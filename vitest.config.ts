@@ -16,6 +16,8 @@ export const E2E = [
   'test/integration/isoBuild.test.ts',
   'test/integration/publishVerify.test.ts',
   'test/integration/remasterInterrupt.test.ts',
+  'test/integration/cliBundle.test.ts',
+  'test/integration/compileCache.test.ts',
 ];
 
 export default defineConfig({

@@ -5,39 +5,46 @@
  * deserializes the functions the first one compiled instead of parsing and
  * compiling them again (BENCHMARKS.md, issue 17).
  *
- * The cache is disposable and never trusted for meaning: a file is used only
- * when its name and header match the exact source (its SHA-256), this Node.js
- * version and architecture, and the SHA-256 of its payload matches, in a
- * directory only this user can write; V8 checks it again and may still reject
- * it. Anything else (damaged, truncated, another build's, unreadable) is
- * ignored and written afresh. Writing is best effort: a read-only or full
- * disk costs speed, never the command. The cache holds compiled code of the
- * bundle's source, no runtime values: no input, path or secret of a run.
+ * A cache is code this process will run, so it is used only when:
+ * - its name and header match the SHA-256 of exactly what is compiled (the
+ *   wrapper and the file's bytes), the file's path, this Node.js version and
+ *   architecture (V8 itself checks only the source's length), and its
+ *   payload matches the SHA-256 it carries (a torn or damaged file);
+ * - its folder is a real directory (not a symlink) this user owns that no one
+ *   else may write, and the file, opened without following a symlink, is a
+ *   regular file this user owns with one link that no one else may write
+ *   (a cache someone else wrote is never read).
+ * V8 checks it again and may still reject it. Anything else is ignored and
+ * written afresh after the next successful run. Writing is best effort: a
+ * read-only or full disk costs speed, never the command. The cache holds the
+ * compiled code of the file and its path: no input, value or secret of a run.
  */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
-const MAGIC = 'edgebuild code cache 1\n';
+const MAGIC = 'edgebuild code cache 2\n';
 const SHA256_BYTES = 32;
-const NAME = /^([0-9a-f]{16})-[a-z-]+\.bin(\.\d+\.tmp)?$/;
+const NAME = /^([0-9a-f]{16})-[a-z-]+\.bin(\.[0-9a-f]+\.tmp)?$/;
 /** A temporary file older than this was left by a run that was killed while writing it. */
 const STALE_TEMP_MS = 10 * 60_000;
+/** Other builds' caches kept beside this one's (two Node.js versions, a global install and a checkout). */
+const OTHER_BUILDS_KEPT = 3;
 
 export interface CachedScript<T> {
   /** What the file put on `module.exports`. */
   exports: T;
-  /** True when V8 took the cached code; false on a first run, a changed file, or a rejected or damaged cache. */
+  /** True when V8 took the cached code; false on a first run, a changed file, or a rejected, damaged or foreign cache. */
   cacheUsed: boolean;
-  /** Writes the cache when it was not used: call after the work, so the functions the run compiled are in it. Never throws. */
+  /** Writes the cache when it was not used: call after the work went well, so the functions a whole run compiles are in it. Never throws. */
   save(): void;
 }
 
 export interface CompileCacheOptions {
-  /** The cache directory; undefined: no cache (the file still runs). */
+  /** The cache directory (absolute); undefined: no cache (the file still runs). */
   dir: string | undefined;
   /** Which use of the file this is (a command name, `[a-z-]+`; anything else: no cache): each gets the functions its own runs compile. */
   variant: string;
@@ -48,32 +55,45 @@ export interface CompileCacheOptions {
   importModule: (specifier: string) => Promise<unknown>;
 }
 
-/** Where the code cache lives: $EDGEBUILD_COMPILE_CACHE, else `compile/` in edgebuild's cache; `0` or `off` turns it off. */
+/** Where the code cache lives: $EDGEBUILD_COMPILE_CACHE (an absolute path), else `compile/` in edgebuild's cache; `0`, `off` or a relative path: none. */
 export function compileCacheDir(env: Record<string, string | undefined>, cacheDir: string): string | undefined {
   const setting = env.EDGEBUILD_COMPILE_CACHE;
   if (setting === '0' || setting === 'off') return undefined;
-  return setting || join(cacheDir, 'compile');
+  if (setting) return isAbsolute(setting) ? setting : undefined;
+  return join(cacheDir, 'compile');
 }
 
 const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();
+const uid = (): number | undefined => process.getuid?.();
+const othersMayWrite = (mode: number): boolean => (mode & 0o022) !== 0;
 
-/** A directory this user owns that no one else may write, or none. */
+/** A real directory this user owns that no one else may write. */
 function privateDir(dir: string): boolean {
   try {
-    const st = statSync(dir);
-    return st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+    const st = lstatSync(dir);
+    return st.isDirectory() && (uid() === undefined || st.uid === uid()) && !othersMayWrite(st.mode);
   } catch {
     return false;
   }
 }
 
-/** The cached code for `key`, when the file is whole and is what it says. */
+/** The cached code for `key`, when the file is this user's own, whole, and what it says. */
 function readCache(file: string, key: Buffer): Buffer | undefined {
-  let data: Buffer;
+  let fd: number;
   try {
-    data = readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
+  }
+  let data: Buffer;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || (uid() !== undefined && st.uid !== uid()) || othersMayWrite(st.mode) || st.nlink !== 1) return undefined;
+    data = readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
   const head = MAGIC.length;
   if (data.length <= head + 2 * SHA256_BYTES || data.toString('latin1', 0, head) !== MAGIC) return undefined;
@@ -82,36 +102,72 @@ function readCache(file: string, key: Buffer): Buffer | undefined {
   return data.subarray(head + SHA256_BYTES, head + 2 * SHA256_BYTES).equals(sha256(payload)) ? payload : undefined;
 }
 
-function writeCache(dir: string, prefix: string, file: string, key: Buffer, payload: Buffer): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!privateDir(dir)) return;
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temp, 'wx', 0o600);
+/** Makes `dir` (0700) when the nearest folder that exists is this user's: never a root-owned folder in someone's home under sudo. */
+function makeDir(dir: string): void {
+  let existing = dir;
+  for (;;) {
     try {
+      const st = statSync(existing);
+      if (uid() !== undefined && st.uid !== uid()) return;
+      break;
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return;
+      existing = parent;
+    }
+  }
+  if (existing !== dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+function writeCache(dir: string, prefix: string, file: string, key: Buffer, payload: Buffer): void {
+  makeDir(dir);
+  if (!privateDir(dir)) return;
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    try {
+      // No fsync: a torn file fails its checksum and is written again.
       for (const part of [Buffer.from(MAGIC, 'latin1'), key, sha256(payload), payload]) writeSync(fd, part);
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, file);
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // not created
-    }
+    unlinkSync(temp);
     throw error;
   }
-  // Another build's caches (an older edgebuild) go: one build's are kept; so do temporary files a killed run left.
+  prune(dir, prefix);
+}
+
+/** Keeps this build's caches and the newest few other builds'; removes temporary files a killed run left. */
+function prune(dir: string, prefix: string): void {
+  const builds = new Map<string, { newest: number; files: string[] }>();
   const now = Date.now();
   for (const name of readdirSync(dir)) {
     const m = NAME.exec(name);
     if (!m) continue;
     try {
-      if (m[1] !== prefix || (m[2] !== undefined && now - statSync(join(dir, name)).mtimeMs > STALE_TEMP_MS)) unlinkSync(join(dir, name));
+      const mtime = statSync(join(dir, name)).mtimeMs;
+      if (m[2] !== undefined) {
+        if (now - mtime > STALE_TEMP_MS) unlinkSync(join(dir, name));
+        continue;
+      }
+      if (m[1] === prefix) continue;
+      const build = builds.get(m[1]!) ?? { newest: 0, files: [] };
+      build.newest = Math.max(build.newest, mtime);
+      build.files.push(name);
+      builds.set(m[1]!, build);
     } catch {
       // another process took it
+    }
+  }
+  for (const build of [...builds.values()].sort((a, b) => b.newest - a.newest).slice(OTHER_BUILDS_KEPT)) {
+    for (const name of build.files) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // another process took it
+      }
     }
   }
 }
@@ -119,17 +175,17 @@ function writeCache(dir: string, prefix: string, file: string, key: Buffer, payl
 /** Compiles and runs a CommonJS `file` as Node.js would (`require`, `module`, `exports`, `__filename` relative to it), through the code cache. */
 export function runCachedScript<T>(file: string, options: CompileCacheOptions): CachedScript<T> {
   const bytes = readFileSync(file);
-  // V8 checks a cache against the source's length only: the name and header carry the whole source's hash.
-  const key = createHash('sha256').update(`${process.version} ${process.arch}\n`).update(bytes).digest();
   // The bundle is ASCII (esbuild escapes the rest): a one-byte string, decoded at memcpy speed.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const head = '(function (exports, require, module, __filename, __dirname, __edgebuildImport) {';
+  const tail = '\n})';
+  // Everything the compiled code depends on; V8 checks a cache against the source's length only.
+  const key = createHash('sha256').update(`${MAGIC}${process.version} ${process.arch}\n${file}\n${head}\n${tail}\n`).update(bytes).digest();
   const prefix = key.toString('hex', 0, 8);
-  const cacheFile = options.dir === undefined || !/^[a-z][a-z-]{0,31}$/.test(options.variant) ? undefined : join(options.dir, `${prefix}-${options.variant}.bin`);
+  const usable = options.dir !== undefined && /^[a-z][a-z-]{0,31}$/.test(options.variant);
+  const cacheFile = usable ? join(options.dir!, `${prefix}-${options.variant}.bin`) : undefined;
   const cachedData = cacheFile !== undefined && privateDir(options.dir!) ? readCache(cacheFile, key) : undefined;
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __edgebuildImport) {${source}\n})`, {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-  });
+  const script = new Script(`${head}${source}${tail}`, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
   const module = { exports: {} as T };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file), options.importModule);

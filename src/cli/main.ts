@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CachedScript } from '../adapters/compileCache.js';
 import type * as CliModule from './bundle.js';
@@ -27,10 +28,16 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(signal));
   terminate(tree);
 };
-/** The bundle exists and is not older than the modules: a `tsc` run after the last full build leaves a stale bundle, which must not run. */
+/**
+ * The bundle exists and no dist/ file it was made from (edgebuild.inputs, written by
+ * scripts/cli-bundle.mjs) is newer: a `tsc` or `tsc --watch` run since the last full build
+ * leaves a stale bundle, which must not run.
+ */
 function bundleIsCurrent(): boolean {
   try {
-    return statSync(bundleFile).mtimeMs >= statSync(fileURLToPath(new URL('./bundle.js', import.meta.url))).mtimeMs;
+    const built = statSync(bundleFile).mtimeMs;
+    const inputs = readFileSync(fileURLToPath(new URL('./edgebuild.inputs', import.meta.url)), 'utf8').split('\n').filter(Boolean);
+    return inputs.length > 0 && inputs.every((input) => statSync(join(dirname(bundleFile), input)).mtimeMs <= built);
   } catch {
     return false;
   }
@@ -53,6 +60,8 @@ if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && bundleIsCurrent()) {
 }
 const { processIo, run }: Cli = bundled?.exports ?? (await import('./bundle.js'));
 const code = await run(argv, processIo(controller.signal));
+// After a run that went well (a failed first run would keep a cache of its few functions), while Ctrl-C is still handled.
+if (code === ExitCode.ok && !controller.signal.aborted) bundled?.save();
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
 if (controller.signal.aborted) {
@@ -61,5 +70,4 @@ if (controller.signal.aborted) {
   terminate(descendants());
   process.exit(code);
 }
-bundled?.save();
 process.exitCode = code;

@@ -5,7 +5,7 @@
  * speed. Each case runs a real script in a child Node.js, as the CLI does.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -97,8 +97,8 @@ describe('runCachedScript', () => {
     expect(changed.length).toBe(SCRIPT.length);
     writeFileSync(file, changed);
     expect(load(file, cache)).toEqual({ answer: 'a/10946/script.cjs', cacheUsed: false });
-    // The old build's cache was removed when the new one was written: one build's caches are kept.
-    expect(cacheFiles(cache)).toHaveLength(1);
+    // Two builds' caches side by side (the old one is kept: a few other builds are, see below).
+    expect(cacheFiles(cache)).toHaveLength(2);
   });
 
   test('another file\'s cache copied under this file\'s name is not used', () => {
@@ -143,6 +143,77 @@ describe('runCachedScript', () => {
     expect(cacheFiles(cache)).toEqual([`${prefix}-iso.bin`, `${prefix}-registries.bin`, `${prefix}-tags.bin.4243.tmp`]);
   });
 
+  test('the same bytes at another path have their own cache (V8 keeps the path in the code: stack traces)', () => {
+    const a = fresh();
+    const b = fresh();
+    load(a.file, a.cache);
+    mkdirSync(b.cache, { mode: 0o700 });
+    cpSync(join(a.cache, cacheFiles(a.cache)[0]!), join(b.cache, cacheFiles(a.cache)[0]!));
+    expect(load(b.file, b.cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+    expect(cacheFiles(b.cache)).toHaveLength(2);
+  });
+
+  test('a write keeps this build\'s caches and the three newest other builds\'; older builds\' go', () => {
+    const { file, cache } = fresh();
+    mkdirSync(cache, { mode: 0o700 });
+    const others = ['1111111111111111', '2222222222222222', '3333333333333333', '4444444444444444', '5555555555555555'];
+    others.forEach((prefix, i) => {
+      for (const variant of ['iso', 'tags']) {
+        const path = join(cache, `${prefix}-${variant}.bin`);
+        writeFileSync(path, 'old', { mode: 0o600 });
+        utimesSync(path, new Date(Date.now() - (10 - i) * 3600_000), new Date(Date.now() - (10 - i) * 3600_000));
+      }
+    });
+    writeFileSync(join(cache, 'notes.txt'), 'not ours');
+    load(file, cache);
+    const prefixes = [...new Set(cacheFiles(cache).map((f) => f.slice(0, 16)))];
+    expect(prefixes).toHaveLength(5);
+    expect(prefixes).toEqual(expect.arrayContaining(['3333333333333333', '4444444444444444', '5555555555555555']));
+    expect(cacheFiles(cache)).toContain('notes.txt');
+  });
+
+  test.each([
+    ['the cache folder is a symlink (to a folder this user owns)', (cache: string) => {
+      renameSync(cache, `${cache}.real`);
+      symlinkSync(`${cache}.real`, cache);
+    }],
+    ['the cache file is a symlink (to a good cache)', (cache: string) => {
+      const [name] = cacheFiles(cache);
+      renameSync(join(cache, name!), join(cache, `${name}.real`));
+      symlinkSync(join(cache, `${name}.real`), join(cache, name!));
+    }],
+    ['the cache file has a second link', (cache: string) => {
+      linkSync(join(cache, cacheFiles(cache)[0]!), join(cache, 'elsewhere'));
+    }],
+    ['others may write the cache file', (cache: string) => {
+      chmodSync(join(cache, cacheFiles(cache)[0]!), 0o622);
+    }],
+  ])('a cache is not read when %s', (_label, arrange) => {
+    const { file, cache } = fresh();
+    load(file, cache);
+    expect(load(file, cache).cacheUsed).toBe(true);
+    arrange(cache);
+    expect(load(file, cache)).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
+  });
+
+  test.runIf(process.getuid?.() === 0)('as root: a cache file or folder another user owns is not read, and no folder is made below one', () => {
+    const { file, cache } = fresh();
+    load(file, cache);
+    const [name] = cacheFiles(cache);
+    chownSync(join(cache, name!), 12345, 12345);
+    expect(load(file, cache).cacheUsed).toBe(false);
+    const theirs = fresh();
+    load(theirs.file, theirs.cache);
+    chownSync(theirs.cache, 12345, 12345);
+    expect(load(theirs.file, theirs.cache).cacheUsed).toBe(false);
+    // sudo with HOME kept: root makes no folder in another user's tree.
+    const home = join(dir, 'someone');
+    mkdirSync(home);
+    chownSync(home, 12345, 12345);
+    expect(load(file, join(home, '.cache', 'edgebuild', 'compile')).cacheUsed).toBe(false);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   test('a variant that is not a command name gets no cache file', () => {
     const { file, cache } = fresh();
     expect(load(file, cache, '../escape')).toEqual({ answer: 'a/6765/script.cjs', cacheUsed: false });
@@ -164,28 +235,41 @@ describe('the built CLI', () => {
   test('runs a command from its one-file bundle through the cache in edgebuild\'s cache folder, a file per command; --version runs the modules', () => {
     expect(existsSync(join(ROOT, 'dist/cli/edgebuild.cjs')), 'npm run build first').toBe(true);
     const xdg = join(dir, 'xdg');
+    const compile = join(xdg, 'edgebuild', 'compile');
+    const inodes: number[] = [];
     for (const args of [['--version'], ['registries', '--config', join(ROOT, 'build-configs/registries.yaml')], ['registries', '--config', join(ROOT, 'build-configs/registries.yaml')]]) {
       const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: env({ XDG_CACHE_HOME: xdg }) });
       expect(r.status, r.stderr).toBe(0);
+      if (args[0] === 'registries') inodes.push(statSync(join(compile, cacheFiles(compile)[0]!)).ino);
     }
-    expect(cacheFiles(join(xdg, 'edgebuild', 'compile')).map((f) => f.replace(/^[0-9a-f]{16}-/, ''))).toEqual(['registries.bin']);
+    expect(cacheFiles(compile).map((f) => f.replace(/^[0-9a-f]{16}-/, ''))).toEqual(['registries.bin']);
+    expect(inodes[1]).toBe(inodes[0]); // the second run took the first run's cache
   });
 
-  test('the same output with the cache taken, damaged or off', () => {
+  test('the same output with the cache written, taken, damaged or off; a relative EDGEBUILD_COMPILE_CACHE is off', () => {
     const cache = join(dir, 'cli-cache');
     const args = [CLI, 'registries', '--config', join(ROOT, 'build-configs/registries.yaml')];
-    const outputs = [];
-    for (const setting of [cache, cache, '0']) {
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: env({ EDGEBUILD_COMPILE_CACHE: setting }) });
+    const cli = (setting: string) => {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: env({ EDGEBUILD_COMPILE_CACHE: setting }), cwd: dir });
       expect(r.status, r.stderr).toBe(0);
-      outputs.push(r.stdout);
-      const [name] = cacheFiles(cache);
-      if (setting === cache) writeFileSync(join(cache, name!), Buffer.alloc(64, 1)); // damaged for the next run
-    }
-    expect(outputs[0]).toContain('registries');
-    expect(new Set(outputs).size).toBe(1);
-    // `0` turned it off: the damaged file was left as it was, not read or replaced.
-    expect(readFileSync(join(cache, cacheFiles(cache)[0]!)).equals(Buffer.alloc(64, 1))).toBe(true);
+      return r.stdout;
+    };
+    const written = cli(cache);
+    const [name] = cacheFiles(cache);
+    const first = statSync(join(cache, name!));
+    const taken = cli(cache);
+    expect(statSync(join(cache, name!)).ino).toBe(first.ino); // taken, not written again
+    writeFileSync(join(cache, name!), Buffer.alloc(64, 1));
+    const damaged = cli(cache);
+    expect(readFileSync(join(cache, name!)).length).toBeGreaterThan(64); // written afresh
+    writeFileSync(join(cache, name!), Buffer.alloc(64, 1));
+    const off = cli('0');
+    const relative = cli('relative-cache');
+    expect(written).toContain('# Generated by edgebuild registries');
+    expect(new Set([written, taken, damaged, off, relative]).size).toBe(1);
+    // Off: the damaged file was left as it was, neither read nor replaced; relative: no folder made.
+    expect(readFileSync(join(cache, name!)).equals(Buffer.alloc(64, 1))).toBe(true);
+    expect(existsSync(join(dir, 'relative-cache'))).toBe(false);
   });
 
   test('a bundle older than the modules (tsc ran after the last full build) never runs: the modules do', () => {
