@@ -170,7 +170,11 @@ function pumpLines(stream: Readable | null, secrets: readonly string[], write: (
     if (!stream) return resolve();
     const blocks = new LineBlocks(secrets);
     stream.on('data', (chunk: Buffer) => {
-      if (!write(blocks.push(chunk))) {
+      let room = true;
+      blocks.pushEach(chunk, (block) => {
+        room = write(block) && room;
+      });
+      if (!room) {
         stream.pause();
         log.whenDrained(() => stream.resume());
       }

@@ -42,6 +42,19 @@ describe('LineBlocks', () => {
     out.push(blocks.end() ?? Buffer.alloc(0));
     return Buffer.concat(out).toString('utf8');
   };
+  /** The same through pushEach (what the build step calls); every block it emits must be whole lines. */
+  const feedEach = (blocks: LineBlocks, chunks: (string | Buffer)[]): string => {
+    const out: Buffer[] = [];
+    for (const c of chunks) {
+      blocks.pushEach(Buffer.from(c), (block) => {
+        expect(block.length).toBeGreaterThan(0);
+        expect(block.at(-1)).toBe(10);
+        out.push(block);
+      });
+    }
+    out.push(blocks.end() ?? Buffer.alloc(0));
+    return Buffer.concat(out).toString('utf8');
+  };
   const text = (b: Buffer | undefined) => b?.toString();
 
   test('emits whole lines only and keeps the partial line for later', () => {
@@ -89,6 +102,7 @@ describe('LineBlocks', () => {
       const bytes = Buffer.from(output);
       for (let i = 0; i <= bytes.length; i++) {
         const out = feed(new LineBlocks([secret]), [bytes.subarray(0, i), bytes.subarray(i)]);
+        expect(feedEach(new LineBlocks([secret]), [bytes.subarray(0, i), bytes.subarray(i)])).toBe(out);
         expect(leaks(out), `cut at ${i}`).toEqual([]);
         // The rest of the output is kept; "ab" too short to mask alone, goes only with the whole secret.
         expect(out.split('\n').filter((l) => !l.includes('***') && l !== 'ab')).toEqual(['start', 'between', 'between', 'between', 'end', '']);
@@ -101,6 +115,7 @@ describe('LineBlocks', () => {
         const chunks: Buffer[] = [];
         for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
         expect(leaks(feed(new LineBlocks([secret]), chunks)), `chunks of ${size}`).toEqual([]);
+        expect(leaks(feedEach(new LineBlocks([secret]), chunks)), `chunks of ${size}, pushEach`).toEqual([]);
       }
     });
 
@@ -138,6 +153,8 @@ describe('LineBlocks', () => {
         const out = feed(new LineBlocks([secret]), chunks);
         const expected = text.split(secret).join('***');
         expect(out).toBe(expected === '' || expected.endsWith('\n') ? expected : `${expected}\n`);
+        expect(feedEach(new LineBlocks([secret]), chunks)).toBe(out);
+        expect(feedEach(new LineBlocks([secret], 8), chunks)).toBe(feed(new LineBlocks([secret], 8), chunks));
         // With tiny lines cut for memory's sake: extra line breaks only, never a secret.
         const cutOut = feed(new LineBlocks([secret], 8), chunks);
         expect(cutOut.replace(/\n/g, '')).toBe(expected.replace(/\n/g, ''));

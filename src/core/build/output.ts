@@ -116,6 +116,28 @@ export class LineBlocks {
     return this.cutLong(data);
   }
 
+  /**
+   * What push gives, as up to two blocks in order, without copying the chunk to join it to the
+   * partial line held from the last one: the line that completes it is joined alone (a line's
+   * bytes), the rest of the chunk goes out as it came. A build's output arrives in 64 KiB
+   * chunks that end mid-line, so push would copy every byte once more (BENCHMARKS.md, the
+   * build step). With patterns that span lines the blocks are joined as before.
+   */
+  pushEach(chunk: Buffer, emit: (block: Buffer) => void): void {
+    if (this.pending.length && this.spanBack === 0) {
+      const nl = chunk.indexOf(10);
+      if (nl >= 0 && nl < chunk.length - 1) {
+        const head = this.push(chunk.subarray(0, nl + 1));
+        if (head) emit(head);
+        const body = this.push(chunk.subarray(nl + 1));
+        if (body) emit(body);
+        return;
+      }
+    }
+    const block = this.push(chunk);
+    if (block) emit(block);
+  }
+
   /** A partial line longer than maxLine, without a newline: cut, keeping back what may start a secret. */
   private cutLong(data: Buffer): Buffer {
     // Redact what is whole first (the last character may be incomplete),
