@@ -32,7 +32,7 @@
  *   node scripts/cli-bundle.mjs
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,8 @@ function fail(message) {
   process.exit(1);
 }
 
+// The bundle's time is when the build began: a module tsc (--watch) writes after esbuild read it is newer.
+const began = new Date();
 let result;
 try {
   result = await build({
@@ -135,8 +137,18 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((p) => join(root, p))
   .filter((p) => p.startsWith(dist + sep))
   .map(fromBundle);
-const temp = `${outfile}.${randomBytes(6).toString('hex')}.tmp`;
-writeFileSync(temp, text);
-renameSync(temp, outfile);
-// After the bundle: main.js compares its time with theirs.
-writeFileSync(inputsFile, `${inputs.sort().join('\n')}\n`);
+/** Written whole under a temporary name, then renamed; nothing left behind if that fails. */
+function writeAtomically(path, data, time) {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, data);
+    if (time) utimesSync(temp, time, time);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    fail(`cannot write ${path}: ${error.message}`);
+  }
+}
+// The inputs first: a new list beside an old bundle finds the bundle older than its new inputs.
+writeAtomically(inputsFile, `${inputs.sort().join('\n')}\n`);
+writeAtomically(outfile, text, began);

@@ -21,7 +21,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -55,10 +55,12 @@ export interface CompileCacheOptions {
   importModule: (specifier: string) => Promise<unknown>;
 }
 
-/** Where the code cache lives: $EDGEBUILD_COMPILE_CACHE (an absolute path), else `compile/` in edgebuild's cache; `0`, `off` or a relative path: none. */
+/** Where the code cache lives: $EDGEBUILD_COMPILE_CACHE (an absolute path), else `compile/` in edgebuild's cache; `0`, `off`, a relative path or root by sudo: none. */
 export function compileCacheDir(env: Record<string, string | undefined>, cacheDir: string): string | undefined {
   const setting = env.EDGEBUILD_COMPILE_CACHE;
   if (setting === '0' || setting === 'off') return undefined;
+  // root by sudo: the cache folder is most likely the invoking user's (HOME kept); root writes nothing there.
+  if (process.getuid?.() === 0 && env.SUDO_UID) return undefined;
   if (setting) return isAbsolute(setting) ? setting : undefined;
   return join(cacheDir, 'compile');
 }
@@ -81,7 +83,8 @@ function privateDir(dir: string): boolean {
 function readCache(file: string, key: Buffer): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO in its place must not hang the CLI before fstat can refuse it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
@@ -99,24 +102,36 @@ function readCache(file: string, key: Buffer): Buffer | undefined {
   if (data.length <= head + 2 * SHA256_BYTES || data.toString('latin1', 0, head) !== MAGIC) return undefined;
   if (!data.subarray(head, head + SHA256_BYTES).equals(key)) return undefined;
   const payload = data.subarray(head + 2 * SHA256_BYTES);
-  return data.subarray(head + SHA256_BYTES, head + 2 * SHA256_BYTES).equals(sha256(payload)) ? payload : undefined;
+  if (!data.subarray(head + SHA256_BYTES, head + 2 * SHA256_BYTES).equals(sha256(payload))) return undefined;
+  try {
+    // Marked as used: pruning keeps the builds in use, not the ones written last.
+    utimesSync(file, new Date(), new Date());
+  } catch {
+    // read-only: fine
+  }
+  return payload;
 }
 
-/** Makes `dir` (0700) when the nearest folder that exists is this user's: never a root-owned folder in someone's home under sudo. */
+/**
+ * Makes `dir` (0700). As root, only below a folder root owns: never a root-owned folder in
+ * another user's tree (a root shell with another user's HOME or XDG_CACHE_HOME). Anyone
+ * else can only make folders they own.
+ */
 function makeDir(dir: string): void {
-  let existing = dir;
-  for (;;) {
-    try {
-      const st = statSync(existing);
-      if (uid() !== undefined && st.uid !== uid()) return;
-      break;
-    } catch {
-      const parent = dirname(existing);
-      if (parent === existing) return;
-      existing = parent;
+  if (uid() === 0) {
+    let existing = dir;
+    for (;;) {
+      try {
+        if (statSync(existing).uid !== 0) return;
+        break;
+      } catch {
+        const parent = dirname(existing);
+        if (parent === existing) return;
+        existing = parent;
+      }
     }
   }
-  if (existing !== dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 function writeCache(dir: string, prefix: string, file: string, key: Buffer, payload: Buffer): void {
