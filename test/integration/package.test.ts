@@ -136,7 +136,7 @@ describe('package.json', () => {
 describe('npm pack', () => {
   const rules: [string, RegExp][] = [
     ['built JavaScript and its types', /^dist\/.+\.(js|d\.ts)$/],
-    ['the CLI in one file, run through the code cache (scripts/cli-bundle.mjs)', /^dist\/cli\/edgebuild\.cjs$/],
+    ['the CLI in one file, run through the code cache, and the list of the modules it was made from (scripts/cli-bundle.mjs)', /^dist\/cli\/edgebuild\.(cjs|inputs)$/],
     ['JSON Schemas the code validates with', /^build-configs\/[^/]+\.schema\.json$/],
     ['files the code ships to edge hosts or runs beside itself (credential provider, build supervisor)', /^assets\/[^/]+$/],
     ['package.json, README, LICENSE', /^(package\.json|README\.md|LICENSE)$/],
@@ -149,7 +149,7 @@ describe('npm pack', () => {
     expect(files).toEqual(packed.files.map((f) => f.path).sort());
     const stray = files.filter((f) => !rules.some(([, rule]) => rule.test(f)));
     expect(stray, 'files outside the rules (src/, test/, bench/, maps, examples...)').toEqual([]);
-    for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/cli/main.js', 'dist/cli/edgebuild.cjs', 'dist/index.js', 'dist/index.d.ts', 'build-configs/build-config.schema.json']) {
+    for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/cli/main.js', 'dist/cli/edgebuild.cjs', 'dist/cli/edgebuild.inputs', 'dist/index.js', 'dist/index.d.ts', 'build-configs/build-config.schema.json']) {
       expect(files).toContain(required);
     }
     // Every dist/**/*.js has its source: nothing stale from an earlier build is shipped. dist/vendor/ holds

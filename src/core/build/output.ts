@@ -126,7 +126,8 @@ export class LineBlocks {
   pushEach(chunk: Buffer, emit: (block: Buffer) => void): void {
     if (this.pending.length && this.spanBack === 0) {
       const nl = chunk.indexOf(10);
-      if (nl >= 0 && nl < chunk.length - 1) {
+      // Only when the rest holds whole lines too: a rest that is one partial line is kept or cut as push would.
+      if (nl >= 0 && chunk.lastIndexOf(10) > nl) {
         const head = this.push(chunk.subarray(0, nl + 1));
         if (head) emit(head);
         const body = this.push(chunk.subarray(nl + 1));
