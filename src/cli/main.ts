@@ -28,6 +28,15 @@ const onSignal = (signal: NodeJS.Signals): void => {
   controller.abort(new Error(signal));
   terminate(tree);
 };
+// Handlers first, then the rest of the CLI: a signal during start-up is handled too.
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+// A command runs the CLI's one-file bundle through the code cache (adapters/compileCache.ts); --version,
+// --help and a mistyped command run the modules, which load less; so does a build without the bundle (tsc alone).
+type Cli = typeof CliModule;
+const bundleFile = fileURLToPath(new URL('./edgebuild.cjs', import.meta.url));
+let bundled: CachedScript<Cli> | undefined;
 /**
  * The bundle exists and no dist/ file it was made from (edgebuild.inputs, written by
  * scripts/cli-bundle.mjs) is newer: a `tsc` or `tsc --watch` run since the last full build
@@ -45,15 +54,6 @@ function bundleIsCurrent(): boolean {
   }
 }
 
-// Handlers first, then the rest of the CLI: a signal during start-up is handled too.
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-// A command runs the CLI's one-file bundle through the code cache (adapters/compileCache.ts); --version,
-// --help and a mistyped command run the modules, which load less; so does a build without the bundle (tsc alone).
-type Cli = typeof CliModule;
-const bundleFile = fileURLToPath(new URL('./edgebuild.cjs', import.meta.url));
-let bundled: CachedScript<Cli> | undefined;
 const help = argv.includes('--help') || argv.includes('-h');
 if (COMMAND_NAMES.includes(argv[0] ?? '') && !help && bundleIsCurrent()) {
   const [{ compileCacheDir, runCachedScript }, { defaultCacheDir }] = await Promise.all([import('../adapters/compileCache.js'), import('../adapters/cacheDir.js')]);
