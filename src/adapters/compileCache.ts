@@ -20,11 +20,12 @@
  * compiled code of the file and its path: no input, value or secret of a run.
  */
 import { isAscii } from 'node:buffer';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
+import { sha256Hasher } from '../core/digest.js';
 
 const MAGIC = 'edgebuild code cache 2\n';
 const SHA256_BYTES = 32;
@@ -65,7 +66,7 @@ export function compileCacheDir(env: Record<string, string | undefined>, cacheDi
   return join(cacheDir, 'compile');
 }
 
-const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();
+const sha256Bytes = (data: Uint8Array): Buffer => sha256Hasher().update(data).digest();
 const uid = (): number | undefined => process.getuid?.();
 const othersMayWrite = (mode: number): boolean => (mode & 0o022) !== 0;
 
@@ -79,7 +80,7 @@ function privateDir(dir: string): boolean {
   }
 }
 
-/** The cached code for `key`, when the file is this user's own, whole, and what it says. */
+/** The cached code for `key`, when the file is this user's own, whole, and what it says; marked as used. */
 function readCache(file: string, key: Buffer): Buffer | undefined {
   let fd: number;
   try {
@@ -88,28 +89,27 @@ function readCache(file: string, key: Buffer): Buffer | undefined {
   } catch {
     return undefined;
   }
-  let data: Buffer;
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || (uid() !== undefined && st.uid !== uid()) || othersMayWrite(st.mode) || st.nlink !== 1) return undefined;
-    data = readFileSync(fd);
+    const payload = payloadOf(readFileSync(fd), key);
+    // Marked as used, on the file that was read: pruning keeps the builds in use, not the ones written last.
+    if (payload) futimesSync(fd, new Date(), new Date());
+    return payload;
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The code in a cache file's bytes: its header names `key` and the SHA-256 of what follows matches. */
+function payloadOf(data: Buffer, key: Buffer): Buffer | undefined {
   const head = MAGIC.length;
   if (data.length <= head + 2 * SHA256_BYTES || data.toString('latin1', 0, head) !== MAGIC) return undefined;
   if (!data.subarray(head, head + SHA256_BYTES).equals(key)) return undefined;
   const payload = data.subarray(head + 2 * SHA256_BYTES);
-  if (!data.subarray(head + SHA256_BYTES, head + 2 * SHA256_BYTES).equals(sha256(payload))) return undefined;
-  try {
-    // Marked as used: pruning keeps the builds in use, not the ones written last.
-    utimesSync(file, new Date(), new Date());
-  } catch {
-    // read-only: fine
-  }
-  return payload;
+  return data.subarray(head + SHA256_BYTES, head + 2 * SHA256_BYTES).equals(sha256Bytes(payload)) ? payload : undefined;
 }
 
 /**
@@ -142,7 +142,7 @@ function writeCache(dir: string, prefix: string, file: string, key: Buffer, payl
   try {
     try {
       // No fsync: a torn file fails its checksum and is written again.
-      for (const part of [Buffer.from(MAGIC, 'latin1'), key, sha256(payload), payload]) writeSync(fd, part);
+      for (const part of [Buffer.from(MAGIC, 'latin1'), key, sha256Bytes(payload), payload]) writeSync(fd, part);
     } finally {
       closeSync(fd);
     }
@@ -195,7 +195,7 @@ export function runCachedScript<T>(file: string, options: CompileCacheOptions): 
   const head = '(function (exports, require, module, __filename, __dirname, __edgebuildImport) {';
   const tail = '\n})';
   // Everything the compiled code depends on; V8 checks a cache against the source's length only.
-  const key = createHash('sha256').update(`${MAGIC}${process.version} ${process.arch}\n${file}\n${head}\n${tail}\n`).update(bytes).digest();
+  const key = sha256Hasher().update(`${MAGIC}${process.version} ${process.arch}\n${file}\n${head}\n${tail}\n`).update(bytes).digest();
   const prefix = key.toString('hex', 0, 8);
   const usable = options.dir !== undefined && /^[a-z][a-z-]{0,31}$/.test(options.variant);
   const cacheFile = usable ? join(options.dir!, `${prefix}-${options.variant}.bin`) : undefined;
